@@ -1,0 +1,258 @@
+/**
+ * The scheduler: a global EDF queue plus a policy, pulled by workers. It knows nothing of
+ * TensorFlow.js, HTTP or timers and reads time only through the injected clock, so the server
+ * and the simulator run this same code.
+ *
+ * Decisions documented here:
+ * - Late heads: a head for which the policy finds no option that fits its slack cannot make its
+ *   deadline. lateMode 'reject' (default) returns it from `next()` in `expired` (answer with a
+ *   deadline error, no compute wasted) and looks at the next head; 'best-effort' serves it on
+ *   the policy's `bestEffortSubnetId` (default: the smallest subnet) with that subnet's
+ *   highest-throughput batch for the queue at hand.
+ * - Shedding: a policy may pick an option slower than the head's slack (slackfit-q does under
+ *   overload). In 'reject' mode heads whose slack is below the option's latency are expired and
+ *   the policy is asked again; in 'best-effort' mode they ride in the batch and miss.
+ * - Short queue: fewer requests than the decided batch are served at once (work-conserving);
+ *   `expectedLatencyMs` is the profile's latency for the actual count.
+ * - Pinned sub-networks: a pinned head overrides the policy; it gets its subnet's largest batch
+ *   (any integer size up to maxBatch) that fits its slack (Clipper+ for that subnet). A batch
+ *   on subnet s takes, in EDF order, only requests pinned to s or not pinned; others keep their
+ *   place in the queue (at most `maxBatch + PIN_SCAN_SLACK` requests are examined per batch).
+ * - Bounded queue: `enqueue` refuses when `maxQueue` requests wait; `requeue` (after a worker
+ *   died) ignores the bound, since those requests were already admitted, but in 'reject' mode
+ *   refuses a request that can no longer make its deadline.
+ * @module
+ */
+import { EdfQueue } from './edf-queue.ts';
+import { SchedulerError } from './errors.ts';
+import { DEFAULT_MAX_BATCH } from './options.ts';
+import { ProfileTable } from './profile-table.ts';
+import type { Clock, Decision, Dispatch, LateMode, LatencyProfile, Policy, QueuedRequest, SchedulerStats } from './types.ts';
+
+export interface SchedulerOptions {
+  clock: Clock;
+  policy: Policy;
+  profile: LatencyProfile;
+  /** @default 'reject' */
+  lateMode?: LateMode;
+  /** Most requests that may wait; enqueue() returns false beyond it. @default Infinity */
+  maxQueue?: number;
+  /** Largest batch for pinned and best-effort batches. @default policy.maxBatch ?? 16, capped at the profile's largest */
+  maxBatch?: number;
+}
+
+/** Extra requests a pinned/filtered batch may skip over before it stops looking. */
+export const PIN_SCAN_SLACK = 64;
+
+export interface NextResult<P> {
+  dispatch: Dispatch<P> | null;
+  expired: QueuedRequest<P>[];
+}
+
+export class Scheduler<P = unknown> {
+  readonly lateMode: LateMode;
+  readonly maxQueue: number;
+  readonly maxBatch: number;
+  readonly #clock: Clock;
+  readonly #policy: Policy;
+  readonly #table: ProfileTable;
+  readonly #queue = new EdfQueue<P>();
+  /** #bestBatch[si][m] = batch <= m with the highest throughput on subnet index si. */
+  readonly #bestBatch: Int32Array[];
+  readonly #pinned = new Set<number>();
+  readonly #stats: Omit<SchedulerStats, 'queued' | 'perSubnet'> = {
+    enqueued: 0, rejectedFull: 0, dispatches: 0, dispatchedRequests: 0, bestEffortDispatches: 0,
+    expired: 0, removed: 0, requeued: 0, requeueRefused: 0,
+  };
+  readonly #perSubnet = new Map<number, { batches: number; requests: number }>();
+
+  constructor(opts: SchedulerOptions) {
+    if (!opts || typeof opts.clock?.now !== 'function') throw new SchedulerError('Scheduler: opts.clock must be a Clock');
+    if (typeof opts.policy?.decide !== 'function') throw new SchedulerError('Scheduler: opts.policy must be a Policy');
+    this.#clock = opts.clock;
+    this.#policy = opts.policy;
+    this.#table = new ProfileTable(opts.profile);
+    this.lateMode = opts.lateMode ?? 'reject';
+    if (this.lateMode !== 'reject' && this.lateMode !== 'best-effort') throw new SchedulerError(`Scheduler: lateMode must be 'reject' or 'best-effort', got ${JSON.stringify(this.lateMode)}`);
+    this.maxQueue = opts.maxQueue ?? Number.POSITIVE_INFINITY;
+    if (!(this.maxQueue >= 1)) throw new SchedulerError(`Scheduler: maxQueue must be >= 1, got ${opts.maxQueue}`);
+    const mb = opts.maxBatch ?? opts.policy.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isInteger(mb) || mb < 1) throw new SchedulerError(`Scheduler: maxBatch must be a positive integer, got ${mb}`);
+    this.maxBatch = Math.min(mb, this.#table.maxBatch);
+    const be = opts.policy.bestEffortSubnetId;
+    if (be !== undefined && !this.#table.has(be)) throw new SchedulerError(`Scheduler: policy's bestEffortSubnetId ${be} is not in the profile`);
+    this.#bestBatch = this.#table.subnets.map((_, si) => {
+      const row = new Int32Array(this.maxBatch + 1);
+      let best = 1;
+      for (let m = 1; m <= this.maxBatch; m++) {
+        if (m / this.#table.latency(si, m) > best / this.#table.latency(si, best)) best = m;
+        row[m] = best;
+      }
+      return row;
+    });
+  }
+
+  get size(): number {
+    return this.#queue.size;
+  }
+
+  /** The request at the head of the EDF queue. */
+  peek(): QueuedRequest<P> | undefined {
+    return this.#queue.peek();
+  }
+
+  /** Admit a request; false if the bounded queue is full (the caller answers 503). */
+  enqueue(r: QueuedRequest<P>): boolean {
+    this.#checkRequest(r);
+    if (this.#queue.size >= this.maxQueue) {
+      this.#stats.rejectedFull++;
+      return false;
+    }
+    this.#push(r);
+    this.#stats.enqueued++;
+    return true;
+  }
+
+  /** Take a queued request out (client gone); undefined if it is not queued. */
+  remove(id: number): QueuedRequest<P> | undefined {
+    const r = this.#queue.remove(id);
+    if (r) {
+      this.#stats.removed++;
+      if (r.pinnedSubnet !== undefined) this.#pinned.delete(r.id);
+    }
+    return r;
+  }
+
+  /**
+   * Put back a request whose worker died. Returns false (and queues nothing) in 'reject' mode
+   * when it can no longer make its deadline: the caller answers it with a deadline error.
+   */
+  requeue(r: QueuedRequest<P>): boolean {
+    this.#checkRequest(r);
+    if (this.lateMode === 'reject' && this.#doomed(r, 1)) {
+      this.#stats.requeueRefused++;
+      return false;
+    }
+    this.#push(r);
+    this.#stats.requeued++;
+    return true;
+  }
+
+  /**
+   * Called when a worker frees (pull). Returns the batch to run (null if nothing to run) and
+   * the requests that can no longer make their deadline ('reject' mode; answer them at once).
+   */
+  next(): NextResult<P> {
+    const expired: QueuedRequest<P>[] = [];
+    for (;;) {
+      const head = this.#queue.peek();
+      if (!head) return { dispatch: null, expired };
+      const now = this.#clock.now();
+      const n = this.#queue.size;
+      const slack = head.deadline - now;
+      let decision = this.#decide(head, slack, n);
+      let bestEffort = false;
+      if (decision === null || (decision.expectedLatencyMs > slack && this.lateMode === 'reject')) {
+        if (this.lateMode === 'reject') {
+          this.#take(head.id);
+          this.#stats.expired++;
+          expired.push(head);
+          continue;
+        }
+        decision = this.#bestEffortDecision(head, n);
+        bestEffort = true;
+      }
+      return { dispatch: this.#dispatch(decision, now, bestEffort), expired };
+    }
+  }
+
+  /** Pop every head that can no longer make its deadline ('reject' mode; [] in 'best-effort'). */
+  expireDue(): QueuedRequest<P>[] {
+    const out: QueuedRequest<P>[] = [];
+    if (this.lateMode !== 'reject') return out;
+    for (let head = this.#queue.peek(); head; head = this.#queue.peek()) {
+      if (!this.#doomed(head, this.#queue.size)) break;
+      this.#take(head.id);
+      this.#stats.expired++;
+      out.push(head);
+    }
+    return out;
+  }
+
+  stats(): SchedulerStats {
+    const perSubnet: SchedulerStats['perSubnet'] = {};
+    for (const [id, v] of this.#perSubnet) perSubnet[id] = { ...v };
+    return { queued: this.#queue.size, ...this.#stats, perSubnet };
+  }
+
+  #checkRequest(r: QueuedRequest<P>): void {
+    if (!r || !Number.isFinite(r.id)) throw new SchedulerError(`request id must be a finite number, got ${r?.id}`);
+    if (!Number.isFinite(r.arrival) || !Number.isFinite(r.deadline)) throw new SchedulerError(`request ${r.id}: arrival and deadline must be finite numbers`);
+    if (r.pinnedSubnet !== undefined && !this.#table.has(r.pinnedSubnet)) {
+      throw new SchedulerError(`request ${r.id}: pinned subnet ${r.pinnedSubnet} is not in the profile (ids: ${this.#table.subnets.map((s) => s.id).join(', ')})`);
+    }
+    if (this.#queue.has(r.id)) throw new SchedulerError(`request id ${r.id} is already queued`);
+  }
+
+  #push(r: QueuedRequest<P>): void {
+    this.#queue.push(r);
+    if (r.pinnedSubnet !== undefined) this.#pinned.add(r.id);
+  }
+
+  #take(id: number): void {
+    this.#queue.remove(id);
+    this.#pinned.delete(id);
+  }
+
+  #decide(head: QueuedRequest<P>, slack: number, n: number): Decision | null {
+    if (head.pinnedSubnet === undefined) {
+      const d = this.#policy.decide(slack, n, this.#clock.now());
+      if (d !== null) this.#checkDecision(d);
+      return d;
+    }
+    const si = this.#table.indexOf(head.pinnedSubnet);
+    let best = 0;
+    for (let b = 1; b <= this.maxBatch && this.#table.latency(si, b) <= slack; b++) best = b;
+    return best === 0 ? null : { subnetId: head.pinnedSubnet, batchSize: best, expectedLatencyMs: this.#table.latency(si, best) };
+  }
+
+  /** The policy has no option for `r` as head that finishes by its deadline. */
+  #doomed(r: QueuedRequest<P>, n: number): boolean {
+    const slack = r.deadline - this.#clock.now();
+    const d = this.#decide(r, slack, n);
+    return d === null || d.expectedLatencyMs > slack;
+  }
+
+  #bestEffortDecision(head: QueuedRequest<P>, n: number): Decision {
+    const id = head.pinnedSubnet ?? this.#policy.bestEffortSubnetId ?? this.#table.subnets[0]!.id;
+    const si = this.#table.indexOf(id);
+    const b = this.#bestBatch[si]![Math.min(n, this.maxBatch)]!;
+    return { subnetId: id, batchSize: b, expectedLatencyMs: this.#table.latency(si, b) };
+  }
+
+  #checkDecision(d: Decision): void {
+    if (!this.#table.has(d.subnetId)) throw new SchedulerError(`policy ${this.#policy.name} chose unknown subnet ${d.subnetId}`);
+    if (!Number.isInteger(d.batchSize) || d.batchSize < 1 || d.batchSize > this.#table.maxBatch) {
+      throw new SchedulerError(`policy ${this.#policy.name} chose invalid batch size ${d.batchSize} (profile max ${this.#table.maxBatch})`);
+    }
+  }
+
+  #dispatch(d: Decision, now: number, bestEffort: boolean): Dispatch<P> {
+    const s = d.subnetId;
+    const requests = this.#pinned.size === 0
+      ? this.#queue.popUpTo(d.batchSize)
+      : this.#queue.popUpTo(d.batchSize, (r) => r.pinnedSubnet === undefined || r.pinnedSubnet === s, d.batchSize + PIN_SCAN_SLACK);
+    for (const r of requests) if (r.pinnedSubnet !== undefined) this.#pinned.delete(r.id);
+    const si = this.#table.indexOf(s);
+    this.#stats.dispatches++;
+    this.#stats.dispatchedRequests += requests.length;
+    if (bestEffort) this.#stats.bestEffortDispatches++;
+    const per = this.#perSubnet.get(s) ?? { batches: 0, requests: 0 };
+    per.batches++;
+    per.requests += requests.length;
+    this.#perSubnet.set(s, per);
+    const dispatch: Dispatch<P> = { subnetId: s, requests, decidedAt: now, expectedLatencyMs: this.#table.latency(si, requests.length) };
+    if (bestEffort) dispatch.bestEffort = true;
+    return dispatch;
+  }
+}

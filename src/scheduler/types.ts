@@ -1,0 +1,102 @@
+/**
+ * Types shared by the scheduler, the server and the simulator. Nothing here knows about
+ * TensorFlow.js or HTTP; implementations live in `clock.ts`, `profile.ts`, `policy.ts` and
+ * `scheduler.ts` (all re-exported from `index.ts`).
+ * @module
+ */
+
+/** Milliseconds on a monotonic clock. The scheduler reads time only through this. */
+export interface Clock {
+  now(): number;
+}
+
+/** One sub-network of the profile: profiled latency (ms) per batch size. */
+export interface SubnetProfile {
+  id: number;
+  /** Top-1 accuracy in percent (the authors' convention, e.g. 73.822). */
+  accuracy: number;
+  config?: unknown;
+  /** batch size -> latency in ms (mean or p99: the caller decides when loading). */
+  latencyMs: Record<number, number>;
+}
+
+/** Subnets sorted small -> large (by accuracy); `batchSizes` ascending, and must include 1. */
+export interface LatencyProfile {
+  subnets: SubnetProfile[];
+  batchSizes: number[];
+}
+
+export interface QueuedRequest<P = unknown> {
+  id: number;
+  /** Arrival time on the scheduler's clock (ms). */
+  arrival: number;
+  /** Absolute deadline on the scheduler's clock (ms), normally arrival + SLO. */
+  deadline: number;
+  payload: P;
+  /** The request asks for this sub-network id (see `Scheduler` for how pins batch). */
+  pinnedSubnet?: number;
+}
+
+/** What a policy picks for the head of the queue. `batchSize` is an upper bound. */
+export interface Decision {
+  subnetId: number;
+  batchSize: number;
+  /** Profiled latency of (subnetId, batchSize). */
+  expectedLatencyMs: number;
+}
+
+export interface Policy {
+  readonly name: string;
+  /**
+   * Pick (sub-network, batch) for the head request. `slackMs` = head deadline - now,
+   * `queueLength` = requests waiting (head included). Returns null when no option the
+   * policy may use fits in the slack (the head cannot make its deadline).
+   */
+  decide(slackMs: number, queueLength: number, nowMs: number): Decision | null;
+  /** Sub-network used to serve late requests in lateMode 'best-effort' (default: the smallest). */
+  readonly bestEffortSubnetId?: number;
+  /** Largest batch the policy may pick (the scheduler uses it for pinned heads too). */
+  readonly maxBatch?: number;
+}
+
+export interface Dispatch<P> {
+  subnetId: number;
+  /** In EDF order; at most the decision's batch size, fewer if fewer are queued. */
+  requests: QueuedRequest<P>[];
+  decidedAt: number;
+  /** Profiled latency for `requests.length` (interpolated between profiled batch sizes). */
+  expectedLatencyMs: number;
+  /** True when the head could not make its deadline and lateMode is 'best-effort'. */
+  bestEffort?: boolean;
+}
+
+/**
+ * What to do with a head request whose slack is below every option the policy may use:
+ * 'reject' hands it back from `next()` in `expired` (answer with a deadline error, no compute
+ * wasted); 'best-effort' serves it anyway on the cheapest sub-network (it counts as a miss).
+ */
+export type LateMode = 'reject' | 'best-effort';
+
+export interface SchedulerStats {
+  /** Requests currently queued. */
+  queued: number;
+  enqueued: number;
+  /** enqueue() refusals because the bounded queue was full. */
+  rejectedFull: number;
+  dispatches: number;
+  dispatchedRequests: number;
+  bestEffortDispatches: number;
+  expired: number;
+  removed: number;
+  requeued: number;
+  requeueRefused: number;
+  /** sub-network id -> batches and requests dispatched on it. */
+  perSubnet: Record<number, { batches: number; requests: number }>;
+}
+
+// The implementations named in the scheduler API, re-exported so `./types.ts` offers the whole
+// contract (the modules above import only types from here, so there is no runtime cycle).
+export { systemClock, VirtualClock } from './clock.ts';
+export { profileFromJson } from './profile.ts';
+export { createPolicy } from './policy.ts';
+export { Scheduler } from './scheduler.ts';

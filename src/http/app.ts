@@ -1,0 +1,40 @@
+/**
+ * The HTTP application: KServe V2 routes, `/metrics`, and one error handler that answers every
+ * failure as `{"error": "..."}` with the status from `errors.ts`. It never listens (see serve.ts),
+ * so tests drive it with `app.request()`.
+ * @module
+ */
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppDeps } from './deps.ts';
+import { toErrorResponse } from './errors.ts';
+import { registerHealth } from './health.ts';
+import { registerInfer } from './infer.ts';
+import { registerMetadata } from './metadata.ts';
+
+export type { AppDeps } from './deps.ts';
+
+/**
+ * @example
+ * const app = createApp({ service, metrics: createMetrics({ model: service.modelName }), defaultSloMs: 100 });
+ * const res = await app.request('/v2/health/ready');
+ */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const log = deps.log ?? ((message: string, err?: unknown) => console.error(message, err));
+  registerHealth(app, deps.service);
+  registerMetadata(app, deps.service, { name: deps.serverName ?? 'superserve', version: deps.serverVersion ?? '0.1.0' });
+  registerInfer(app, deps);
+  app.get('/metrics', async (c) => {
+    const { workers } = deps.service.metadata();
+    deps.metrics.setWorkers(workers.alive, workers.total);
+    return c.body(await deps.metrics.render(), 200, { 'Content-Type': deps.metrics.contentType });
+  });
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => {
+    const res = toErrorResponse(err);
+    if (res.status === 500) log(`${c.req.method} ${c.req.path} failed`, err);
+    return c.json({ error: res.message }, res.status as ContentfulStatusCode, res.headers);
+  });
+  return app;
+}

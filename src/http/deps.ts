@@ -1,0 +1,30 @@
+/**
+ * What the HTTP app needs from the rest of the server, with documented defaults.
+ * @module
+ */
+import type { InferenceService } from '../serving/types.ts';
+import type { Metrics } from '../metrics.ts';
+
+export interface AppDeps {
+  service: InferenceService;
+  metrics: Metrics;
+  /** Largest accepted request body; larger ones get 413. @default 67_108_864 (64 MiB) */
+  bodyLimitBytes?: number;
+  /** SLO for requests that give neither `parameters.slo_ms` nor `parameters.timeout`. */
+  defaultSloMs: number;
+  /** Largest accepted per-request SLO. @default 60_000 */
+  maxSloMs?: number;
+  /** Most images in one request. @default 64 */
+  maxBatch?: number;
+  /** Service clock; when given, each request's `arrivalMs` is read from it as the request arrives. */
+  now?: () => number;
+  /** Called for unexpected (500) errors. @default console.error */
+  log?: (message: string, err?: unknown) => void;
+  /** Reported by `GET /v2`. @default 'superserve', '0.1.0' */
+  serverName?: string;
+  serverVersion?: string;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_SLO_MS = 60_000;
+export const DEFAULT_MAX_BATCH = 64;

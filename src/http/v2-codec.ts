@@ -1,0 +1,175 @@
+/**
+ * KServe V2 / Open Inference Protocol JSON <-> the serving contract. `decodeInferRequest` turns an
+ * untrusted body into an `ImageBatch` plus `InferOptions` fields, naming the first problem it finds;
+ * `encodeInferResponse` turns an `InferOutcome` into the V2 reply. Pure: no I/O, no tfjs.
+ * @module
+ */
+import type { ImageBatch, InferOutcome, ModelMetadata } from '../serving/types.ts';
+import { RequestValidationError } from './errors.ts';
+import { inputToBatch, type V2Input } from './v2-tensors.ts';
+
+export const OUTPUT_NAMES = ['logits', 'top5'] as const;
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+export interface CodecLimits {
+  /** SLO used when the request names none. */
+  defaultSloMs: number;
+  /** Largest accepted SLO. */
+  maxSloMs: number;
+  /** Most images per request. @default 64 */
+  maxBatch?: number;
+  /** Accepted H and W range of FP32 input. @default 16..1024 */
+  minSide?: number;
+  maxSide?: number;
+}
+
+export interface DecodedInferRequest {
+  id?: string;
+  batch: ImageBatch;
+  sloMs: number;
+  subnetId?: number;
+  /** Outputs to return, in order. */
+  outputs: OutputName[];
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Validate a parsed V2 infer body against the model's metadata; throws RequestValidationError. */
+export function decodeInferRequest(body: unknown, meta: ModelMetadata, limits: CodecLimits): DecodedInferRequest {
+  if (!isObject(body)) throw new RequestValidationError('request body must be a JSON object');
+  const id = body.id;
+  if (id !== undefined && typeof id !== 'string') throw new RequestValidationError('"id" must be a string');
+  const params = body.parameters ?? {};
+  if (!isObject(params)) throw new RequestValidationError('"parameters" must be an object');
+  const sloMs = decodeSlo(params, limits);
+  const subnetId = decodeSubnet(params.subnet, meta);
+  const input = decodeInput(body.inputs);
+  const pinned = subnetId === undefined ? undefined : meta.subnets.find((s) => s.id === subnetId);
+  const batch = inputToBatch(input, {
+    maxBatch: limits.maxBatch ?? 64,
+    minSide: limits.minSide ?? 16,
+    maxSide: limits.maxSide ?? 1024,
+    imageSize: pinned?.imageSize ?? meta.imageSize,
+  });
+  const outputs = decodeOutputs(body.outputs);
+  return { ...(id === undefined ? {} : { id }), batch, sloMs, ...(subnetId === undefined ? {} : { subnetId }), outputs };
+}
+
+/** `slo_ms` (ms) or Triton's `timeout` (µs), else the server default. */
+function decodeSlo(params: Json, limits: CodecLimits): number {
+  const { slo_ms: sloMs, timeout } = params;
+  if (sloMs !== undefined && timeout !== undefined) {
+    throw new RequestValidationError('give either parameters.slo_ms or parameters.timeout (µs), not both');
+  }
+  if (sloMs === undefined && timeout === undefined) return limits.defaultSloMs;
+  let value: number;
+  if (sloMs !== undefined) {
+    if (typeof sloMs !== 'number' || !Number.isFinite(sloMs) || sloMs <= 0) {
+      throw new RequestValidationError(`parameters.slo_ms must be a number > 0, got ${JSON.stringify(sloMs)}`);
+    }
+    value = sloMs;
+  } else {
+    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0) {
+      throw new RequestValidationError(`parameters.timeout must be an integer number of microseconds > 0, got ${JSON.stringify(timeout)}`);
+    }
+    value = timeout / 1000;
+  }
+  if (value > limits.maxSloMs) throw new RequestValidationError(`latency SLO ${value} ms exceeds the maximum of ${limits.maxSloMs} ms`);
+  return value;
+}
+
+function decodeSubnet(subnet: unknown, meta: ModelMetadata): number | undefined {
+  if (subnet === undefined) return undefined;
+  if (typeof subnet !== 'number' || !Number.isInteger(subnet)) {
+    throw new RequestValidationError(`parameters.subnet must be an integer sub-network id, got ${JSON.stringify(subnet)}`);
+  }
+  if (!meta.subnets.some((s) => s.id === subnet)) {
+    const ids = meta.subnets.map((s) => s.id);
+    const shown = ids.length > 10 ? `${ids.slice(0, 10).join(', ')}, ... (${ids.length} in all)` : ids.join(', ');
+    throw new RequestValidationError(`parameters.subnet ${subnet} is not a served sub-network (ids: ${shown})`);
+  }
+  return subnet;
+}
+
+function decodeInput(inputs: unknown): V2Input {
+  if (!Array.isArray(inputs)) throw new RequestValidationError('"inputs" must be an array with exactly one input');
+  if (inputs.length !== 1) throw new RequestValidationError(`expected exactly one input, got ${inputs.length}`);
+  const input: unknown = inputs[0];
+  if (!isObject(input)) throw new RequestValidationError('inputs[0] must be an object');
+  if (typeof input.name !== 'string') throw new RequestValidationError('inputs[0].name must be a string');
+  if (typeof input.datatype !== 'string') throw new RequestValidationError(`input '${input.name}': datatype must be a string`);
+  if (isObject(input.parameters) && input.parameters.binary_data_size !== undefined) {
+    throw new RequestValidationError(`input '${input.name}': the binary tensor data extension is not supported; send JSON data`);
+  }
+  if (input.data === undefined) throw new RequestValidationError(`input '${input.name}': data is missing`);
+  return { name: input.name, datatype: input.datatype, shape: input.shape, data: input.data };
+}
+
+function decodeOutputs(outputs: unknown): OutputName[] {
+  if (outputs === undefined) return [...OUTPUT_NAMES];
+  if (!Array.isArray(outputs) || outputs.length === 0) throw new RequestValidationError('"outputs" must be a non-empty array of {"name"}');
+  return outputs.map((o, i) => {
+    const name = isObject(o) ? o.name : undefined;
+    if (!OUTPUT_NAMES.includes(name as OutputName)) {
+      throw new RequestValidationError(`outputs[${i}].name must be one of ${OUTPUT_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+    }
+    return name as OutputName;
+  });
+}
+
+export interface V2Output { name: string; datatype: 'FP32' | 'INT64'; shape: number[]; data: number[] }
+export interface V2InferResponse {
+  model_name: string;
+  model_version?: string;
+  id?: string;
+  parameters: {
+    subnet_id: number;
+    accuracy: number;
+    batch_size: number;
+    queue_ms: number;
+    compute_ms: number;
+    deadline_met: boolean;
+  };
+  outputs: V2Output[];
+}
+
+export interface EncodeContext { modelName: string; modelVersion?: string; id?: string; n: number; outputs: readonly OutputName[] }
+
+/** The V2 reply for `n` images; throws if the outcome's logits do not have n * numClasses values. */
+export function encodeInferResponse(outcome: InferOutcome, ctx: EncodeContext): V2InferResponse {
+  const c = outcome.numClasses;
+  if (!Number.isInteger(c) || c < 1 || outcome.logits.length !== ctx.n * c) {
+    throw new Error(`service returned ${outcome.logits.length} logits for ${ctx.n} images x ${c} classes`);
+  }
+  const k = Math.min(5, c);
+  const outputs = ctx.outputs.map((name): V2Output => name === 'logits'
+    ? { name, datatype: 'FP32', shape: [ctx.n, c], data: Array.from(outcome.logits) }
+    : { name, datatype: 'INT64', shape: [ctx.n, k], data: topK(outcome.logits, ctx.n, c, k) });
+  return {
+    model_name: ctx.modelName,
+    ...(ctx.modelVersion === undefined ? {} : { model_version: ctx.modelVersion }),
+    ...(ctx.id === undefined ? {} : { id: ctx.id }),
+    parameters: {
+      subnet_id: outcome.subnetId,
+      accuracy: outcome.accuracy,
+      batch_size: outcome.batchSize,
+      queue_ms: outcome.queueMs,
+      compute_ms: outcome.computeMs,
+      deadline_met: outcome.deadlineMet,
+    },
+    outputs,
+  };
+}
+
+/** Row-major [n, k] class ids by descending logit (ties: lower id first). */
+export function topK(logits: Float32Array, n: number, c: number, k: number): number[] {
+  const out: number[] = [];
+  const ids = Array.from({ length: c }, (_, i) => i);
+  for (let r = 0; r < n; r++) {
+    const row = logits.subarray(r * c, (r + 1) * c);
+    const sorted = [...ids].sort((a, b) => row[b]! - row[a]! || a - b);
+    for (let j = 0; j < k; j++) out.push(sorted[j]!);
+  }
+  return out;
+}

@@ -1,0 +1,7 @@
+/**
+ * Image decoding and OFA preprocessing (pure JS, no tfjs).
+ * @module
+ */
+export { decodeImage, sniffImageFormat, ImageDecodeError } from './decode.ts';
+export type { DecodedImage, DecodeOptions, ImageFormat } from './decode.ts';
+export { preprocessOfa, resizedSize, pyRound, PreprocessError, IMAGENET_MEAN, IMAGENET_STD, OFA_CROP_RATIO } from './preprocess.ts';

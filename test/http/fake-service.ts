@@ -1,0 +1,118 @@
+/**
+ * A small InferenceService for HTTP tests that computes something checkable: for each image, logits are
+ * [mean R, mean G, mean B, -mean R, -mean G, -mean B] of its NHWC input. It records every call, can be
+ * made unready or failing, and can hold requests until released or aborted (for disconnect and drain tests).
+ * @module
+ */
+import type { ImageBatch, InferenceService, InferOptions, InferOutcome, ModelMetadata, SubnetInfo } from '../../src/serving/types.ts';
+import { ServiceError } from '../../src/serving/types.ts';
+import type { Metrics } from '../../src/metrics.ts';
+
+export const FAKE_SUBNETS: SubnetInfo[] = [
+  { id: 0, accuracy: 0.75, config: { d: [2] }, imageSize: 32 },
+  { id: 1, accuracy: 0.79, config: { d: [4] }, imageSize: 48 },
+];
+export const FAKE_CLASSES = 6;
+/** Requests with an SLO below this are answered with deadlineMet=false. */
+export const FAKE_MIN_SLO_MS = 5;
+
+interface Held { resolve: () => void }
+
+export class FakeService implements InferenceService {
+  readonly modelName = 'ofa-fake';
+  ready = true;
+  /** Thrown by the next infer calls while set. */
+  failWith: ServiceError | Error | null = null;
+  /** When true, infer waits for `release()` or the abort signal. */
+  hold = false;
+  readonly calls: Array<{ batch: ImageBatch; opts: InferOptions }> = [];
+  readonly aborted: unknown[] = [];
+  private readonly held: Held[] = [];
+  private inFlight = 0;
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
+  private arrivalWaiters: Array<() => void> = [];
+
+  constructor(private readonly metrics?: Metrics) {}
+
+  isReady(): boolean { return this.ready; }
+
+  metadata(): ModelMetadata {
+    return {
+      name: this.modelName, versions: ['1'], platform: 'superserve_tfjs', arch: 'ofa-mbv3-w1.2', backend: 'fake',
+      untrained: true, checkpoint: 'none', policy: 'slackfit', defaultSloMs: 100, subnets: FAKE_SUBNETS,
+      imageSize: 48, workers: { total: 2, alive: 1 },
+    };
+  }
+
+  /** Resolves once `count` requests have reached infer (held or not). */
+  arrivals(count: number): Promise<void> {
+    if (this.calls.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.arrivalWaiters.push(() => { if (this.calls.length >= count) resolve(); }));
+  }
+
+  /** Let every held request finish. */
+  release(): void { for (const h of this.held.splice(0)) h.resolve(); }
+
+  async infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome> {
+    if (this.draining) throw new ServiceError('shutting_down', 'server is shutting down', 2);
+    this.calls.push({ batch, opts });
+    for (const w of this.arrivalWaiters) w();
+    if (this.failWith) throw this.failWith;
+    this.inFlight++;
+    try {
+      if (this.hold) await this.waitForRelease(opts.signal);
+      const subnetId = opts.subnetId ?? 1;
+      const outcome: InferOutcome = {
+        logits: channelMeans(batch),
+        numClasses: FAKE_CLASSES,
+        subnetId,
+        accuracy: FAKE_SUBNETS.find((s) => s.id === subnetId)!.accuracy,
+        batchSize: batch.n,
+        queueMs: 1.5,
+        computeMs: 2.5,
+        deadlineMet: opts.sloMs >= FAKE_MIN_SLO_MS,
+      };
+      this.metrics?.recordBatch(subnetId, batch.n, outcome.computeMs);
+      return outcome;
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private waitForRelease(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.aborted.push(signal?.reason);
+        reject(new ServiceError('cancelled', 'client went away'));
+      };
+      if (signal?.aborted) { onAbort(); return; }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.held.push({ resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(); } });
+    });
+  }
+
+  get isDraining(): boolean { return this.draining; }
+
+  drain(): Promise<void> {
+    this.draining = true;
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}
+
+/** Per image: [mean R, mean G, mean B, -mean R, -mean G, -mean B] of NHWC data. */
+export function channelMeans(batch: ImageBatch): Float32Array {
+  const out = new Float32Array(batch.n * FAKE_CLASSES);
+  const pixels = batch.height * batch.width;
+  for (let b = 0; b < batch.n; b++) {
+    const sums = [0, 0, 0];
+    for (let p = 0; p < pixels; p++) for (let c = 0; c < 3; c++) sums[c]! += batch.data[(b * pixels + p) * 3 + c]!;
+    for (let c = 0; c < 3; c++) {
+      out[b * FAKE_CLASSES + c] = sums[c]! / pixels;
+      out[b * FAKE_CLASSES + 3 + c] = -sums[c]! / pixels;
+    }
+  }
+  return out;
+}

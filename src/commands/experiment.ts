@@ -1,0 +1,125 @@
+/**
+ * `superserve experiment <fig8|fig9|fig10|fig11a|fig11c|policy-eval|all> --out DIR`: the paper's experiments
+ * in the simulator; writes summary.json, report.md, series/*.csv and plots/*.svg. Progress on stderr.
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { intFlag, numFlag, numListFlag, runCommand, strFlag, UsageError } from '../sim/cli-args.ts';
+import { DEFAULT_CONFIG, EXPERIMENTS, experimentSpec, runCount, runExperiment, type ExperimentConfig, type ExperimentName, type RunOutput } from '../sim/experiments.ts';
+import { policyEvalReport } from '../sim/policy-eval.ts';
+import { loadProfile } from '../sim/profiles.ts';
+import { writeExperimentReport } from '../sim/report.ts';
+
+export const EXPERIMENT_USAGE = `usage: superserve experiment <fig8|fig9|fig10|fig11a|fig11c|policy-eval|all> --out DIR [options]
+
+  fig8         MAF trace (6400 q/s mean, 24 h -> 120 s), every policy
+  fig9         bursty grid: λb 1500 + λv {2950,4900,5550} x CV² {2,4,8}, every policy
+  fig10        time-varying grid: 2500 -> {4800,6800,7800} q/s at τ {250,500,5000} q/s², CV² 8, every policy
+  fig11a       λ 3500 (1500 + 2000, CV² 2), one worker killed every 12 s (8 -> 4)
+  fig11c       λ 1500 + 5550, CV² {2,4,8}: slackfit vs maxbatch vs maxacc (and slackfit-q)
+  policy-eval  slackfit-q vs slackfit (and infaas) on every fig8-fig10 trace at each --scales value
+               (default 1,2,2.5) and on --cpu-profile when given: who dominates where
+  all          fig8 fig9 fig10 fig11a fig11c
+Policies: slackfit, slackfit-q (ours), maxbatch, maxacc, infaas, fixed:0..5 (Clipper+).
+Options:
+  --profile P          a40 (default) | 2080ti | path to profile.json
+  --profile-scale X    device slowdown (default 1); stated in the report
+  --latency forward|end-to-end   forward pass only (default) or the per-batch total incl. JPEG decode
+  --scales L           policy-eval: comma-separated scales (default 1,2,2.5)
+  --cpu-profile PATH   policy-eval: also a profile.json measured by \`superserve profile\` (scale 1)
+  --duration-s D       synthetic trace length (default 60); --maf-duration-s (default 120)
+  --csv-dir DIR        real Azure Functions 2019 CSVs for fig8 (default: the MAF-shaped default curve)
+  --workers N (8)  --slo-ms S (36)  --seed N (1)`;
+
+export async function run(argv: string[]): Promise<number> {
+  return runCommand(EXPERIMENT_USAGE, async () => {
+    const { values, positionals } = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        out: { type: 'string' }, profile: { type: 'string' }, 'profile-scale': { type: 'string' }, latency: { type: 'string' }, scales: { type: 'string' },
+        'cpu-profile': { type: 'string' }, 'duration-s': { type: 'string' }, 'maf-duration-s': { type: 'string' },
+        'csv-dir': { type: 'string' }, workers: { type: 'string' }, 'slo-ms': { type: 'string' }, seed: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) { process.stdout.write(EXPERIMENT_USAGE + '\n'); return 0; }
+    const which = positionals[0];
+    if (!which) throw new UsageError('missing experiment name');
+    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+    const names: ExperimentName[] = which === 'all' ? [...EXPERIMENTS]
+      : which === 'policy-eval' || (EXPERIMENTS as readonly string[]).includes(which) ? [which as ExperimentName]
+      : (() => { throw new UsageError(`unknown experiment "${which}"`); })();
+    const out = strFlag(values, 'out');
+    const config: ExperimentConfig = {
+      ...DEFAULT_CONFIG, durationS: numFlag(values, 'duration-s', DEFAULT_CONFIG.durationS),
+      mafDurationS: numFlag(values, 'maf-duration-s', DEFAULT_CONFIG.mafDurationS), seed: intFlag(values, 'seed', 1),
+      workers: intFlag(values, 'workers', 8), sloMs: numFlag(values, 'slo-ms', 36),
+      ...(values['csv-dir'] ? { csvDir: values['csv-dir'] as string } : {}),
+    };
+    if (config.workers < 1) throw new UsageError('--workers must be >= 1');
+    if (!(config.durationS > 0) || !(config.mafDurationS > 0)) throw new UsageError('durations must be positive');
+    const profileSpec = strFlag(values, 'profile', 'a40');
+    const part = strFlag(values, 'latency', 'forward');
+    if (part !== 'forward' && part !== 'end-to-end') throw new UsageError(`--latency must be forward or end-to-end, got "${part}"`);
+    mkdirSync(out, { recursive: true });
+
+    if (names[0] === 'policy-eval') {
+      const scales = values.scales ? numListFlag(values, 'scales') : [1, 2, 2.5];
+      const profiles = scales.map((s) => loadProfile(profileSpec, s, 'mean', part));
+      if (values['cpu-profile']) profiles.push(loadProfile(values['cpu-profile'] as string, 1, 'mean', part));
+      const spec = experimentSpec('policy-eval', config);
+      const bar = progress(runCount(spec) * profiles.length);
+      const results: { scaleLabel: string; outputs: RunOutput[] }[] = [];
+      for (const lp of profiles) {
+        const outputs = await runExperiment(spec, lp.profile, config, { profile: lp.name, profile_scale: lp.scale, latency: lp.part }, (l) => bar.increment({ label: `${lp.name}@${lp.scale} ${l}` }));
+        results.push({ scaleLabel: `${lp.name} x${lp.scale}`, outputs });
+      }
+      bar.stop();
+      policyEvalReport(out, results, profiles[0]!.profile);
+      process.stderr.write(`policy-eval -> ${out}/report.md\n`);
+      return 0;
+    }
+
+    const lp = loadProfile(profileSpec, numFlag(values, 'profile-scale', 1), 'mean', part);
+    const specs = names.map((n) => experimentSpec(n, config));
+    const bar = progress(specs.reduce((a, s) => a + runCount(s), 0));
+    const all: RunOutput[] = [];
+    let simulated = 0; const t0 = performance.now();
+    for (const spec of specs) {
+      const outputs = await runExperiment(spec, lp.profile, config, { profile: lp.name, profile_scale: lp.scale, latency: lp.part }, (l) => bar.increment({ label: l }));
+      for (const o of outputs) simulated += o.simulatedRequests;
+      all.push(...outputs);
+    }
+    bar.stop();
+    const wallS = (performance.now() - t0) / 1000;
+    writeExperimentReport(out, {
+      title: `SuperServe experiments: ${names.join(', ')}`, runs: all, profile: lp.profile, profileName: lp.name, profileScale: lp.scale,
+      notes: [
+        `Trace lengths (not given by the paper): synthetic ${config.durationS} s; time-varying 20 s at λ1, the ramp, 20 s at λ2; MAF ${config.mafDurationS} s` +
+          (config.csvDir ? ` from ${config.csvDir}` : ' from the MAF-shaped default curve (data/traces/maf-default.json; not real Azure data)') + `; seed ${config.seed}.`,
+        `Latencies: the profile's ${lp.part === 'forward' ? 'forward-pass' : 'end-to-end (JPEG decode + copies + forward)'} mean per batch, interpolated between profiled batch sizes, max batch 16; scheduler lateMode reject (a head that cannot make its deadline is answered at once with an error).`,
+        `Simulated ${simulated} requests in ${wallS.toFixed(1)} s (${Math.round(simulated / wallS)} requests per wall-clock second).`,
+      ],
+    });
+    process.stderr.write(`${all.length} runs, ${simulated} simulated requests in ${wallS.toFixed(1)} s -> ${out}/report.md\n`);
+    return 0;
+  });
+}
+
+interface Progress { increment(payload: { label: string }): void; stop(): void }
+
+/** A cli-progress bar on a terminal; one plain line per finished run otherwise (logs, CI). */
+function progress(total: number): Progress {
+  if (!process.stderr.isTTY) {
+    let done = 0; const t0 = performance.now();
+    return {
+      increment: ({ label }) => { done++; process.stderr.write(`[${done}/${total}] ${label} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`); },
+      stop: () => {},
+    };
+  }
+  const bar = new cliProgress.SingleBar({ format: 'experiment [{bar}] {value}/{total} runs | {label}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0, { label: '' });
+  return bar;
+}

@@ -1,0 +1,95 @@
+/**
+ * `superserve simulate --profile P --trace T --policy X --workers N --slo-ms S [--fail-at t1,t2] --out DIR`:
+ * one discrete-event run with the server's scheduler; writes summary.json, timeseries.csv and plots.
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { intFlag, numFlag, runCommand, strFlag, UsageError } from '../sim/cli-args.ts';
+import { loadProfile } from '../sim/profiles.ts';
+import { policyLabel, timeSeriesCharts } from '../sim/report.ts';
+import { simulate } from '../sim/simulator.ts';
+import { timeSeriesCsv, writeSummary } from '../sim/summary.ts';
+import { readTraceFile } from '../sim/trace-file.ts';
+
+export const SIMULATE_USAGE = `usage: superserve simulate --trace FILE --policy X --out DIR [options]
+
+  --trace FILE          trace from \`superserve trace\`
+  --policy X            slackfit | slackfit-q | maxbatch | maxacc | infaas | fixed:<id>
+  --profile P           a40 (default: the authors' A40 OFA-ResNet50 profile) | 2080ti (a40 at device scale 2.5)
+                        | path to a profile.json (or a directory holding one)
+  --profile-scale X     device slowdown on top of the profile (default 1; results depend strongly on it)
+  --stat mean|p99       which profiled statistic to use (default mean)
+  --latency forward|end-to-end   forward pass only (default; matches the paper's capacities) or the whole
+                        per-batch total incl. JPEG decode
+  --workers N           default 8
+  --slo-ms S            default 36
+  --fail-at t1,t2,...   kill one worker at each time: seconds, or milliseconds with an "ms" suffix (12,24 or 12000ms)
+  --late-mode reject|best-effort   what the scheduler does with a head that cannot make its deadline (default reject)
+  --max-queue N         bounded queue (default unbounded)
+  --experiment NAME     label for summary.json (default "simulate")
+Writes DIR/summary.json, DIR/timeseries.csv (per 100 ms) and DIR/plots/*.svg.`;
+
+export async function run(argv: string[]): Promise<number> {
+  return runCommand(SIMULATE_USAGE, async () => {
+    const { values, positionals } = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        profile: { type: 'string' }, 'profile-scale': { type: 'string' }, stat: { type: 'string' }, latency: { type: 'string' }, trace: { type: 'string' },
+        policy: { type: 'string' }, workers: { type: 'string' }, 'slo-ms': { type: 'string' }, 'fail-at': { type: 'string' },
+        'late-mode': { type: 'string' }, 'max-queue': { type: 'string' }, experiment: { type: 'string' }, out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) { process.stdout.write(SIMULATE_USAGE + '\n'); return 0; }
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const out = strFlag(values, 'out'); const tracePath = strFlag(values, 'trace'); const policy = strFlag(values, 'policy');
+    const stat = strFlag(values, 'stat', 'mean');
+    if (stat !== 'mean' && stat !== 'p99') throw new UsageError(`--stat must be mean or p99, got "${stat}"`);
+    const lateMode = strFlag(values, 'late-mode', 'reject');
+    if (lateMode !== 'reject' && lateMode !== 'best-effort') throw new UsageError(`--late-mode must be reject or best-effort, got "${lateMode}"`);
+    const workers = intFlag(values, 'workers', 8); const sloMs = numFlag(values, 'slo-ms', 36);
+    if (workers < 1) throw new UsageError(`--workers must be >= 1, got ${workers}`);
+    if (!(sloMs > 0)) throw new UsageError(`--slo-ms must be positive, got ${sloMs}`);
+    const failAtMs = parseFailAt(values['fail-at'] as string | undefined);
+    const part = strFlag(values, 'latency', 'forward');
+    if (part !== 'forward' && part !== 'end-to-end') throw new UsageError(`--latency must be forward or end-to-end, got "${part}"`);
+    const lp = loadProfile(strFlag(values, 'profile', 'a40'), numFlag(values, 'profile-scale', 1), stat, part);
+    const trace = readTraceFile(tracePath);
+    const t0 = performance.now();
+    const r = simulate({
+      profile: lp.profile, arrivalsMs: trace.arrivalsMs, policy, workers, sloMs, failAtMs, lateMode,
+      durationMs: trace.meta.durationS * 1000,
+      ...(values['max-queue'] !== undefined ? { maxQueue: intFlag(values, 'max-queue') } : {}),
+    });
+    const wallS = (performance.now() - t0) / 1000;
+    const traceName = tracePath.replace(/^.*\//, '').replace(/\.trace$/, '');
+    const summaryRun = r.recorder.toRun({
+      experiment: strFlag(values, 'experiment', 'simulate'), trace: traceName, policy, workers, slo_ms: sloMs,
+      params: { profile: lp.name, profile_scale: lp.scale, stat, latency: part, late_mode: lateMode, trace: trace.meta, ...(failAtMs.length ? { fail_at_ms: failAtMs } : {}) },
+    });
+    mkdirSync(join(out, 'plots'), { recursive: true });
+    writeSummary(join(out, 'summary.json'), [summaryRun]);
+    writeFileSync(join(out, 'timeseries.csv'), timeSeriesCsv(r.recorder.series));
+    for (const [kind, svg] of Object.entries(timeSeriesCharts(r.recorder.series, `${traceName} ${policyLabel(policy, lp.profile)}`, lp.profile))) {
+      writeFileSync(join(out, 'plots', `${kind}.svg`), svg);
+    }
+    process.stderr.write(`${policy} on ${traceName} (profile ${lp.name} ${part}, scale ${lp.scale}): attainment ${summaryRun.slo_attainment.toFixed(4)}, ` +
+      `accuracy ${summaryRun.mean_accuracy.toFixed(2)} %, p99 ${summaryRun.p99_ms.toFixed(1)} ms; ` +
+      `${trace.arrivalsMs.length} requests in ${wallS.toFixed(2)} s (${Math.round(trace.arrivalsMs.length / wallS)} req/s) -> ${out}\n`);
+    return 0;
+  });
+}
+
+/** "12,24" (seconds) or "12000ms,24000ms" -> ms. */
+export function parseFailAt(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((s) => {
+    const t = s.trim();
+    const ms = t.endsWith('ms');
+    const v = Number(ms ? t.slice(0, -2) : t);
+    if (t === '' || !Number.isFinite(v) || v < 0) throw new UsageError(`--fail-at: "${t}" is not a time (seconds, or ms with an "ms" suffix)`);
+    return ms ? v : v * 1000;
+  });
+}

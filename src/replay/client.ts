@@ -1,0 +1,141 @@
+/**
+ * Open-loop trace replay against a running server (KServe V2 `POST /v2/models/{model}/infer`): each request is
+ * sent at its scheduled time whether or not earlier ones returned, latency is counted from the scheduled time
+ * (no coordinated omission), and the client reports its own send lag. Results go into the same RunRecorder
+ * (summary.json row and time series) as the simulator, from the responses' `parameters`.
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { quantile, RunRecorder, type SummaryRun } from '../sim/summary.ts';
+
+export class ReplayError extends Error {
+  constructor(message: string) { super(message); this.name = 'ReplayError'; }
+}
+
+export interface ReplayOptions {
+  url: string;
+  model: string;
+  arrivalsMs: Float64Array;
+  traceName: string;
+  sloMs: number;
+  /** Per-request give-up time (counted as unanswered, errors.timeout). @default 30000 */
+  timeoutMs?: number;
+  /** Sub-network ids expected in responses (for subnet_mix / series); others are added as seen. @default 0..5 */
+  subnetIds?: number[];
+  seed?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ReplayResult {
+  run: SummaryRun;
+  recorder: RunRecorder;
+  lag: { p50: number; p99: number; max: number };
+  imageSize: number;
+}
+
+interface ResponseParams { subnet_id?: number; accuracy?: number; batch_size?: number; deadline_met?: boolean }
+
+export interface ModelInfo { imageSize: number; policy?: string; workers?: number; subnetIds?: number[] }
+
+/** From GET /v2/models/{model}: `imageSize` or `parameters.image_size` (224 when absent), policy, workers, subnet ids. */
+export async function fetchModelInfo(url: string, model: string): Promise<ModelInfo> {
+  let res: Response;
+  try { res = await fetch(`${url}/v2/models/${encodeURIComponent(model)}`); } catch (e) {
+    throw new ReplayError(`cannot reach ${url}: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw new ReplayError(`GET ${url}/v2/models/${model} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  const meta = (await res.json()) as {
+    imageSize?: unknown; parameters?: { image_size?: unknown }; policy?: unknown; workers?: { total?: unknown }; subnets?: { id?: unknown }[];
+  };
+  const s = meta.imageSize ?? meta.parameters?.image_size;
+  const ids = Array.isArray(meta.subnets) ? meta.subnets.map((x) => x?.id).filter((x): x is number => typeof x === 'number') : [];
+  return {
+    imageSize: typeof s === 'number' && Number.isInteger(s) && s > 0 ? s : 224,
+    ...(typeof meta.policy === 'string' ? { policy: meta.policy } : {}),
+    ...(typeof meta.workers?.total === 'number' ? { workers: meta.workers.total } : {}),
+    ...(ids.length ? { subnetIds: ids } : {}),
+  };
+}
+
+/** A fixed pseudo-random image [1,3,S,S], serialised once into the V2 request body. */
+export function inferBody(imageSize: number, sloMs: number, seed = 1): string {
+  const n = 3 * imageSize * imageSize;
+  const data = new Array<number>(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; x >>>= 0; data[i] = Math.round(((x / 4294967296) * 2 - 1) * 1000) / 1000; }
+  return JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs } });
+}
+
+/** Error class for `errors`: "<status> <first words of the message>", e.g. "503 queue is full". */
+export function errorClass(status: number, body: string): string {
+  let msg = '';
+  try { msg = String((JSON.parse(body) as { error?: unknown }).error ?? ''); } catch { msg = body; }
+  const cls = msg.toLowerCase().replace(/[0-9.]+/g, '#').split(/[:(]/)[0]!.trim().split(/\s+/).slice(0, 4).join(' ');
+  return cls ? `${status} ${cls}` : String(status);
+}
+
+export async function replay(o: ReplayOptions): Promise<ReplayResult> {
+  const url = o.url.replace(/\/+$/, '');
+  const info = await fetchModelInfo(url, o.model);
+  const imageSize = info.imageSize;
+  const body = inferBody(imageSize, o.sloMs, o.seed ?? 1);
+  const endpoint = `${url}/v2/models/${encodeURIComponent(o.model)}/infer`;
+  const n = o.arrivalsMs.length;
+  const durationMs = n ? o.arrivalsMs[n - 1]! : 0;
+  const rec = new RunRecorder(n, durationMs, o.subnetIds ?? info.subnetIds ?? [0, 1, 2, 3, 4, 5]);
+  const timeoutMs = o.timeoutMs ?? 30_000;
+  const lags = new Float64Array(n);
+  let done = 0;
+  let unanswered = 0;
+  const inflight: Promise<void>[] = [];
+  const start = performance.now();
+
+  const sendOne = async (i: number, scheduled: number): Promise<void> => {
+    try {
+      const res = await fetch(endpoint, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await res.text();
+      const latency = performance.now() - start - scheduled;
+      if (res.status === 200) {
+        const p = ((JSON.parse(text) as { parameters?: ResponseParams }).parameters ?? {});
+        const subnet = typeof p.subnet_id === 'number' ? p.subnet_id : -1;
+        const acc = typeof p.accuracy === 'number' ? p.accuracy : 0;
+        rec.served(scheduled, latency, latency <= o.sloMs, subnet, acc);
+        rec.servedFromBatch(scheduled, subnet, typeof p.batch_size === 'number' ? p.batch_size : 1, acc);
+      } else {
+        rec.failed(errorClass(res.status, text));
+      }
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      if (err.name === 'TimeoutError' || err.name === 'AbortError') { rec.failed('timeout', false); unanswered++; }
+      else { rec.failed(`network ${err.cause?.code ?? err.name}`, false); unanswered++; }
+    }
+    done++;
+    o.onProgress?.(done, n);
+  };
+
+  for (let i = 0; i < n; i++) {
+    const scheduled = o.arrivalsMs[i]!;
+    const wait = scheduled - (performance.now() - start);
+    if (wait >= 1) await sleep(wait); // timers are ms-granular: sub-ms gaps are sent at once, the lag shows it
+    lags[i] = performance.now() - start - scheduled;
+    rec.arrived(scheduled);
+    inflight.push(sendOne(i, scheduled));
+  }
+  await Promise.all(inflight);
+  const sortedLag = lags.slice().sort();
+  const lag = { p50: quantile(sortedLag, 0.5), p99: quantile(sortedLag, 0.99), max: n ? sortedLag[n - 1]! : 0 };
+  const run = rec.toRun({
+    experiment: 'replay', trace: o.traceName, policy: info.policy ?? 'server', workers: info.workers ?? 0, slo_ms: o.sloMs,
+    params: {
+      url, model: o.model, image_size: imageSize, lag_p50_ms: round3(lag.p50), lag_p99_ms: round3(lag.p99), lag_max_ms: round3(lag.max),
+      latency_from: 'scheduled send time',
+      ...(unanswered ? { unanswered, unanswered_reason: `no response within ${timeoutMs} ms or connection error (see errors)` } : {}),
+    },
+  });
+  return { run, recorder: rec, lag, imageSize };
+}
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;

@@ -1,0 +1,83 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+import { errorClass, replay } from '../../src/replay/client.ts';
+import { run as replayCommand } from '../../src/commands/replay.ts';
+import { validateSummary } from '../../src/sim/summary.ts';
+import { poissonTrace } from '../../src/sim/traces.ts';
+import { writeTraceFile } from '../../src/sim/trace-file.ts';
+
+/** A tiny real server in the V2 shape: answers after 3 ms; every 10th request gets a 503 queue-full. */
+function startServer() {
+  const seen = { posts: 0, shapes: new Set<string>(), slo: new Set<number>() };
+  const app = new Hono();
+  app.get('/v2/models/:m', (c) => c.json({ name: c.req.param('m'), imageSize: 8, policy: 'slackfit', workers: { total: 2, alive: 2 }, subnets: [{ id: 0 }, { id: 5 }] }));
+  app.post('/v2/models/:m/infer', async (c) => {
+    const body = (await c.req.json()) as { inputs: { shape: number[]; data: number[] }[]; parameters: { slo_ms: number } };
+    const k = ++seen.posts;
+    seen.shapes.add(`${body.inputs[0]!.shape.join('x')}:${body.inputs[0]!.data.length}`);
+    seen.slo.add(body.parameters.slo_ms);
+    await new Promise((r) => setTimeout(r, 3));
+    if (k % 10 === 0) return c.json({ error: 'queue is full (12 waiting)' }, 503);
+    const big = k % 2 === 0;
+    return c.json({ model_name: 'm', outputs: [], parameters: { subnet_id: big ? 5 : 0, accuracy: big ? 80.158 : 73.822, batch_size: big ? 1 : 4, queue_ms: 1, compute_ms: 2, deadline_met: true } });
+  });
+  return new Promise<{ url: string; seen: typeof seen; close: () => void }>((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+      resolve({ url: `http://127.0.0.1:${info.port}`, seen, close: () => server.close() });
+    });
+  });
+}
+
+test('replay on loopback: every request answered exactly once, errors classed, summary well-formed', async () => {
+  const srv = await startServer();
+  try {
+    const trace = poissonTrace({ rate: 200, durationS: 1, seed: 4 });
+    const r = await replay({ url: srv.url, model: 'm', arrivalsMs: trace.arrivalsMs, traceName: 'p', sloMs: 500 });
+    const n = trace.arrivalsMs.length;
+    assert.is(srv.seen.posts, n, 'server saw each request once');
+    assert.equal([...srv.seen.shapes], [`1x3x8x8:${3 * 8 * 8}`]);
+    assert.equal([...srv.seen.slo], [500]);
+    const x = r.run;
+    assert.is(x.sent, n); assert.is(x.answered, n);
+    assert.is(x.errors['503 queue is full'], Math.floor(n / 10));
+    assert.is(x.ok, n - Math.floor(n / 10));
+    assert.is(x.ok + Object.values(x.errors).reduce((a, b) => a + b, 0), n);
+    assert.is(x.policy, 'slackfit'); assert.is(x.workers, 2);
+    assert.equal(validateSummary({ runs: [x] }), []);
+    assert.ok(x.p50_ms >= 3, `latency includes the server's 3 ms: ${x.p50_ms}`);
+    const bigShare = x.subnet_mix['5']!;
+    assert.ok(bigShare > 0.4 && bigShare < 0.6, `mix ${JSON.stringify(x.subnet_mix)}`);
+    assert.ok(typeof x.params?.lag_p99_ms === 'number');
+  } finally { srv.close(); }
+});
+
+test('replay command writes summary.json, timeseries and plots; bad flags exit 2', async () => {
+  const srv = await startServer();
+  const dir = mkdtempSync(join(tmpdir(), 'ss-replay-'));
+  try {
+    writeTraceFile(join(dir, 't.trace'), poissonTrace({ rate: 100, durationS: 0.5, seed: 1 }));
+    const rc = await replayCommand(['--url', srv.url, '--model', 'm', '--trace', join(dir, 't.trace'), '--slo-ms', '200', '--out', join(dir, 'out')]);
+    assert.is(rc, 0);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    assert.equal(validateSummary(summary), []);
+    assert.is(summary.runs.length, 1);
+    assert.is(summary.runs[0].sent, summary.runs[0].answered);
+    assert.ok(existsSync(join(dir, 'out', 'timeseries.csv')) && existsSync(join(dir, 'out', 'plots', 'accuracy.svg')));
+    assert.is(await replayCommand(['--url', 'nope', '--model', 'm', '--trace', 'x', '--out', dir]), 2);
+    assert.is(await replayCommand(['--model', 'm']), 2);
+  } finally { srv.close(); }
+});
+
+test('error classes drop numbers and detail', () => {
+  assert.is(errorClass(503, '{"error":"queue is full (12 waiting)"}'), '503 queue is full');
+  assert.is(errorClass(504, '{"error":"deadline cannot be met: slack 3.2 ms is below"}'), '504 deadline cannot be met');
+  assert.is(errorClass(500, 'oops'), '500 oops');
+});
+
+test.run();

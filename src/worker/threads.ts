@@ -1,0 +1,95 @@
+/**
+ * worker_threads transport: one inference thread per worker, inputs and logits transferred, not copied.
+ * @module
+ */
+import { Worker } from 'node:worker_threads';
+import type { ProfileJson, ProfileOptions } from '../profiler/measure.ts';
+import type { BatchJob, BatchReply, WorkerInfo, WorkerInit } from './protocol.ts';
+import type { FromWorker, ToWorker } from './thread-messages.ts';
+import type { WorkerTransport } from './transport.ts';
+
+const BOOT = new URL('./thread-boot.mjs', import.meta.url);
+
+export class ThreadWorker implements WorkerTransport {
+  private readonly pending = new Map<number, { resolve: (r: BatchReply) => void; reject: (e: Error) => void }>();
+  private readonly deathCallbacks: Array<(reason: string) => void> = [];
+  private profileWaiter: { resolve: (p: ProfileJson) => void; reject: (e: Error) => void; progress: (d: number, t: number, l: string) => void } | undefined;
+  private dead: string | undefined;
+  private closing = false;
+
+  private constructor(readonly name: string, private readonly worker: Worker, readonly info: WorkerInfo) {
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (e) => this.die(`worker thread error: ${e.message}`));
+    worker.on('exit', (code) => this.die(`worker thread exited with code ${code}`));
+  }
+
+  static async start(name: string, init: WorkerInit): Promise<ThreadWorker> {
+    const worker = new Worker(BOOT);
+    const info = await new Promise<WorkerInfo>((resolve, reject) => {
+      const onMsg = (m: FromWorker): void => {
+        if (m.type === 'ready') { cleanup(); resolve(m.info); }
+        else if (m.type === 'fatal') { cleanup(); reject(new Error(`worker ${name} failed to start: ${m.error}`)); }
+      };
+      const onExit = (code: number): void => { cleanup(); reject(new Error(`worker ${name} exited during start (code ${code})`)); };
+      const onErr = (e: Error): void => { cleanup(); reject(e); };
+      const cleanup = (): void => { worker.off('message', onMsg); worker.off('exit', onExit); worker.off('error', onErr); };
+      worker.on('message', onMsg);
+      worker.on('exit', onExit);
+      worker.on('error', onErr);
+      worker.postMessage({ type: 'init', init } satisfies ToWorker);
+    }).catch(async (e: Error) => { await worker.terminate(); throw e; });
+    return new ThreadWorker(name, worker, info);
+  }
+
+  runBatch(job: BatchJob): Promise<BatchReply> {
+    if (this.dead !== undefined) return Promise.reject(new Error(`worker ${this.name} is dead: ${this.dead}`));
+    return new Promise((resolve, reject) => {
+      this.pending.set(job.jobId, { resolve, reject });
+      const transfer = job.items.map((i) => i.data.buffer as ArrayBuffer).filter((b, i, all) => all.indexOf(b) === i);
+      this.worker.postMessage({ type: 'batch', job } satisfies ToWorker, transfer);
+    });
+  }
+
+  profile(subnets: Array<{ id: number; accuracy: number; config: unknown }>, options: ProfileOptions,
+    progress: (done: number, total: number, label: string) => void = () => {}): Promise<ProfileJson> {
+    return new Promise((resolve, reject) => {
+      this.profileWaiter = { resolve, reject, progress };
+      this.worker.postMessage({ type: 'profile', subnets, options } satisfies ToWorker);
+    });
+  }
+
+  onDeath(cb: (reason: string) => void): void { this.deathCallbacks.push(cb); }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'reply': {
+        const p = this.pending.get(m.reply.jobId);
+        this.pending.delete(m.reply.jobId);
+        p?.resolve(m.reply);
+        return;
+      }
+      case 'progress': this.profileWaiter?.progress(m.done, m.total, m.label); return;
+      case 'profile': this.profileWaiter?.resolve(m.profile); this.profileWaiter = undefined; return;
+      case 'fatal':
+        if (this.profileWaiter) { this.profileWaiter.reject(new Error(m.error)); this.profileWaiter = undefined; return; }
+        this.die(m.error);
+        return;
+      case 'ready': return;
+    }
+  }
+
+  private die(reason: string): void {
+    if (this.dead !== undefined) return;
+    this.dead = reason;
+    const err = new Error(`worker ${this.name} died: ${reason}`);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.profileWaiter?.reject(err);
+    if (!this.closing) for (const cb of this.deathCallbacks) cb(reason);
+  }
+}

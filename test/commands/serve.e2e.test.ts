@@ -1,0 +1,95 @@
+/**
+ * End to end: the real `superserve serve` process on a free port, concurrent infer requests with mixed SLOs
+ * (FP32 tensors and a JPEG), exactly one well-formed answer each, and SlackFit choosing smaller sub-networks
+ * under a tight SLO than under a loose one.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { startServer, tempCheckpoint, type ServerProcess } from '../helpers/server-process.ts';
+
+let server: ServerProcess;
+let ckpt: string;
+let imageSize = 224;
+
+test.before(async () => {
+  ckpt = await tempCheckpoint();
+  server = await startServer(['--checkpoint', ckpt, '--policy', 'slackfit', '--slo-ms', '5000', '--profile-batches', '1,2,4',
+    '--profile-repeats', '2', '--warmup', '1']);
+  const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters?: { image_size?: number } };
+  imageSize = meta.parameters?.image_size ?? 224;
+});
+
+test.after(async () => {
+  const code = await server?.stop('SIGTERM');
+  assert.is(code, 0, `server exit code on SIGTERM\n${server?.output()}`);
+});
+
+function tensorBody(sloMs: number, seed: number): string {
+  const n = 3 * imageSize * imageSize;
+  const data = Array.from({ length: n }, (_, i) => Math.sin(i * 0.001 + seed));
+  return JSON.stringify({ id: `t${seed}`, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs } });
+}
+
+function jpegBody(sloMs: number): string {
+  const w = 64, h = 48;
+  const rgba = Buffer.alloc(w * h * 4);
+  for (let i = 0; i < w * h; i++) { rgba[4 * i] = (i * 7) % 256; rgba[4 * i + 1] = (i * 3) % 256; rgba[4 * i + 2] = 128; rgba[4 * i + 3] = 255; }
+  const jpg = jpeg.encode({ data: rgba, width: w, height: h }, 90).data;
+  return JSON.stringify({ id: 'jpeg', inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [Buffer.from(jpg).toString('base64')] }], parameters: { slo_ms: sloMs } });
+}
+
+interface V2Reply { id?: string; parameters: { subnet_id: number; accuracy: number; batch_size: number; queue_ms: number; deadline_met: boolean }; outputs: Array<{ name: string; shape: number[]; data: number[] }> }
+
+async function infer(body: string): Promise<{ status: number; json: V2Reply & { error?: string } }> {
+  const r = await fetch(`${server.url}/v2/models/superserve/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: r.status, json: await r.json() as V2Reply & { error?: string } };
+}
+
+test('concurrent requests with mixed SLOs, tensors and a JPEG: exactly one well-formed answer each', async () => {
+  const bodies = [...Array.from({ length: 10 }, (_, i) => tensorBody(i % 2 === 0 ? 3000 : 20000, i)), jpegBody(20000)];
+  const replies = await Promise.all(bodies.map(infer));
+  assert.is(replies.length, bodies.length);
+  for (const { status, json } of replies) {
+    if (status !== 200) { assert.is(status, 504, `unexpected status ${status}: ${JSON.stringify(json)}`); assert.type(json.error, 'string'); continue; }
+    const logits = json.outputs.find((o) => o.name === 'logits')!;
+    const top5 = json.outputs.find((o) => o.name === 'top5')!;
+    assert.equal(logits.shape, [1, 1000]);
+    assert.is(logits.data.length, 1000);
+    assert.ok(logits.data.every(Number.isFinite));
+    assert.equal(top5.shape, [1, 5]);
+    const best = logits.data.indexOf(Math.max(...logits.data));
+    assert.is(top5.data[0], best, 'top5 starts with the argmax');
+    assert.type(json.parameters.subnet_id, 'number');
+    assert.type(json.parameters.deadline_met, 'boolean');
+    assert.ok(json.parameters.batch_size >= 1);
+  }
+  assert.ok(replies.filter((r) => r.status === 200).length >= bodies.length / 2, 'most requests served');
+  const ids = replies.filter((r) => r.status === 200).map((r) => r.json.id);
+  assert.is(new Set(ids).size, ids.length, 'no request answered twice');
+});
+
+test('SlackFit picks smaller sub-networks under a tight SLO than under a loose one', async () => {
+  const profile = JSON.parse(await readFile(join(ckpt, 'profile.json'), 'utf8')) as { models: Array<{ id: number; latency_and_batch_ns: Array<{ batch_size: number; mean: number }> }> };
+  const lat = (id: number, b: number): number => profile.models[id]!.latency_and_batch_ns.find((p) => p.batch_size === b)!.mean / 1e6;
+  const largest = profile.models.length - 1;
+  const tight = lat(0, 1) * 1.6 + 40;       // only the cheapest options fit (plus HTTP/transfer margin)
+  const loose = lat(largest, 4) * 3 + 500;  // everything fits
+  const chosen = async (slo: number): Promise<number[]> => {
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await infer(tensorBody(slo, 100 + i));
+      if (r.status === 200) ids.push(r.json.parameters.subnet_id);
+    }
+    return ids;
+  };
+  const looseIds = await chosen(loose);
+  const tightIds = await chosen(tight);
+  assert.ok(looseIds.length > 0 && tightIds.length > 0, `answers: loose ${looseIds}, tight ${tightIds}`);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(mean(tightIds) < mean(looseIds), `tight SLO ${tight.toFixed(0)} ms chose ${tightIds}, loose ${loose.toFixed(0)} ms chose ${looseIds}`);
+});
+
+test.run();

@@ -3,6 +3,8 @@
  * Listens at once (live), becomes ready after weights, SubnetNorm table, profile and warm-up.
  * @module
  */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { paretoSet, parseArch } from '../../supernet/archs.ts';
 import { parseBackendName } from '../../supernet/backend.ts';
 import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
@@ -10,10 +12,14 @@ import { DEFAULT_ARCH, ensureDefaultCheckpoint } from '../../supernet/load.ts';
 import { createApp } from '../http/app.ts';
 import { installSignalHandlers, startHttpServer } from '../http/serve.ts';
 import { createMetrics } from '../metrics.ts';
-import { DEFAULT_PROFILE_OPTIONS } from '../profiler/measure.ts';
+import { DEFAULT_PROFILE_OPTIONS, type ProfileJson } from '../profiler/measure.ts';
 import { createPolicy, profileFromJson, Scheduler, systemClock, type LateMode } from '../scheduler/index.ts';
 import { Dispatcher, type ItemPayload } from '../serving/dispatcher.ts';
+import { profilePath } from '../serving/profile-store.ts';
 import { startLocalWorkers } from '../serving/local-workers.ts';
+import { checkpointIdentity, profileHash } from '../worker/nats-identity.ts';
+import { startNatsRouter, type NatsRouter } from '../worker/nats-router.ts';
+import type { ThreadWorker } from '../worker/threads.ts';
 import { LocalInferenceService } from '../serving/service.ts';
 import type { ModelMetadata } from '../serving/types.ts';
 import { intFlag, numFlag, parseFlags, runCommand, UsageError } from './args.ts';
@@ -22,7 +28,8 @@ import { archOfCheckpoint } from './checkpoint-arch.ts';
 const USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
        [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
-       [--model-name NAME] [--nats URL]
+       [--model-name NAME] [--nats URL] [--policy-workers N]
+  --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
   --policy   auto (default: ${'slackfit-q on CPU/WASM backends, slackfit on a GPU'}), slackfit, slackfit-q, maxbatch, maxacc, fixed:<id>, infaas`;
 
 export function run(argv: string[]): Promise<number> {
@@ -33,7 +40,7 @@ export function run(argv: string[]): Promise<number> {
       'max-queue': { type: 'string' }, late: { type: 'string' }, 'body-limit-mb': { type: 'string' },
       'cache-mib': { type: 'string' }, warmup: { type: 'string' }, reprofile: { type: 'boolean' },
       'model-name': { type: 'string' }, nats: { type: 'string' },
-      'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' },
+      'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
     }, USAGE);
     if (values.help) { console.log(USAGE); return 0; }
     const port = intFlag(values.port ?? process.env.PORT, 'port', 0, 65535) ?? 8080;
@@ -60,62 +67,99 @@ export function run(argv: string[]): Promise<number> {
     let policyName = values.policy ?? 'auto';
     let backendName = backend;
     let untrained = values.checkpoint === undefined;
-    let totalWorkers = workers;
     let dispatcher: Dispatcher | undefined;
+    let router: NatsRouter | undefined;
+    const totalWorkers = (): number => workers + (router?.stats().alive ?? 0);
+    const policyWorkers = intFlag(values['policy-workers'], 'policy-workers', 1, 1024) ?? Math.max(1, workers);
 
     const describe = (): ModelMetadata => ({
       name: modelName, versions: ['1'], platform: `superserve_tfjs_${backendName}`, arch: servedArch, backend: backendName,
       untrained, checkpoint, policy: policyName, defaultSloMs: sloMs,
       subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
       imageSize: Math.max(...subnets.map((s) => s.config.image_size)),
-      workers: { total: totalWorkers, alive: dispatcher?.workerCount ?? 0 },
+      workers: { total: totalWorkers(), alive: dispatcher?.workerCount ?? 0 },
     });
     const service = new LocalInferenceService(modelName, systemClock, describe);
     const app = createApp({ service, metrics, defaultSloMs: sloMs, bodyLimitBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now() });
     const http = await startHttpServer({ app, port, host, service, log });
     log(`listening on http://${host}:${http.port} (live; not ready until the model is loaded, profiled and warm)`);
-    installSignalHandlers({ close: http.close, service, log });
+    installSignalHandlers({ close: async () => { await http.close(); await router?.close(); }, service, log });
 
     try {
       await startServing();
     } catch (e) {
       log(`start-up failed: ${(e as Error).message}`);
       await http.close();
+      await router?.close();
       throw e;
     }
     await new Promise<never>(() => {}); // runs until a signal handler exits the process
     return 0;
 
     async function startServing(): Promise<void> {
-    const local = await startLocalWorkers({
-      checkpoint, arch: servedArch, backend, workers: Math.max(workers, 1), cacheMiB, warmupBatches: warmup,
-      reprofile: values.reprofile === true, log,
-      profileOptions: {
+      const profileOptions = {
         ...DEFAULT_PROFILE_OPTIONS,
         ...(values['profile-batches'] ? { batchSizes: values['profile-batches'].split(',').map((b) => intFlag(b, 'profile-batches', 1, 256)!) } : {}),
         ...(values['profile-repeats'] ? { repeats: intFlag(values['profile-repeats'], 'profile-repeats', 2, 1000)! } : {}),
-      },
-    });
-    backendName = local.info.backend;
-    untrained = local.info.untrained;
-    if (policyName === 'auto') policyName = backendName === 'tensorflow-gpu' ? 'slackfit' : 'slackfit-q';
-    const profile = profileFromJson(local.profile);
-    const policy = createPolicy(policyName, profile, { workers: Math.max(1, workers) });
-    const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy, profile, lateMode: late, maxQueue });
-    dispatcher = new Dispatcher(scheduler, systemClock, {
-      onBatch: (id, size, ms) => metrics.recordBatch(id, size, ms),
-      onWorkers: (alive) => metrics.setWorkers(alive, totalWorkers),
-      onPending: (queued, inFlight) => metrics.setPending(queued + inFlight),
-    });
-    for (const w of workers === 0 ? [] : local.workers) dispatcher.addWorker(w);
-    if (workers === 0) for (const w of local.workers) await w.close();
-    service.attach({
-      scheduler, dispatcher,
-      accuracyOf: (id) => subnets[id]?.accuracy ?? Number.NaN,
-      hasSubnet: (id) => Number.isInteger(id) && id >= 0 && id < subnets.length,
-    });
-    log(`ready: ${servedArch}${untrained ? ' (UNTRAINED embedded default: predictions are meaningless)' : ''}, policy ${policyName}, ` +
-      `SLO ${sloMs} ms, ${dispatcher.workerCount} worker(s), backend ${backendName}`);
+      };
+      let profileJson: ProfileJson;
+      let localWorkers: ThreadWorker[] = [];
+      if (workers > 0) {
+        const local = await startLocalWorkers({ checkpoint, arch: servedArch, backend, workers, cacheMiB, warmupBatches: warmup,
+          reprofile: values.reprofile === true, log, profileOptions });
+        localWorkers = local.workers;
+        profileJson = local.profile;
+        backendName = local.info.backend;
+        untrained = local.info.untrained;
+      } else {
+        profileJson = await routerProfile(checkpoint);
+        backendName = profileJson.backend;
+      }
+      if (policyName === 'auto') policyName = backendName === 'tensorflow-gpu' ? 'slackfit' : 'slackfit-q';
+      const profile = profileFromJson(profileJson);
+      const policy = createPolicy(policyName, profile, { workers: policyWorkers });
+      const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy, profile, lateMode: late, maxQueue });
+      const d = new Dispatcher(scheduler, systemClock, {
+        onBatch: (id, size, ms) => metrics.recordBatch(id, size, ms),
+        onWorkers: (alive) => metrics.setWorkers(alive, totalWorkers()),
+        onPending: (queued, inFlight) => metrics.setPending(queued + inFlight),
+      });
+      dispatcher = d;
+      for (const w of localWorkers) d.addWorker(w);
+      if (values.nats !== undefined) {
+        const id = await checkpointIdentity(checkpoint, servedArch);
+        const latencyOf = (subnetId: number, batch: number): number | undefined => {
+          const s = profile.subnets.find((p) => p.id === subnetId);
+          if (s === undefined) return undefined;
+          const b = profile.batchSizes.find((x) => x >= batch) ?? profile.batchSizes[profile.batchSizes.length - 1]!;
+          return s.latencyMs[b];
+        };
+        router = await startNatsRouter({
+          url: values.nats,
+          expect: { ...id, backend: backendName, subnets: subnets.map((p) => p.id), profileHash: await profileHash(checkpoint) },
+          onWorker: (w) => d.addWorker(w),
+          onRefused: (reason) => log(`refused worker: ${reason}`),
+          log, expectedLatencyMs: latencyOf,
+        });
+        log(`NATS router on ${values.nats}: waiting for workers (arch ${id.arch}, checkpoint ${id.checkpointHash}, backend ${backendName})`);
+      }
+      metrics.setWorkers(d.workerCount, totalWorkers());
+      service.attach({
+        scheduler, dispatcher: d,
+        accuracyOf: (id) => subnets[id]?.accuracy ?? Number.NaN,
+        hasSubnet: (id) => Number.isInteger(id) && id >= 0 && id < subnets.length,
+      });
+      log(`ready: ${servedArch}${untrained ? ' (UNTRAINED embedded default: predictions are meaningless)' : ''}, policy ${policyName}, ` +
+        `SLO ${sloMs} ms, ${d.workerCount} local worker(s)${values.nats ? ' + NATS workers as they join' : ''}, backend ${backendName}`);
     }
   });
+}
+
+/** A router without local workers cannot measure: it needs the profile stored in the checkpoint. */
+async function routerProfile(checkpoint: string): Promise<ProfileJson> {
+  const file = profilePath(checkpoint);
+  if (!existsSync(file)) {
+    throw new UsageError(`--workers 0 needs a latency profile: ${file} is missing (run \`superserve profile ${checkpoint}\` on a worker machine, or start with --workers 1 once)`);
+  }
+  return JSON.parse(await readFile(file, 'utf8')) as ProfileJson;
 }

@@ -4,13 +4,11 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { selectBackend } from '../../supernet/backend.ts';
 import { SubnetEngine } from '../../supernet/engine.ts';
 import { loadModel } from '../../supernet/load.ts';
 import type { SubnetConfig } from '../../supernet/types.ts';
+import { checkpointIdentity } from './nats-identity.ts';
 import type { BatchJob, BatchReply, ImageItem, WorkerInfo, WorkerInit } from './protocol.ts';
 
 export class EngineHost {
@@ -32,7 +30,7 @@ export class EngineHost {
     probe.dispose();
     const host = new EngineHost(engine, {
       arch: model.arch, backend: backend.name, untrained: model.untrained, checkpoint: model.source,
-      checkpointHash: hashCheckpoint(model.source), numClasses,
+      checkpointHash: (await checkpointIdentity(model.source, model.arch)).checkpointHash, numClasses,
     }, configs);
     host.warmUp(init.warmupBatches);
     return host;
@@ -81,12 +79,4 @@ export function stackImages(items: ImageItem[], size: number): tf.Tensor4D {
     });
     return parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
   });
-}
-
-function hashCheckpoint(source: string): string {
-  const h = createHash('sha256');
-  const files = source.endsWith('.pth') || source.endsWith('.pt') ? [source] : [join(source, 'checkpoint.json')];
-  if (!source.endsWith('.pth') && existsSync(join(source, 'subnetnorm.json'))) files.push(join(source, 'subnetnorm.json'));
-  for (const f of files) h.update(readFileSync(f));
-  return h.digest('hex').slice(0, 16);
 }

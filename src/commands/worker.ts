@@ -1,0 +1,76 @@
+/**
+ * `superserve worker --nats nats://HOST:PORT [--checkpoint DIR] [--arch A] [--backend B] [--name W]`:
+ * an inference worker that joins a router over NATS. Exit codes: 0 stopped by a signal, 1 failure,
+ * 2 bad flags, 3 refused by the router (mismatched architecture or checkpoint).
+ * @module
+ */
+import { hostname } from 'node:os';
+import { parseArch, paretoSet } from '../../supernet/archs.ts';
+import { ensureDefaultCheckpoint } from '../../supernet/load.ts';
+import { checkpointArch, profileHash } from '../worker/nats-identity.ts';
+import { runNatsWorker } from '../worker/nats-worker.ts';
+import { intFlag, parseFlags, runCommand, UsageError } from './args.ts';
+
+const USAGE = `usage: superserve worker --nats nats://HOST:PORT [options]
+  --nats URL            NATS server the router listens on (required)
+  --checkpoint DIR      checkpoint directory or OFA .pth (default: the embedded default checkpoint)
+  --arch A              architecture (required with a .pth; checked against a directory's)
+  --backend B           tensorflow-gpu | tensorflow | wasm | cpu | auto (default: $SUPERSERVE_BACKEND or auto)
+  --name W              worker name in logs and subjects (default: <hostname>-<pid>)
+  --cache-mib N         sub-network cache budget (default 512)
+  --warmup LIST         batch sizes to warm up per sub-network before joining, e.g. 1,16 ('' for none; default 1)
+  --subject-prefix P    NATS subject prefix shared with the router (default superserve)
+exit codes: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 bad flags, 3 refused by the router`;
+
+const FLAGS = {
+  nats: { type: 'string' },
+  checkpoint: { type: 'string' },
+  arch: { type: 'string' },
+  backend: { type: 'string' },
+  name: { type: 'string' },
+  'cache-mib': { type: 'string' },
+  warmup: { type: 'string' },
+  'subject-prefix': { type: 'string' },
+} as const;
+
+export function parseWarmup(v: string | undefined): number[] {
+  if (v === undefined) return [1];
+  if (v.trim() === '') return [];
+  return v.split(',').map((x) => intFlag(x.trim(), 'warmup', 1, 1024)!);
+}
+
+function archFlag(v: string): ReturnType<typeof parseArch> {
+  try {
+    return parseArch(v);
+  } catch (e) {
+    throw new UsageError(`--arch: ${(e as Error).message}`);
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  return runCommand('worker', async () => {
+    const { values } = parseFlags(argv, FLAGS, USAGE);
+    if (values.help) { console.log(USAGE); return 0; }
+    const url = values.nats;
+    if (url === undefined) throw new UsageError(`--nats nats://HOST:PORT is required\n${USAGE}`);
+    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new UsageError(`--nats must look like nats://HOST:PORT, got "${url}"`);
+    const warmupBatches = parseWarmup(values.warmup);
+    const cacheMiB = intFlag(values['cache-mib'], 'cache-mib', 0) ?? 512;
+    const requestedArch = values.arch === undefined ? undefined : archFlag(values.arch);
+    const checkpoint = values.checkpoint ?? await ensureDefaultCheckpoint();
+    const arch = await checkpointArch(checkpoint, requestedArch);
+    const subnets = paretoSet(arch).map((p) => ({ id: p.id, config: p.config }));
+    const log = (msg: string): void => console.error(msg);
+    return runNatsWorker({
+      url,
+      name: values.name ?? `${hostname()}-${process.pid}`,
+      init: {
+        checkpoint, arch, backend: values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto',
+        cacheMiB, subnets, warmupBatches,
+      },
+      profileHash: await profileHash(checkpoint),
+      ...(values['subject-prefix'] !== undefined ? { subjectPrefix: values['subject-prefix'] } : {}),
+      log,
+    });
+  });
+}

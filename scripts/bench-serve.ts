@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:serve`: writes bench/results/serve.json.
+ * A. scheduler decision time with 10, 1 000 and 10 000 queued requests;
+ * B. HTTP requests/s through the full path (V2 decode, admission, EDF scheduler, p-queue dispatcher, worker
+ *    transport, V2 encode) with a worker that answers instantly, as a ratio to a bare Hono handler that parses
+ *    the same body, both measured in this run by a load process;
+ * C. the real engine (default checkpoint, default backend): open-loop bursty load at ~1.3x the largest
+ *    sub-network's capacity, SLO attainment and mean served accuracy per policy.
+ * Flags: --skip-engine, --duration-s N (part C per policy, default 60), --slo-ms N.
+ * @module
+ */
+import { serve } from '@hono/node-server';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { paretoSet } from '../supernet/archs.ts';
+import { DEFAULT_ARCH, ensureDefaultCheckpoint } from '../supernet/load.ts';
+import { createApp } from '../src/http/app.ts';
+import { createMetrics } from '../src/metrics.ts';
+import { replay } from '../src/replay/client.ts';
+import { createPolicy, profileFromJson, Scheduler, systemClock } from '../src/scheduler/index.ts';
+import { Dispatcher, type ItemPayload } from '../src/serving/dispatcher.ts';
+import { LocalInferenceService } from '../src/serving/service.ts';
+import { burstyTrace } from '../src/sim/traces.ts';
+import { startServer } from '../test/helpers/server-process.ts';
+import { benchScheduler } from './bench-scheduler.ts';
+import { table, writeResults } from './bench-common.ts';
+import { InstantWorker } from './lib/instant-worker.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const results: Record<string, unknown> = {};
+
+// A. Scheduler decision time.
+const sched = benchScheduler({ sizes: [10, 1_000, 10_000], iterations: 20_000 });
+console.log('\nA. scheduler: microseconds per decision (A40 profile, 8 workers)');
+console.log(table(sched.map((r) => ({ policy: r.policy, queued: r.queued, 'decide µs': r.decideUs, 'next() µs (incl. popping the batch)': r.nextUs }))));
+results.scheduler = sched;
+
+// B. HTTP path vs bare Hono.
+const loadScript = new URL('./lib/http-load.ts', import.meta.url).pathname;
+const tmp = await mkdtemp(join(tmpdir(), 'superserve-bench-'));
+const bodyFile = join(tmp, 'body.json');
+const size = 32;
+await writeFile(bodyFile, JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from({ length: 3 * size * size }, (_, i) => (i % 17) / 17) }], parameters: { slo_ms: 60_000 } }));
+const load = (url: string, seconds = 6, conc = 16): Promise<{ rps: number; ok: number; requests: number }> => new Promise((resolve, reject) => {
+  const p = spawn(process.execPath, ['--import', 'tsx', loadScript, url, bodyFile, String(seconds), String(conc)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { rps: number; ok: number; requests: number }) : reject(new Error(`load exited ${code}`))));
+});
+
+const bare = new Hono();
+bare.post('/v2/models/superserve/infer', async (c) => { const b = await c.req.json(); return c.json({ model_name: 'superserve', n: Array.isArray(b.inputs) ? b.inputs.length : 0 }); });
+const profile = profileFromJson(JSON.parse(readFileSync(new URL('../data/profiles/ofa-resnet50-a40.json', import.meta.url), 'utf8')));
+const subnets = paretoSet(DEFAULT_ARCH);
+const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy: createPolicy('slackfit-q', profile), profile });
+const dispatcher = new Dispatcher(scheduler, systemClock);
+dispatcher.addWorker(new InstantWorker('instant-0'));
+const service = new LocalInferenceService('superserve', systemClock, () => ({
+  name: 'superserve', versions: ['1'], platform: 'bench', arch: DEFAULT_ARCH, backend: 'none', untrained: true, checkpoint: 'instant',
+  policy: 'slackfit-q', defaultSloMs: 1000, subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
+  imageSize: size, workers: { total: 1, alive: 1 },
+}));
+service.attach({ scheduler, dispatcher, accuracyOf: (id) => subnets[id]?.accuracy ?? 0, hasSubnet: (id) => id >= 0 && id < subnets.length });
+const full = createApp({ service, metrics: createMetrics(), defaultSloMs: 1000, now: () => systemClock.now() });
+const listen = (app: Hono): Promise<{ port: number; close(): void }> => new Promise((resolve) => {
+  const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ port: info.port, close: () => s.close() }));
+});
+const bareSrv = await listen(bare);
+const fullSrv = await listen(full);
+const rounds: Array<{ bare: number; full: number }> = [];
+for (let i = 0; i < 3; i++) { // interleaved to share the machine's noise
+  const b = await load(`http://127.0.0.1:${bareSrv.port}/v2/models/superserve/infer`);
+  const f = await load(`http://127.0.0.1:${fullSrv.port}/v2/models/superserve/infer`);
+  if (f.ok !== f.requests) throw new Error(`full path answered ${f.requests - f.ok} requests with an error`);
+  rounds.push({ bare: b.rps, full: f.rps });
+}
+bareSrv.close(); fullSrv.close();
+const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const http = { bare_rps: med(rounds.map((r) => r.bare)), full_rps: med(rounds.map((r) => r.full)), rounds };
+const ratio = http.full_rps / http.bare_rps;
+console.log(`\nB. HTTP path (FP32 [1,3,${size},${size}], 16 connections): full ${http.full_rps.toFixed(0)} req/s vs bare Hono ${http.bare_rps.toFixed(0)} req/s -> ratio ${ratio.toFixed(2)}`);
+results.http = { ...http, ratio, body_floats: 3 * size * size };
+
+// C. Real engine, open-loop bursty load.
+if (!args.includes('--skip-engine')) {
+  const ckpt = await ensureDefaultCheckpoint();
+  const durationS = Number(flag('--duration-s') ?? 60);
+  const first = await startServer(['--checkpoint', ckpt, '--policy', 'slackfit-q'], 900_000); // profiles on first use
+  await first.stop();
+  const prof = JSON.parse(readFileSync(join(ckpt, 'profile.json'), 'utf8')) as { backend: string; models: Array<{ id: number; latency_and_batch_ns: Array<{ batch_size: number; mean: number }> }> };
+  const largest = prof.models[prof.models.length - 1]!;
+  const capacity = Math.max(...largest.latency_and_batch_ns.map((p) => p.batch_size / (p.mean / 1e9)));
+  const rate = 1.3 * capacity;
+  const sloMs = Number(flag('--slo-ms') ?? Math.max(1000, Math.ceil(3 * largest.latency_and_batch_ns[0]!.mean / 1e6)));
+  const trace = burstyTrace({ baseRate: rate / 2, rate: rate / 2, cv2: 4, durationS, seed: 7 });
+  console.log(`\nC. real engine (${prof.backend}): largest sub-network capacity ${capacity.toFixed(2)} img/s, load ${rate.toFixed(2)} req/s bursty (CV² 4 on half), SLO ${sloMs} ms, ${durationS} s per policy`);
+  const rows: Array<Record<string, string | number>> = [];
+  for (const policy of ['slackfit-q', 'slackfit', `fixed:${largest.id}`, 'fixed:0']) {
+    const srv = await startServer(['--checkpoint', ckpt, '--policy', policy, '--slo-ms', String(sloMs)], 900_000);
+    const r = await replay({ url: srv.url, model: 'superserve', arrivalsMs: trace.arrivalsMs, traceName: 'bursty', sloMs, subnetIds: prof.models.map((m) => m.id) });
+    await srv.stop();
+    rows.push({ policy, sent: r.run.sent, answered: r.run.answered, slo_attainment: r.run.slo_attainment, mean_accuracy: r.run.mean_accuracy, p99_ms: r.run.p99_ms, client_lag_p99_ms: r.lag.p99 });
+  }
+  console.log(table(rows));
+  results.engine = { backend: prof.backend, capacity_largest_img_s: capacity, rate, slo_ms: sloMs, duration_s: durationS, runs: rows };
+}
+await writeResults('bench/results/serve.json', results);
+process.exit(0);

@@ -69,6 +69,7 @@ export function run(argv: string[]): Promise<number> {
     let untrained = values.checkpoint === undefined;
     let dispatcher: Dispatcher | undefined;
     let router: NatsRouter | undefined;
+    let respawn: ((dead: ThreadWorker, reason: string) => Promise<void>) | undefined;
     const totalWorkers = (): number => workers + (router?.stats().alive ?? 0);
     const policyWorkers = intFlag(values['policy-workers'], 'policy-workers', 1, 1024) ?? Math.max(1, workers);
 
@@ -108,6 +109,23 @@ export function run(argv: string[]): Promise<number> {
         const local = await startLocalWorkers({ checkpoint, arch: servedArch, backend, workers, cacheMiB, warmupBatches: warmup,
           reprofile: values.reprofile === true, log, profileOptions });
         localWorkers = local.workers;
+        respawn = async (dead: ThreadWorker, reason: string): Promise<void> => {
+          if (!service.isAccepting()) return;
+          log(`worker ${dead.name} died (${reason}); starting a replacement`);
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const w = await local.spawn(`${dead.name}.r${attempt}`);
+              w.onDeath((r) => void respawn?.(w, r));
+              dispatcher?.addWorker(w);
+              log(`replacement worker ${w.name} is serving`);
+              return;
+            } catch (e) {
+              log(`replacement attempt ${attempt} failed: ${(e as Error).message}`);
+              if (attempt >= 5 || !service.isAccepting()) return;
+              await new Promise((r) => setTimeout(r, 2000 * attempt));
+            }
+          }
+        };
         profileJson = local.profile;
         backendName = local.info.backend;
         untrained = local.info.untrained;
@@ -125,7 +143,10 @@ export function run(argv: string[]): Promise<number> {
         onPending: (queued, inFlight) => metrics.setPending(queued + inFlight),
       });
       dispatcher = d;
-      for (const w of localWorkers) d.addWorker(w);
+      for (const w of localWorkers) {
+        d.addWorker(w);
+        w.onDeath((reason) => void respawn?.(w, reason));
+      }
       if (values.nats !== undefined) {
         const id = await checkpointIdentity(checkpoint, servedArch);
         const latencyOf = (subnetId: number, batch: number): number | undefined => {

@@ -27,6 +27,8 @@ export interface LocalWorkerOptions {
 
 export interface LocalWorkers {
   workers: ThreadWorker[];
+  /** Starts one more warmed-up worker thread (used to replace a thread that died). */
+  spawn(name: string): Promise<ThreadWorker>;
   profile: ProfileJson;
   subnets: ParetoSubnet[];
   info: WorkerInfo;
@@ -58,7 +60,10 @@ export async function startLocalWorkers(o: LocalWorkerOptions): Promise<LocalWor
     await warm(first, subnets, o.warmupBatches);
   }
   const rest = await Promise.all(Array.from({ length: o.workers - 1 }, (_, i) => ThreadWorker.start(`thread-${i + 1}`, init(o.warmupBatches))));
-  return { workers: [first, ...rest], profile, subnets, info: first.info };
+  return {
+    workers: [first, ...rest], profile, subnets, info: first.info,
+    spawn: (name) => ThreadWorker.start(name, init(o.warmupBatches)),
+  };
 }
 
 /** Pays the first-call cost (operator creation) of each (sub-network, batch size) before serving. */

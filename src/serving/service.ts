@@ -43,6 +43,9 @@ export class LocalInferenceService implements InferenceService {
 
   metadata(): ModelMetadata { return this.describe(); }
 
+  /** False once draining has begun. */
+  isAccepting(): boolean { return this.accepting; }
+
   get openRequests(): number { return this.open; }
 
   infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome> {

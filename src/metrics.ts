@@ -26,6 +26,8 @@ export interface Metrics {
   /** Requests accepted but not yet answered. */
   setPending(n: number): void;
   setWorkers(alive: number, total: number): void;
+  /** The scheduler's current multiplier on profiled latencies (1 = as profiled). */
+  setLatencyFactor(f: number): void;
   /** Prometheus text exposition format. */
   render(): Promise<string>;
 }
@@ -85,6 +87,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames, buckets: COMPUTE_MS_BUCKETS, registers,
   });
   const workers = new Gauge({ name: 'superserve_workers', help: 'Workers by state', labelNames: ['state'] as const, registers });
+  const latencyFactor = new Gauge({ name: 'superserve_latency_factor', help: 'Measured / profiled batch latency (EWMA) the scheduler applies to its profile', registers });
+  latencyFactor.set(1);
 
   // Series that dashboards expect to exist from the start, at zero.
   for (const c of [success, inferenceCount, execCount, requestUs, queueUs, computeUs, sloMet, sloMissed]) c.inc(base, 0);
@@ -121,6 +125,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       batchComputeMs.observe(base, computeMs);
     },
     setPending(n) { pending.set(base, n); },
+    setLatencyFactor(f) {
+      latencyFactor.set(f);
+    },
     setWorkers(alive, total) {
       workers.set({ state: 'alive' }, alive);
       workers.set({ state: 'total' }, total);

@@ -28,7 +28,9 @@ import { archOfCheckpoint } from './checkpoint-arch.ts';
 const USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
        [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
-       [--model-name NAME] [--nats URL] [--policy-workers N]
+       [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
+  --profile-scale  initial multiplier on the profiled latencies (e.g. more workers than cores); --adapt-latency on|off
+             (default on) then tracks measured / profiled batch time online
   --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
   --policy   auto (default: ${'slackfit-q on CPU/WASM backends, slackfit on a GPU'}), slackfit, slackfit-q, maxbatch, maxacc, fixed:<id>, infaas`;
 
@@ -41,6 +43,7 @@ export function run(argv: string[]): Promise<number> {
       'cache-mib': { type: 'string' }, warmup: { type: 'string' }, reprofile: { type: 'boolean' },
       'model-name': { type: 'string' }, nats: { type: 'string' },
       'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
+      'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' },
     }, USAGE);
     if (values.help) { console.log(USAGE); return 0; }
     const port = intFlag(values.port ?? process.env.PORT, 'port', 0, 65535) ?? 8080;
@@ -71,6 +74,9 @@ export function run(argv: string[]): Promise<number> {
     let router: NatsRouter | undefined;
     let respawn: ((dead: ThreadWorker, reason: string) => Promise<void>) | undefined;
     const totalWorkers = (): number => workers + (router?.stats().alive ?? 0);
+    const profileScale = numFlag(values['profile-scale'], 'profile-scale', 0.01, 100) ?? 1;
+    const adapt = values['adapt-latency'] ?? 'on';
+    if (adapt !== 'on' && adapt !== 'off') throw new UsageError(`--adapt-latency must be on or off, got "${adapt}"`);
     const policyWorkers = intFlag(values['policy-workers'], 'policy-workers', 1, 1024) ?? Math.max(1, workers);
 
     const describe = (): ModelMetadata => ({
@@ -136,9 +142,10 @@ export function run(argv: string[]): Promise<number> {
       if (policyName === 'auto') policyName = backendName === 'tensorflow-gpu' ? 'slackfit' : 'slackfit-q';
       const profile = profileFromJson(profileJson);
       const policy = createPolicy(policyName, profile, { workers: policyWorkers });
-      const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy, profile, lateMode: late, maxQueue });
+      const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy, profile, lateMode: late, maxQueue,
+        latencyFactor: profileScale, adaptLatency: adapt === 'on' });
       const d = new Dispatcher(scheduler, systemClock, {
-        onBatch: (id, size, ms) => metrics.recordBatch(id, size, ms),
+        onBatch: (id, size, ms) => { metrics.recordBatch(id, size, ms); metrics.setLatencyFactor(scheduler.latencyFactor); },
         onWorkers: (alive) => metrics.setWorkers(alive, totalWorkers()),
         onPending: (queued, inFlight) => metrics.setPending(queued + inFlight),
       });

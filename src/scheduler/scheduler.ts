@@ -21,6 +21,11 @@
  * - Bounded queue: `enqueue` refuses when `maxQueue` requests wait; `requeue` (after a worker
  *   died) ignores the bound, since those requests were already admitted, but in 'reject' mode
  *   refuses a request that can no longer make its deadline.
+ * - Latency factor: every profiled latency is multiplied by `latencyFactor` (default 1). Scaling all
+ *   latencies uniformly is the same as deciding on slack / factor, so the policies' precomputed
+ *   tables stay valid. `observeBatch()` feeds measured batch times into an EWMA of measured /
+ *   profiled (when `adaptLatency` is on): a profile measured on an idle machine, on a worker that now
+ *   shares its cores, or on a slower remote worker is corrected online.
  * @module
  */
 import { EdfQueue } from './edf-queue.ts';
@@ -39,7 +44,16 @@ export interface SchedulerOptions {
   maxQueue?: number;
   /** Largest batch for pinned and best-effort batches. @default policy.maxBatch ?? 16, capped at the profile's largest */
   maxBatch?: number;
+  /** Initial multiplier on every profiled latency. @default 1 */
+  latencyFactor?: number;
+  /** Let observeBatch() adapt latencyFactor to measured batch times. @default false */
+  adaptLatency?: boolean;
 }
+
+/** Weight of one observation in the latency-factor EWMA, and the factor's bounds. */
+export const LATENCY_EWMA_ALPHA = 0.2;
+export const LATENCY_FACTOR_MIN = 0.25;
+export const LATENCY_FACTOR_MAX = 8;
 
 /** Extra requests a pinned/filtered batch may skip over before it stops looking. */
 export const PIN_SCAN_SLACK = 64;
@@ -65,6 +79,8 @@ export class Scheduler<P = unknown> {
     expired: 0, removed: 0, requeued: 0, requeueRefused: 0,
   };
   readonly #perSubnet = new Map<number, { batches: number; requests: number }>();
+  readonly adaptLatency: boolean;
+  #factor = 1;
 
   constructor(opts: SchedulerOptions) {
     if (!opts || typeof opts.clock?.now !== 'function') throw new SchedulerError('Scheduler: opts.clock must be a Clock');
@@ -73,6 +89,8 @@ export class Scheduler<P = unknown> {
     this.#policy = opts.policy;
     this.#table = new ProfileTable(opts.profile);
     this.lateMode = opts.lateMode ?? 'reject';
+    this.adaptLatency = opts.adaptLatency ?? false;
+    this.latencyFactor = opts.latencyFactor ?? 1;
     if (this.lateMode !== 'reject' && this.lateMode !== 'best-effort') throw new SchedulerError(`Scheduler: lateMode must be 'reject' or 'best-effort', got ${JSON.stringify(this.lateMode)}`);
     this.maxQueue = opts.maxQueue ?? Number.POSITIVE_INFINITY;
     if (!(this.maxQueue >= 1)) throw new SchedulerError(`Scheduler: maxQueue must be >= 1, got ${opts.maxQueue}`);
@@ -179,6 +197,21 @@ export class Scheduler<P = unknown> {
     return out;
   }
 
+  get latencyFactor(): number { return this.#factor; }
+
+  set latencyFactor(f: number) {
+    if (!Number.isFinite(f) || f <= 0) throw new SchedulerError(`latencyFactor must be a positive number, got ${f}`);
+    this.#factor = Math.min(LATENCY_FACTOR_MAX, Math.max(LATENCY_FACTOR_MIN, f));
+  }
+
+  /** A batch of `batchSize` on `subnetId` took `measuredMs` end to end: adapt the latency factor (if enabled). */
+  observeBatch(subnetId: number, batchSize: number, measuredMs: number): void {
+    if (!this.adaptLatency || !this.#table.has(subnetId) || !(measuredMs > 0)) return;
+    const profiled = this.#table.latency(this.#table.indexOf(subnetId), Math.min(Math.max(1, batchSize), this.#table.maxBatch));
+    if (!(profiled > 0)) return;
+    this.latencyFactor = this.#factor + LATENCY_EWMA_ALPHA * (measuredMs / profiled - this.#factor);
+  }
+
   stats(): SchedulerStats {
     const perSubnet: SchedulerStats['perSubnet'] = {};
     for (const [id, v] of this.#perSubnet) perSubnet[id] = { ...v };
@@ -205,15 +238,17 @@ export class Scheduler<P = unknown> {
   }
 
   #decide(head: QueuedRequest<P>, slack: number, n: number): Decision | null {
+    const f = this.#factor;
     if (head.pinnedSubnet === undefined) {
-      const d = this.#policy.decide(slack, n, this.#clock.now());
-      if (d !== null) this.#checkDecision(d);
-      return d;
+      const d = this.#policy.decide(slack / f, n, this.#clock.now());
+      if (d === null) return null;
+      this.#checkDecision(d);
+      return f === 1 ? d : { ...d, expectedLatencyMs: d.expectedLatencyMs * f };
     }
     const si = this.#table.indexOf(head.pinnedSubnet);
     let best = 0;
-    for (let b = 1; b <= this.maxBatch && this.#table.latency(si, b) <= slack; b++) best = b;
-    return best === 0 ? null : { subnetId: head.pinnedSubnet, batchSize: best, expectedLatencyMs: this.#table.latency(si, best) };
+    for (let b = 1; b <= this.maxBatch && this.#table.latency(si, b) * f <= slack; b++) best = b;
+    return best === 0 ? null : { subnetId: head.pinnedSubnet, batchSize: best, expectedLatencyMs: this.#table.latency(si, best) * f };
   }
 
   /** The policy has no option for `r` as head that finishes by its deadline. */
@@ -227,7 +262,7 @@ export class Scheduler<P = unknown> {
     const id = head.pinnedSubnet ?? this.#policy.bestEffortSubnetId ?? this.#table.subnets[0]!.id;
     const si = this.#table.indexOf(id);
     const b = this.#bestBatch[si]![Math.min(n, this.maxBatch)]!;
-    return { subnetId: id, batchSize: b, expectedLatencyMs: this.#table.latency(si, b) };
+    return { subnetId: id, batchSize: b, expectedLatencyMs: this.#table.latency(si, b) * this.#factor };
   }
 
   #checkDecision(d: Decision): void {
@@ -251,7 +286,7 @@ export class Scheduler<P = unknown> {
     per.batches++;
     per.requests += requests.length;
     this.#perSubnet.set(s, per);
-    const dispatch: Dispatch<P> = { subnetId: s, requests, decidedAt: now, expectedLatencyMs: this.#table.latency(si, requests.length) };
+    const dispatch: Dispatch<P> = { subnetId: s, requests, decidedAt: now, expectedLatencyMs: this.#table.latency(si, requests.length) * this.#factor };
     if (bestEffort) dispatch.bestEffort = true;
     return dispatch;
   }

@@ -112,6 +112,7 @@ export class Dispatcher {
         logits: reply!.logits!.slice(i * c, (i + 1) * c), numClasses: c, subnetId: d.subnetId,
         batchSize: d.requests.length, queueMs: startedAt - r.arrival, computeMs: reply!.computeMs, finishedAt,
       }));
+      this.scheduler.observeBatch(d.subnetId, d.requests.length, finishedAt - startedAt);
       this.observer.onBatch?.(d.subnetId, d.requests.length, reply.computeMs, w.name);
     }
     if (this.alive.has(w)) this.release(w);

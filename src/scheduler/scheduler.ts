@@ -197,6 +197,11 @@ export class Scheduler<P = unknown> {
     return out;
   }
 
+  /** Live worker count changed: policies that plan across workers (slackfit-q) follow it. */
+  setWorkers(n: number): void {
+    this.#policy.setWorkers?.(Math.max(1, n));
+  }
+
   get latencyFactor(): number { return this.#factor; }
 
   set latencyFactor(f: number) {

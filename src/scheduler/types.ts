@@ -57,6 +57,8 @@ export interface Policy {
   readonly bestEffortSubnetId?: number;
   /** Largest batch the policy may pick (the scheduler uses it for pinned heads too). */
   readonly maxBatch?: number;
+  /** The number of live workers changed (policies that plan across workers use it). */
+  setWorkers?(n: number): void;
 }
 
 export interface Dispatch<P> {

@@ -54,6 +54,7 @@ export class Dispatcher {
     this.alive.add(w);
     this.idle.push(w);
     this.slots.concurrency = Math.max(1, this.alive.size);
+    this.scheduler.setWorkers(this.alive.size);
     w.onDeath(() => this.removeWorker(w));
     this.observer.onWorkers?.(this.alive.size);
     this.pump();
@@ -64,6 +65,7 @@ export class Dispatcher {
     const i = this.idle.indexOf(w);
     if (i >= 0) this.idle.splice(i, 1);
     this.slots.concurrency = Math.max(1, this.alive.size);
+    this.scheduler.setWorkers(this.alive.size);
     this.observer.onWorkers?.(this.alive.size);
   }
 

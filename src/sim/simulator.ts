@@ -131,6 +131,7 @@ export function simulate(o: SimOptions): SimResult {
     for (let k = o.workers - 1; k >= 0; k--) if (alive[k]) { w = k; break; }
     if (w < 0) return;
     alive[w] = false; aliveCount--;
+    scheduler.setWorkers(aliveCount);
     rec.workers(t, aliveCount);
     const ix = idle.indexOf(w);
     if (ix >= 0) idle.splice(ix, 1);

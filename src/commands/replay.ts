@@ -17,6 +17,7 @@ export const REPLAY_USAGE = `usage: superserve replay --url http://HOST:PORT --m
   --slo-ms S        latency target sent with each request and used for attainment (default 36)
   --timeout-ms T    give up on a request after T ms (counted as unanswered; default 30000)
   --limit N         replay only the first N arrivals
+  --json            send FP32 as JSON number arrays (default: Triton's binary tensor data extension, cheaper for the server)
 Sends each request at its scheduled time (open loop); latency counts from the scheduled time.
 Writes DIR/summary.json, DIR/timeseries.csv and DIR/plots/*.svg; prints the client's send lag.`;
 
@@ -26,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
       args: argv, allowPositionals: true, strict: true,
       options: {
         url: { type: 'string' }, model: { type: 'string' }, trace: { type: 'string' }, 'slo-ms': { type: 'string' },
-        'timeout-ms': { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'timeout-ms': { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) { process.stdout.write(REPLAY_USAGE + '\n'); return 0; }
@@ -43,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     const traceName = tracePath.replace(/^.*\//, '').replace(/\.trace$/, '');
     let lastPrint = 0;
     const r = await replay({
-      url, model, arrivalsMs, traceName, sloMs, timeoutMs: numFlag(values, 'timeout-ms', 30_000),
+      url, model, arrivalsMs, traceName, sloMs, timeoutMs: numFlag(values, 'timeout-ms', 30_000), encoding: values.json ? 'json' : 'binary',
       onProgress: (done, total) => {
         const now = Date.now();
         if (now - lastPrint > 1000 || done === total) { lastPrint = now; process.stderr.write(`\rreplay: ${done}/${total} answered`); }

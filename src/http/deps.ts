@@ -4,6 +4,7 @@
  */
 import type { InferenceService } from '../serving/types.ts';
 import type { Metrics } from '../metrics.ts';
+import type { DecodePool } from '../imaging/decode-pool.ts';
 
 export interface AppDeps {
   service: InferenceService;
@@ -18,6 +19,8 @@ export interface AppDeps {
   maxBatch?: number;
   /** Service clock; when given, each request's `arrivalMs` is read from it as the request arrives. */
   now?: () => number;
+  /** Decodes BYTES images off the event loop; without it they are decoded inline on the HTTP thread. */
+  decodePool?: DecodePool;
   /** Called for unexpected (500) errors. @default console.error */
   log?: (message: string, err?: unknown) => void;
   /** Reported by `GET /v2`. @default 'superserve', '0.1.0' */

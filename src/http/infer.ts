@@ -1,5 +1,6 @@
 /**
- * `POST /v2/models/{m}[/versions/{v}]/infer`: read the body under the limit, decode it, call
+ * `POST /v2/models/{m}[/versions/{v}]/infer`: read the body under the limit, decode it (JSON or the
+ * binary tensor data extension; BYTES images on the decode pool when there is one), call
  * `service.infer` with the client's abort signal (so a client that leaves has its queued request
  * removed), encode the V2 reply and record request-level metrics.
  * @module
@@ -9,8 +10,10 @@ import { ServiceError } from '../serving/types.ts';
 import { readBodyLimited, parseJson } from './body.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
 import { toErrorResponse } from './errors.ts';
+import { decodeImagesInline, decodeImagesWithPool } from './image-batch.ts';
 import { modelPaths, requireModel } from './models.ts';
-import { decodeInferRequest, encodeInferResponse } from './v2-codec.ts';
+import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody } from './v2-binary.ts';
+import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type EncodeContext } from './v2-codec.ts';
 
 export function registerInfer(app: Hono, deps: AppDeps): void {
   const { service, metrics } = deps;
@@ -25,22 +28,35 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
     const meta = requireModel(service, c.req.param('m'), c.req.param('v'));
     try {
       if (!service.isReady()) throw new ServiceError('not_ready', `model '${meta.name}' is not ready`, 1);
-      const req = decodeInferRequest(parseJson(await readBodyLimited(c.req.raw, bodyLimit)), meta, limits);
-      const outcome = await service.infer(req.batch, {
+      const body = splitBinaryBody(await readBodyLimited(c.req.raw, bodyLimit), c.req.header(INFERENCE_HEADER_CONTENT_LENGTH));
+      const req = parseInferRequest(parseJson(body.json), meta, limits, body.binary);
+      const batch = req.input.kind === 'tensor' ? req.input.batch
+        : deps.decodePool ? await decodeImagesWithPool(req.input.images, deps.decodePool) : decodeImagesInline(req.input.images);
+      const outcome = await service.infer(batch, {
         sloMs: req.sloMs,
         signal,
         ...(req.subnetId === undefined ? {} : { subnetId: req.subnetId }),
         ...(arrivalMs === undefined ? {} : { arrivalMs }),
       });
-      const reply = encodeInferResponse(outcome, {
+      const ctx: EncodeContext = {
         modelName: meta.name,
         ...(meta.versions[0] === undefined ? {} : { modelVersion: c.req.param('v') ?? meta.versions[0] }),
         ...(req.id === undefined ? {} : { id: req.id }),
-        n: req.batch.n,
+        n: batch.n,
         outputs: req.outputs,
-      });
+        binaryOutputs: req.binaryOutputs,
+      };
+      if (req.binaryOutputs.length === 0) {
+        const reply = encodeInferResponse(outcome, ctx);
+        metrics.recordSuccess(outcome, performance.now() - startedMs);
+        return c.json(reply);
+      }
+      const reply = encodeBinaryInferResponse(outcome, ctx);
       metrics.recordSuccess(outcome, performance.now() - startedMs);
-      return c.json(reply);
+      return c.body(reply.body, 200, {
+        'Content-Type': 'application/octet-stream',
+        [INFERENCE_HEADER_CONTENT_LENGTH]: String(reply.headerLength),
+      });
     } catch (err) {
       const { reason, sloMissed } = toErrorResponse(err);
       metrics.recordFailure(reason, { sloMissed });

@@ -10,7 +10,7 @@ import { modelPaths, requireModel } from './models.ts';
 export interface ServerInfo { name: string; version: string }
 
 export function registerMetadata(app: Hono, service: InferenceService, server: ServerInfo): void {
-  app.get('/v2', (c) => c.json({ name: server.name, version: server.version, extensions: ['parameters'] }));
+  app.get('/v2', (c) => c.json({ name: server.name, version: server.version, extensions: ['parameters', 'binary_tensor_data'] }));
   app.get('/v2/models', (c) => c.json({ models: [{ name: service.modelName, ready: service.isReady() }] }));
   for (const path of modelPaths('')) {
     app.get(path, (c) => {

@@ -1,12 +1,15 @@
 /**
- * KServe V2 / Open Inference Protocol JSON <-> the serving contract. `decodeInferRequest` turns an
- * untrusted body into an `ImageBatch` plus `InferOptions` fields, naming the first problem it finds;
- * `encodeInferResponse` turns an `InferOutcome` into the V2 reply. Pure: no I/O, no tfjs.
+ * KServe V2 / Open Inference Protocol JSON (plus the binary tensor data extension, see v2-binary.ts) <->
+ * the serving contract. `parseInferRequest` turns an untrusted body into a validated input plus
+ * `InferOptions` fields, naming the first problem it finds (`decodeInferRequest` also decodes images inline);
+ * `encodeInferResponse` / `encodeBinaryInferResponse` turn an `InferOutcome` into the V2 reply. Pure: no I/O, no tfjs.
  * @module
  */
 import type { ImageBatch, InferOutcome, ModelMetadata } from '../serving/types.ts';
 import { RequestValidationError } from './errors.ts';
-import { inputToBatch, type V2Input } from './v2-tensors.ts';
+import { decodeImagesInline } from './image-batch.ts';
+import { BinarySection, binaryDataSize, fp32Bytes, frameBinaryBody, int64Bytes } from './v2-binary.ts';
+import { parseInput, type ParsedInput, type V2Input } from './v2-tensors.ts';
 
 export const OUTPUT_NAMES = ['logits', 'top5'] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
@@ -23,20 +26,35 @@ export interface CodecLimits {
   maxSide?: number;
 }
 
-export interface DecodedInferRequest {
+export interface ParsedInferRequest {
   id?: string;
-  batch: ImageBatch;
+  input: ParsedInput;
   sloMs: number;
   subnetId?: number;
   /** Outputs to return, in order. */
   outputs: OutputName[];
+  /** Those of `outputs` to return as binary data (empty: a plain JSON reply). */
+  binaryOutputs: OutputName[];
+}
+
+export interface DecodedInferRequest extends Omit<ParsedInferRequest, 'input'> {
+  batch: ImageBatch;
 }
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Validate a parsed V2 infer body against the model's metadata; throws RequestValidationError. */
-export function decodeInferRequest(body: unknown, meta: ModelMetadata, limits: CodecLimits): DecodedInferRequest {
+/** `parseInferRequest`, with BYTES images decoded and preprocessed inline. */
+export function decodeInferRequest(body: unknown, meta: ModelMetadata, limits: CodecLimits, binary?: Uint8Array): DecodedInferRequest {
+  const { input, ...rest } = parseInferRequest(body, meta, limits, binary);
+  return { ...rest, batch: input.kind === 'tensor' ? input.batch : decodeImagesInline(input.images) };
+}
+
+/**
+ * Validate a parsed V2 infer body against the model's metadata; throws RequestValidationError.
+ * `binary` is the section after the JSON header when the request used `Inference-Header-Content-Length`.
+ */
+export function parseInferRequest(body: unknown, meta: ModelMetadata, limits: CodecLimits, binary?: Uint8Array): ParsedInferRequest {
   if (!isObject(body)) throw new RequestValidationError('request body must be a JSON object');
   const id = body.id;
   if (id !== undefined && typeof id !== 'string') throw new RequestValidationError('"id" must be a string');
@@ -44,16 +62,18 @@ export function decodeInferRequest(body: unknown, meta: ModelMetadata, limits: C
   if (!isObject(params)) throw new RequestValidationError('"parameters" must be an object');
   const sloMs = decodeSlo(params, limits);
   const subnetId = decodeSubnet(params.subnet, meta);
-  const input = decodeInput(body.inputs);
+  const section = binary === undefined ? undefined : new BinarySection(binary);
+  const input = decodeInput(body.inputs, section);
+  section?.finish();
   const pinned = subnetId === undefined ? undefined : meta.subnets.find((s) => s.id === subnetId);
-  const batch = inputToBatch(input, {
+  const parsed = parseInput(input, {
     maxBatch: limits.maxBatch ?? 64,
     minSide: limits.minSide ?? 16,
     maxSide: limits.maxSide ?? 1024,
     imageSize: pinned?.imageSize ?? meta.imageSize,
   });
-  const outputs = decodeOutputs(body.outputs);
-  return { ...(id === undefined ? {} : { id }), batch, sloMs, ...(subnetId === undefined ? {} : { subnetId }), outputs };
+  const { outputs, binaryOutputs } = decodeOutputs(body.outputs, params.binary_data_output);
+  return { ...(id === undefined ? {} : { id }), input: parsed, sloMs, ...(subnetId === undefined ? {} : { subnetId }), outputs, binaryOutputs };
 }
 
 /** `slo_ms` (ms) or Triton's `timeout` (µs), else the server default. */
@@ -92,33 +112,54 @@ function decodeSubnet(subnet: unknown, meta: ModelMetadata): number | undefined 
   return subnet;
 }
 
-function decodeInput(inputs: unknown): V2Input {
+function decodeInput(inputs: unknown, binary: BinarySection | undefined): V2Input {
   if (!Array.isArray(inputs)) throw new RequestValidationError('"inputs" must be an array with exactly one input');
   if (inputs.length !== 1) throw new RequestValidationError(`expected exactly one input, got ${inputs.length}`);
   const input: unknown = inputs[0];
   if (!isObject(input)) throw new RequestValidationError('inputs[0] must be an object');
   if (typeof input.name !== 'string') throw new RequestValidationError('inputs[0].name must be a string');
   if (typeof input.datatype !== 'string') throw new RequestValidationError(`input '${input.name}': datatype must be a string`);
-  if (isObject(input.parameters) && input.parameters.binary_data_size !== undefined) {
-    throw new RequestValidationError(`input '${input.name}': the binary tensor data extension is not supported; send JSON data`);
+  if (input.parameters !== undefined && !isObject(input.parameters)) throw new RequestValidationError(`input '${input.name}': parameters must be an object`);
+  const size = binaryDataSize(input.name, input.parameters);
+  if (size !== undefined) {
+    if (binary === undefined) {
+      throw new RequestValidationError(`input '${input.name}': parameters.binary_data_size needs a binary body: send the Inference-Header-Content-Length header (binary tensor data extension)`);
+    }
+    if (input.data !== undefined) throw new RequestValidationError(`input '${input.name}': give either data or parameters.binary_data_size, not both`);
+    return { name: input.name, datatype: input.datatype, shape: input.shape, binary: binary.take(input.name, size) };
   }
   if (input.data === undefined) throw new RequestValidationError(`input '${input.name}': data is missing`);
   return { name: input.name, datatype: input.datatype, shape: input.shape, data: input.data };
 }
 
-function decodeOutputs(outputs: unknown): OutputName[] {
-  if (outputs === undefined) return [...OUTPUT_NAMES];
+/** Requested outputs, and which of them go binary (per-output `binary_data` wins over `binary_data_output`). */
+function decodeOutputs(outputs: unknown, binaryDefault: unknown): { outputs: OutputName[]; binaryOutputs: OutputName[] } {
+  if (binaryDefault !== undefined && typeof binaryDefault !== 'boolean') {
+    throw new RequestValidationError(`parameters.binary_data_output must be a boolean, got ${JSON.stringify(binaryDefault)}`);
+  }
+  const allBinary = binaryDefault === true;
+  if (outputs === undefined) return { outputs: [...OUTPUT_NAMES], binaryOutputs: allBinary ? [...OUTPUT_NAMES] : [] };
   if (!Array.isArray(outputs) || outputs.length === 0) throw new RequestValidationError('"outputs" must be a non-empty array of {"name"}');
-  return outputs.map((o, i) => {
+  const binaryOutputs: OutputName[] = [];
+  const names = outputs.map((o, i) => {
     const name = isObject(o) ? o.name : undefined;
     if (!OUTPUT_NAMES.includes(name as OutputName)) {
       throw new RequestValidationError(`outputs[${i}].name must be one of ${OUTPUT_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
     }
+    const params = (o as Json).parameters;
+    if (params !== undefined && !isObject(params)) throw new RequestValidationError(`outputs[${i}].parameters must be an object`);
+    const flag = params?.binary_data;
+    if (flag !== undefined && typeof flag !== 'boolean') {
+      throw new RequestValidationError(`outputs[${i}].parameters.binary_data must be a boolean, got ${JSON.stringify(flag)}`);
+    }
+    if (flag ?? allBinary) binaryOutputs.push(name as OutputName);
     return name as OutputName;
   });
+  return { outputs: names, binaryOutputs };
 }
 
-export interface V2Output { name: string; datatype: 'FP32' | 'INT64'; shape: number[]; data: number[] }
+/** A reply output: `data` in JSON, or `parameters.binary_data_size` when its bytes follow the JSON. */
+export interface V2Output { name: string; datatype: 'FP32' | 'INT64'; shape: number[]; data?: number[]; parameters?: { binary_data_size: number } }
 export interface V2InferResponse {
   model_name: string;
   model_version?: string;
@@ -134,19 +175,45 @@ export interface V2InferResponse {
   outputs: V2Output[];
 }
 
-export interface EncodeContext { modelName: string; modelVersion?: string; id?: string; n: number; outputs: readonly OutputName[] }
+export interface EncodeContext {
+  modelName: string; modelVersion?: string; id?: string; n: number; outputs: readonly OutputName[];
+  /** Outputs (of `outputs`) whose values go in the binary section instead of `data`. */
+  binaryOutputs?: readonly OutputName[];
+}
 
-/** The V2 reply for `n` images; throws if the outcome's logits do not have n * numClasses values. */
+/** The V2 JSON reply for `n` images; throws if the outcome's logits do not have n * numClasses values. */
 export function encodeInferResponse(outcome: InferOutcome, ctx: EncodeContext): V2InferResponse {
+  return encodeReply(outcome, ctx).json;
+}
+
+/** The reply with the binary tensor data extension: JSON header, then the binary outputs' bytes. */
+export function encodeBinaryInferResponse(outcome: InferOutcome, ctx: EncodeContext): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
+  const { json, chunks } = encodeReply(outcome, ctx);
+  return frameBinaryBody(json, chunks);
+}
+
+function encodeReply(outcome: InferOutcome, ctx: EncodeContext): { json: V2InferResponse; chunks: Uint8Array[] } {
   const c = outcome.numClasses;
   if (!Number.isInteger(c) || c < 1 || outcome.logits.length !== ctx.n * c) {
     throw new Error(`service returned ${outcome.logits.length} logits for ${ctx.n} images x ${c} classes`);
   }
   const k = Math.min(5, c);
-  const outputs = ctx.outputs.map((name): V2Output => name === 'logits'
-    ? { name, datatype: 'FP32', shape: [ctx.n, c], data: Array.from(outcome.logits) }
-    : { name, datatype: 'INT64', shape: [ctx.n, k], data: topK(outcome.logits, ctx.n, c, k) });
-  return {
+  const chunks: Uint8Array[] = [];
+  const binary = (name: OutputName, bytes: () => Uint8Array) => {
+    if (!ctx.binaryOutputs?.includes(name)) return undefined;
+    const b = bytes();
+    chunks.push(b);
+    return { parameters: { binary_data_size: b.byteLength } };
+  };
+  const outputs = ctx.outputs.map((name): V2Output => {
+    if (name === 'logits') {
+      const shape = [ctx.n, c];
+      return { name, datatype: 'FP32', shape, ...(binary(name, () => fp32Bytes(outcome.logits)) ?? { data: Array.from(outcome.logits) }) };
+    }
+    const ids = topK(outcome.logits, ctx.n, c, k);
+    return { name, datatype: 'INT64', shape: [ctx.n, k], ...(binary(name, () => int64Bytes(ids)) ?? { data: ids }) };
+  });
+  const json: V2InferResponse = {
     model_name: ctx.modelName,
     ...(ctx.modelVersion === undefined ? {} : { model_version: ctx.modelVersion }),
     ...(ctx.id === undefined ? {} : { id: ctx.id }),
@@ -160,6 +227,7 @@ export function encodeInferResponse(outcome: InferOutcome, ctx: EncodeContext): 
     },
     outputs,
   };
+  return { json, chunks };
 }
 
 /** Row-major [n, k] class ids by descending logit (ties: lower id first). */

@@ -1,12 +1,14 @@
 /**
  * One V2 input tensor -> `ImageBatch` (NHWC float32): FP32 `[N,3,H,W]` / `[N,H,W,3]` with flat or
- * nested row-major data, or BYTES holding base64 JPEG/PNG images (decoded and OFA-preprocessed).
- * Pure: no I/O, no tfjs.
+ * nested row-major JSON data or binary data (see v2-binary.ts), or BYTES holding JPEG/PNG images (base64
+ * in JSON, or length-prefixed binary). `parseInput` leaves images encoded so they can be decoded off the
+ * event loop (image-batch.ts); `inputToBatch` decodes them inline. Pure: no I/O, no tfjs.
  * @module
  */
 import type { ImageBatch } from '../serving/types.ts';
-import { decodeImage, ImageDecodeError, preprocessOfa } from '../imaging/index.ts';
 import { RequestValidationError } from './errors.ts';
+import { readBytesElements, readFp32LE } from './v2-binary.ts';
+import { decodeImagesInline, type EncodedImages } from './image-batch.ts';
 
 export interface TensorLimits {
   /** Most images in one request. */
@@ -20,13 +22,25 @@ export interface TensorLimits {
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** The parts of a V2 input this module reads (already checked to be an object). */
-export interface V2Input { name: string; datatype: string; shape: unknown; data: unknown }
+/**
+ * The parts of a V2 input this module reads (already checked to be an object). Exactly one of `data`
+ * (JSON) and `binary` (its bytes from the binary section) is set.
+ */
+export interface V2Input { name: string; datatype: string; shape: unknown; data?: unknown; binary?: Uint8Array }
 
-export function inputToBatch(input: V2Input, limits: TensorLimits): ImageBatch {
-  if (input.datatype === 'FP32') return fp32ToBatch(input, limits);
-  if (input.datatype === 'BYTES') return bytesToBatch(input, limits);
+/** A validated input: a ready tensor, or encoded images still to decode and preprocess. */
+export type ParsedInput = { kind: 'tensor'; batch: ImageBatch } | { kind: 'images'; images: EncodedImages };
+
+export function parseInput(input: V2Input, limits: TensorLimits): ParsedInput {
+  if (input.datatype === 'FP32') return { kind: 'tensor', batch: fp32ToBatch(input, limits) };
+  if (input.datatype === 'BYTES') return { kind: 'images', images: bytesToImages(input, limits) };
   throw new RequestValidationError(`input '${input.name}': datatype ${JSON.stringify(input.datatype)} is not supported (use FP32 or BYTES)`);
+}
+
+/** parseInput, with images decoded and preprocessed inline (on the calling thread). */
+export function inputToBatch(input: V2Input, limits: TensorLimits): ImageBatch {
+  const parsed = parseInput(input, limits);
+  return parsed.kind === 'tensor' ? parsed.batch : decodeImagesInline(parsed.images);
 }
 
 function checkShape(input: V2Input): number[] {
@@ -55,7 +69,7 @@ function fp32ToBatch(input: V2Input, limits: TensorLimits): ImageBatch {
       throw new RequestValidationError(`input '${input.name}': ${dim}=${v} out of range ${limits.minSide}..${limits.maxSide}`);
     }
   }
-  const flat = flattenFp32(input.name, input.data, shape);
+  const flat = input.binary ? readFp32LE(input.name, input.binary, shape) : flattenFp32(input.name, input.data, shape);
   return { data: nchw ? nchwToNhwc(flat, n, height, width) : flat, n, height, width };
 }
 
@@ -110,34 +124,28 @@ export function nchwToNhwc(src: Float32Array, n: number, h: number, w: number): 
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
-function bytesToBatch(input: V2Input, limits: TensorLimits): ImageBatch {
+function bytesToImages(input: V2Input, limits: TensorLimits): EncodedImages {
   const shape = checkShape(input);
   if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) {
     throw new RequestValidationError(`input '${input.name}': BYTES shape must be [N] or [N,1], got ${JSON.stringify(shape)}`);
   }
   const n = shape[0]!;
   checkBatchSize(input.name, n, limits);
+  const size = limits.imageSize;
+  if (input.binary) return { inputName: input.name, items: readBytesElements(input.name, input.binary, n), size };
   if (!Array.isArray(input.data)) throw new RequestValidationError(`input '${input.name}': data must be an array of base64 strings`);
   const items = shape.length === 2 && input.data.every(Array.isArray) ? input.data.flat() : input.data;
   if (items.length !== n) {
     throw new RequestValidationError(`input '${input.name}': data has ${items.length} images, shape ${JSON.stringify(shape)} needs ${n}`);
   }
-  const size = limits.imageSize;
-  const perImage = size * size * 3;
-  const data = new Float32Array(n * perImage);
-  items.forEach((item, i) => {
+  const decoded = items.map((item, i) => {
     const b64 = typeof item === 'string' ? item : isB64Object(item) ? item.b64 : null;
     if (b64 === null) throw new RequestValidationError(`input '${input.name}': data[${i}] must be a base64 string or {"b64": "..."}`);
     const compact = b64.replace(/\s+/g, '');
     if (!BASE64.test(compact)) throw new RequestValidationError(`input '${input.name}': data[${i}] is not valid base64`);
-    try {
-      data.set(preprocessOfa(decodeImage(Buffer.from(compact, 'base64')), size), i * perImage);
-    } catch (err) {
-      if (err instanceof ImageDecodeError) throw new RequestValidationError(`input '${input.name}': data[${i}]: ${err.message}`);
-      throw err;
-    }
+    return Buffer.from(compact, 'base64');
   });
-  return { data, n, height: size, width: size };
+  return { inputName: input.name, items: decoded, size };
 }
 
 function isB64Object(v: unknown): v is { b64: string } {

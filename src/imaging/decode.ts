@@ -15,7 +15,8 @@ export interface DecodedImage {
 }
 
 export class ImageDecodeError extends Error {
-  constructor(message: string) {
+  /** @param index position of the image in a batch, when it was decoded as part of one (DecodePool.preprocessAll) */
+  constructor(message: string, readonly index?: number) {
     super(message);
     this.name = 'ImageDecodeError';
   }

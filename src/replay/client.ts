@@ -2,12 +2,15 @@
  * Open-loop trace replay against a running server (KServe V2 `POST /v2/models/{model}/infer`): each request is
  * sent at its scheduled time whether or not earlier ones returned, latency is counted from the scheduled time
  * (no coordinated omission), and the client reports its own send lag. Results go into the same RunRecorder
- * (summary.json row and time series) as the simulator, from the responses' `parameters`.
+ * (summary.json row and time series) as the simulator, from the responses' `parameters`. Requests use the
+ * binary tensor data extension by default (raw float32 after a small JSON header, binary outputs back), which
+ * costs the server far less than parsing and printing JSON number arrays; `encoding: 'json'` sends plain V2 JSON.
  * @module
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { quantile, RunRecorder, type SummaryRun } from '../sim/summary.ts';
+import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../http/v2-binary.ts';
 
 export class ReplayError extends Error {
   constructor(message: string) { super(message); this.name = 'ReplayError'; }
@@ -24,6 +27,8 @@ export interface ReplayOptions {
   /** Sub-network ids expected in responses (for subnet_mix / series); others are added as seen. @default 0..5 */
   subnetIds?: number[];
   seed?: number;
+  /** 'binary': Triton's binary tensor data extension; 'json': FP32 as JSON numbers. @default 'binary' */
+  encoding?: ReplayEncoding;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -33,6 +38,8 @@ export interface ReplayResult {
   lag: { p50: number; p99: number; max: number };
   imageSize: number;
 }
+
+export type ReplayEncoding = 'binary' | 'json';
 
 interface ResponseParams { subnet_id?: number; accuracy?: number; batch_size?: number; deadline_met?: boolean }
 
@@ -58,13 +65,43 @@ export async function fetchModelInfo(url: string, model: string): Promise<ModelI
   };
 }
 
-/** A fixed pseudo-random image [1,3,S,S], serialised once into the V2 request body. */
-export function inferBody(imageSize: number, sloMs: number, seed = 1): string {
+/** A fixed pseudo-random image [1,3,S,S] (values in -1..1, 3 decimals), row-major. */
+export function pseudoImage(imageSize: number, seed = 1): number[] {
   const n = 3 * imageSize * imageSize;
   const data = new Array<number>(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; x >>>= 0; data[i] = Math.round(((x / 4294967296) * 2 - 1) * 1000) / 1000; }
+  return data;
+}
+
+/** The pseudo-random image serialised once into a JSON V2 request body. */
+export function inferBody(imageSize: number, sloMs: number, seed = 1): string {
+  const data = pseudoImage(imageSize, seed);
   return JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs } });
+}
+
+/** The same image as a binary-extension body (outputs asked for as binary too); send `headerLength` in the header. */
+export function inferBodyBinary(imageSize: number, sloMs: number, seed = 1): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
+  const pixels = fp32Bytes(new Float32Array(pseudoImage(imageSize, seed)));
+  return frameBinaryBody({
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], parameters: { binary_data_size: pixels.byteLength } }],
+    parameters: { slo_ms: sloMs, binary_data_output: true },
+  }, [pixels]);
+}
+
+/** Body and headers of the request every replayed arrival sends. */
+export function inferRequest(imageSize: number, sloMs: number, seed: number, encoding: ReplayEncoding): { body: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
+  if (encoding === 'json') return { body: inferBody(imageSize, sloMs, seed), headers: { 'content-type': 'application/json' } };
+  const { body, headerLength } = inferBodyBinary(imageSize, sloMs, seed);
+  return { body, headers: { 'content-type': 'application/octet-stream', [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) } };
+}
+
+/** The JSON part of a reply: all of it, or the first Inference-Header-Content-Length bytes of a binary one. */
+async function replyJsonText(res: Response): Promise<string> {
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const header = res.headers.get(INFERENCE_HEADER_CONTENT_LENGTH);
+  const n = header === null ? bytes.byteLength : Math.min(Number(header), bytes.byteLength);
+  return new TextDecoder().decode(bytes.subarray(0, Number.isInteger(n) && n >= 0 ? n : bytes.byteLength));
 }
 
 /** Error class for `errors`: "<status> <first words of the message>", e.g. "503 queue is full". */
@@ -79,7 +116,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const url = o.url.replace(/\/+$/, '');
   const info = await fetchModelInfo(url, o.model);
   const imageSize = info.imageSize;
-  const body = inferBody(imageSize, o.sloMs, o.seed ?? 1);
+  const encoding = o.encoding ?? 'binary';
+  const { body, headers } = inferRequest(imageSize, o.sloMs, o.seed ?? 1, encoding);
   const endpoint = `${url}/v2/models/${encodeURIComponent(o.model)}/infer`;
   const n = o.arrivalsMs.length;
   const durationMs = n ? o.arrivalsMs[n - 1]! : 0;
@@ -94,9 +132,9 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const sendOne = async (i: number, scheduled: number): Promise<void> => {
     try {
       const res = await fetch(endpoint, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs),
+        method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = await res.text();
+      const text = await replyJsonText(res);
       const latency = performance.now() - start - scheduled;
       if (res.status === 200) {
         const p = ((JSON.parse(text) as { parameters?: ResponseParams }).parameters ?? {});
@@ -130,7 +168,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const run = rec.toRun({
     experiment: 'replay', trace: o.traceName, policy: info.policy ?? 'server', workers: info.workers ?? 0, slo_ms: o.sloMs,
     params: {
-      url, model: o.model, image_size: imageSize, lag_p50_ms: round3(lag.p50), lag_p99_ms: round3(lag.p99), lag_max_ms: round3(lag.max),
+      url, model: o.model, image_size: imageSize, encoding, lag_p50_ms: round3(lag.p50), lag_p99_ms: round3(lag.p99), lag_max_ms: round3(lag.max),
       latency_from: 'scheduled send time',
       ...(unanswered ? { unanswered, unanswered_reason: `no response within ${timeoutMs} ms or connection error (see errors)` } : {}),
     },

@@ -28,7 +28,7 @@ test('live is 200 with an empty body; ready follows the service (200 / 400, empt
 
 test('GET /v2 names the server; GET /v2/models lists the model with readiness', async () => {
   const { app, service } = harness({ serverName: 'superserve', serverVersion: '9.9.9' });
-  assert.equal(await (await app.request('/v2')).json(), { name: 'superserve', version: '9.9.9', extensions: ['parameters'] });
+  assert.equal(await (await app.request('/v2')).json(), { name: 'superserve', version: '9.9.9', extensions: ['parameters', 'binary_tensor_data'] });
   assert.equal(await (await app.request('/v2/models')).json(), { models: [{ name: 'ofa-fake', ready: true }] });
   service.ready = false;
   assert.equal(await (await app.request('/v2/models')).json(), { models: [{ name: 'ofa-fake', ready: false }] });

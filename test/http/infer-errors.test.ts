@@ -58,7 +58,7 @@ const BAD_REQUESTS: Array<[string, unknown, RegExp]> = [
   ['non-integer subnet pin', { ...GOOD, parameters: { subnet: '1' } }, /subnet must be an integer/],
   ['non-string id', { ...GOOD, id: 5 }, /"id" must be a string/],
   ['unknown output', { ...GOOD, outputs: [{ name: 'probs' }] }, /outputs\[0\]\.name must be one of logits, top5/],
-  ['binary tensor extension', { inputs: [{ ...GOOD.inputs[0], parameters: { binary_data_size: 3072 } }] }, /binary tensor data extension is not supported/],
+  ['binary_data_size without the Inference-Header-Content-Length header', { inputs: [{ ...GOOD.inputs[0], parameters: { binary_data_size: 3072 } }] }, /binary_data_size needs a binary body: send the Inference-Header-Content-Length header/],
   ['undecodable image', { inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [Buffer.from('hello').toString('base64')] }] }, /data\[0\]: image is neither JPEG nor PNG/],
   ['truncated PNG', { inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).toString('base64')] }] }, /undecodable PNG/],
   ['invalid base64', { inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: ['***'] }] }, /data\[0\] is not valid base64/],

@@ -11,6 +11,7 @@ import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
 import { DEFAULT_ARCH, ensureDefaultCheckpoint } from '../../supernet/load.ts';
 import { createApp } from '../http/app.ts';
 import { installSignalHandlers, startHttpServer } from '../http/serve.ts';
+import { createDecodePool } from '../imaging/decode-pool.ts';
 import { createMetrics } from '../metrics.ts';
 import { DEFAULT_PROFILE_OPTIONS, type ProfileJson } from '../profiler/measure.ts';
 import { createPolicy, profileFromJson, Scheduler, systemClock, type LateMode } from '../scheduler/index.ts';
@@ -29,8 +30,10 @@ const USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P
        [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
+       [--decode-threads N]
   --profile-scale  initial multiplier on the profiled latencies (e.g. more workers than cores); --adapt-latency on|off
              (default on) then tracks measured / profiled batch time online
+  --decode-threads  threads decoding JPEG/PNG inputs off the HTTP thread (default 1; 0 = inline)
   --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
   --policy   auto (default: ${'slackfit-q on CPU/WASM backends, slackfit on a GPU'}), slackfit, slackfit-q, maxbatch, maxacc, fixed:<id>, infaas`;
 
@@ -43,7 +46,7 @@ export function run(argv: string[]): Promise<number> {
       'cache-mib': { type: 'string' }, warmup: { type: 'string' }, reprofile: { type: 'boolean' },
       'model-name': { type: 'string' }, nats: { type: 'string' },
       'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
-      'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' },
+      'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
     }, USAGE);
     if (values.help) { console.log(USAGE); return 0; }
     const port = intFlag(values.port ?? process.env.PORT, 'port', 0, 65535) ?? 8080;
@@ -74,6 +77,7 @@ export function run(argv: string[]): Promise<number> {
     let router: NatsRouter | undefined;
     let respawn: ((dead: ThreadWorker, reason: string) => Promise<void>) | undefined;
     const totalWorkers = (): number => workers + (router?.stats().alive ?? 0);
+    const decodeThreads = intFlag(values['decode-threads'], 'decode-threads', 0, 64) ?? 1;
     const profileScale = numFlag(values['profile-scale'], 'profile-scale', 0.01, 100) ?? 1;
     const adapt = values['adapt-latency'] ?? 'on';
     if (adapt !== 'on' && adapt !== 'off') throw new UsageError(`--adapt-latency must be on or off, got "${adapt}"`);
@@ -87,10 +91,12 @@ export function run(argv: string[]): Promise<number> {
       workers: { total: totalWorkers(), alive: dispatcher?.workerCount ?? 0 },
     });
     const service = new LocalInferenceService(modelName, systemClock, describe);
-    const app = createApp({ service, metrics, defaultSloMs: sloMs, bodyLimitBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now() });
+    const decodePool = decodeThreads > 0 ? createDecodePool({ threads: decodeThreads }) : undefined;
+    const app = createApp({ service, metrics, defaultSloMs: sloMs, bodyLimitBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now(),
+      ...(decodePool ? { decodePool } : {}) });
     const http = await startHttpServer({ app, port, host, service, log });
     log(`listening on http://${host}:${http.port} (live; not ready until the model is loaded, profiled and warm)`);
-    installSignalHandlers({ close: async () => { await http.close(); await router?.close(); }, service, log });
+    installSignalHandlers({ close: async () => { await http.close(); await router?.close(); await decodePool?.close(); }, service, log });
 
     try {
       await startServing();
@@ -98,6 +104,7 @@ export function run(argv: string[]): Promise<number> {
       log(`start-up failed: ${(e as Error).message}`);
       await http.close();
       await router?.close();
+      await decodePool?.close();
       throw e;
     }
     await new Promise<never>(() => {}); // runs until a signal handler exits the process

@@ -232,12 +232,20 @@ function encodeReply(outcome: InferOutcome, ctx: EncodeContext): { json: V2Infer
 
 /** Row-major [n, k] class ids by descending logit (ties: lower id first). */
 export function topK(logits: Float32Array, n: number, c: number, k: number): number[] {
+  // Selection into a small sorted buffer: O(c * k) per row instead of sorting all c classes.
   const out: number[] = [];
-  const ids = Array.from({ length: c }, (_, i) => i);
+  const best: number[] = [];
   for (let r = 0; r < n; r++) {
-    const row = logits.subarray(r * c, (r + 1) * c);
-    const sorted = [...ids].sort((a, b) => row[b]! - row[a]! || a - b);
-    for (let j = 0; j < k; j++) out.push(sorted[j]!);
+    const base = r * c;
+    best.length = 0;
+    for (let i = 0; i < c; i++) {
+      const v = logits[base + i]!;
+      if (best.length === k && !(v > logits[base + best[k - 1]!]!)) continue;
+      let j = best.length < k ? best.length : k - 1;
+      while (j > 0 && v > logits[base + best[j - 1]!]!) { best[j] = best[j - 1]!; j--; }
+      best[j] = i;
+    }
+    out.push(...best);
   }
   return out;
 }

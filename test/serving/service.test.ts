@@ -1,0 +1,172 @@
+/**
+ * The serving core without HTTP or tfjs: LocalInferenceService + Dispatcher + the real Scheduler, with fake
+ * workers whose batches finish when the test says. Every accepted request gets exactly one answer.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createPolicy, Scheduler, VirtualClock, type LatencyProfile } from '../../src/scheduler/index.ts';
+import { Dispatcher, type ItemPayload } from '../../src/serving/dispatcher.ts';
+import { LocalInferenceService } from '../../src/serving/service.ts';
+import { ServiceError, type ImageBatch, type ModelMetadata } from '../../src/serving/types.ts';
+import type { BatchJob, BatchReply, WorkerInfo } from '../../src/worker/protocol.ts';
+import type { WorkerTransport } from '../../src/worker/transport.ts';
+
+const profile: LatencyProfile = {
+  batchSizes: [1, 2, 4],
+  subnets: [
+    { id: 0, accuracy: 70, latencyMs: { 1: 10, 2: 12, 4: 16 } },
+    { id: 1, accuracy: 80, latencyMs: { 1: 20, 2: 28, 4: 44 } },
+  ],
+};
+
+/** A worker whose batches stay pending until `finish()`; logits[i] = sum of image i's pixels + subnet id. */
+class ManualWorker implements WorkerTransport {
+  readonly info = { numClasses: 2 } as WorkerInfo;
+  readonly jobs: Array<{ job: BatchJob; resolve(r: BatchReply): void; reject(e: Error): void }> = [];
+  private deaths: Array<(r: string) => void> = [];
+  constructor(readonly name: string) {}
+  runBatch(job: BatchJob): Promise<BatchReply> { return new Promise((resolve, reject) => this.jobs.push({ job, resolve, reject })); }
+  finish(): void {
+    const j = this.jobs.shift()!;
+    const logits = new Float32Array(j.job.items.length * 2);
+    j.job.items.forEach((it, i) => { logits[2 * i] = it.data.reduce((a, b) => a + b, 0); logits[2 * i + 1] = j.job.subnetId; });
+    j.resolve({ jobId: j.job.jobId, logits, numClasses: 2, computeMs: 1 });
+  }
+  die(): void {
+    for (const cb of this.deaths) cb('killed');
+    for (const j of this.jobs.splice(0)) j.reject(new Error('killed'));
+  }
+  onDeath(cb: (r: string) => void): void { this.deaths.push(cb); }
+  async close(): Promise<void> {}
+}
+
+function setup(opts: { maxQueue?: number; policy?: string } = {}) {
+  const clock = new VirtualClock(0);
+  const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy(opts.policy ?? 'maxacc', profile), profile, ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) });
+  const dispatcher = new Dispatcher(scheduler, clock);
+  const service = new LocalInferenceService('m', clock, () => ({}) as ModelMetadata);
+  service.attach({ scheduler, dispatcher, accuracyOf: (id) => (id === 0 ? 70 : 80), hasSubnet: (id) => id === 0 || id === 1 });
+  return { clock, scheduler, dispatcher, service };
+}
+
+const images = (n: number, value = 1): ImageBatch => ({ data: new Float32Array(n * 2 * 2 * 3).fill(value), n, height: 2, width: 2 });
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('a request of several images is split into queue entries and answered once, in order', async () => {
+  const { service, dispatcher } = setup();
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  const p = service.infer({ data: Float32Array.from({ length: 3 * 12 }, (_, i) => Math.floor(i / 12) + 1), n: 3, height: 2, width: 2 }, { sloMs: 1000 });
+  await flush();
+  assert.is(w.jobs.length, 1);
+  assert.is(w.jobs[0]!.job.items.length, 3);
+  w.finish();
+  const out = await p;
+  assert.equal(Array.from(out.logits), [12, 1, 24, 1, 36, 1]); // per-image sums, subnet 1 (maxacc)
+  assert.is(out.batchSize, 3);
+  assert.is(out.accuracy, 80);
+  assert.ok(out.deadlineMet);
+  assert.is(service.openRequests, 0);
+});
+
+test('no worker free: requests wait in EDF order and the freed worker pulls the earliest deadline', async () => {
+  const { service, dispatcher } = setup({ policy: 'fixed:0' });
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  const first = service.infer(images(1, 1), { sloMs: 1000 });
+  await flush();
+  const late = service.infer(images(1, 2), { sloMs: 5000 });
+  const urgent = service.infer(images(1, 3), { sloMs: 500 });
+  w.finish();
+  await first;
+  await flush();
+  assert.equal(w.jobs[0]!.job.items.map((it) => it.data[0]), [3, 2], 'batch in deadline order');
+  w.finish();
+  assert.is((await urgent).logits[0], 3 * 12);
+  assert.is((await late).logits[0], 2 * 12);
+});
+
+test('bounded queue: a request that does not fit is refused whole with queue_full', async () => {
+  const { service, dispatcher, scheduler } = setup({ maxQueue: 2 });
+  dispatcher.addWorker(new ManualWorker('w'));
+  const a = service.infer(images(1), { sloMs: 1000 });
+  await flush(); // taken by the worker
+  const b = service.infer(images(2), { sloMs: 1000 });
+  const c = service.infer(images(1), { sloMs: 1000 }).catch((e: unknown) => e);
+  const err = await c;
+  assert.instance(err, ServiceError);
+  assert.is((err as ServiceError).kind, 'queue_full');
+  assert.is(scheduler.size, 2);
+  void a; void b;
+});
+
+test('a client that goes away has its queued entries removed; its in-flight answer is dropped', async () => {
+  const { service, dispatcher, scheduler } = setup();
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  const busy = service.infer(images(1), { sloMs: 1000 });
+  await flush();
+  const ac = new AbortController();
+  const gone = service.infer(images(2), { sloMs: 1000, signal: ac.signal }).catch((e: unknown) => e);
+  assert.is(scheduler.size, 2);
+  ac.abort();
+  const err = await gone;
+  assert.is((err as ServiceError).kind, 'cancelled');
+  assert.is(scheduler.size, 0);
+  w.finish();
+  await busy;
+  assert.is(service.openRequests, 0);
+});
+
+test('a worker that dies mid-batch: its requests are re-queued and served by another worker', async () => {
+  const { service, dispatcher } = setup();
+  const w1 = new ManualWorker('w1');
+  dispatcher.addWorker(w1);
+  const p = service.infer(images(2), { sloMs: 1000 });
+  await flush();
+  assert.is(w1.jobs.length, 1);
+  const w2 = new ManualWorker('w2');
+  w1.die();
+  dispatcher.addWorker(w2);
+  await flush();
+  assert.is(w2.jobs.length, 1);
+  assert.is(w2.jobs[0]!.job.items.length, 2);
+  w2.finish();
+  const out = await p;
+  assert.is(out.logits.length, 4);
+  assert.is(dispatcher.workerCount, 1);
+});
+
+test('a head that cannot make its deadline is answered at once with a deadline error', async () => {
+  const { service, dispatcher, clock } = setup();
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  const busy = service.infer(images(1), { sloMs: 1000 });
+  await flush();
+  const doomed = service.infer(images(1), { sloMs: 15 }).catch((e: unknown) => e);
+  clock.advance(10); // 5 ms of slack left, cheapest option takes 10 ms
+  w.finish();
+  await busy;
+  const err = await doomed;
+  assert.is((err as ServiceError).kind, 'deadline');
+});
+
+test('drain: stops accepting, resolves when the last accepted request is answered', async () => {
+  const { service, dispatcher } = setup();
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  const p = service.infer(images(1), { sloMs: 1000 });
+  await flush();
+  let drained = false;
+  const d = service.drain().then(() => { drained = true; });
+  const refused = await service.infer(images(1), { sloMs: 1000 }).catch((e: unknown) => e);
+  assert.is((refused as ServiceError).kind, 'shutting_down');
+  await flush();
+  assert.not.ok(drained);
+  w.finish();
+  await p;
+  await d;
+  assert.ok(drained);
+});
+
+test.run();

@@ -3,7 +3,8 @@
  * A. scheduler decision time with 10, 1 000 and 10 000 queued requests;
  * B. HTTP requests/s through the full path (V2 decode, admission, EDF scheduler, p-queue dispatcher, worker
  *    transport, V2 encode) with a worker that answers instantly, as a ratio to a bare Hono handler that parses
- *    the same body, both measured in this run by a load process;
+ *    the same body and returns a response of the same size, both measured in this run by a load process
+ *    (5 interleaved rounds, medians);
  * C. the real engine (default checkpoint, default backend): open-loop bursty load at ~1.3x the largest
  *    sub-network's capacity, SLO attainment and mean served accuracy per policy.
  * Flags: --skip-engine, --duration-s N (part C per policy, default 60), --slo-ms N.
@@ -54,7 +55,14 @@ const load = (url: string, seconds = 6, conc = 16): Promise<{ rps: number; ok: n
 });
 
 const bare = new Hono();
-bare.post('/v2/models/superserve/infer', async (c) => { const b = await c.req.json(); return c.json({ model_name: 'superserve', n: Array.isArray(b.inputs) ? b.inputs.length : 0 }); });
+// The bare handler parses the same body and answers with a response of the same shape and size
+// (1000 logits + top-5), so the ratio isolates what validation, admission, scheduling and dispatch cost.
+const bareLogits = Array.from({ length: 1000 }, (_, i) => Math.fround(Math.sin(i) * 0.3));
+bare.post('/v2/models/superserve/infer', async (c) => {
+  const b = await c.req.json();
+  return c.json({ model_name: 'superserve', parameters: { n: Array.isArray(b.inputs) ? b.inputs.length : 0 },
+    outputs: [{ name: 'logits', datatype: 'FP32', shape: [1, 1000], data: bareLogits }, { name: 'top5', datatype: 'INT64', shape: [1, 5], data: [0, 1, 2, 3, 4] }] });
+});
 const profile = profileFromJson(JSON.parse(readFileSync(new URL('../data/profiles/ofa-resnet50-a40.json', import.meta.url), 'utf8')));
 const subnets = paretoSet(DEFAULT_ARCH);
 const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy: createPolicy('slackfit-q', profile), profile });
@@ -73,7 +81,7 @@ const listen = (app: Hono): Promise<{ port: number; close(): void }> => new Prom
 const bareSrv = await listen(bare);
 const fullSrv = await listen(full);
 const rounds: Array<{ bare: number; full: number }> = [];
-for (let i = 0; i < 3; i++) { // interleaved to share the machine's noise
+for (let i = 0; i < 5; i++) { // interleaved to share the machine's noise
   const b = await load(`http://127.0.0.1:${bareSrv.port}/v2/models/superserve/infer`);
   const f = await load(`http://127.0.0.1:${fullSrv.port}/v2/models/superserve/infer`);
   if (f.ok !== f.requests) throw new Error(`full path answered ${f.requests - f.ok} requests with an error`);

@@ -25,9 +25,7 @@
  *   latencies uniformly is the same as deciding on slack / factor, so the policies' precomputed
  *   tables stay valid. `observeBatch()` feeds measured batch times into an EWMA of measured /
  *   profiled (when `adaptLatency` is on): a profile measured on an idle machine, on a worker that now
- *   shares its cores, or on a slower remote worker is corrected online. The factor is the EWMA of the
- *   ratio plus LATENCY_MARGIN_STDS of its exponentially weighted standard deviation, so a noisy worker
- *   is planned for near its slow end rather than its average.
+ *   shares its cores, or on a slower remote worker is corrected online.
  * @module
  */
 import { EdfQueue } from './edf-queue.ts';
@@ -56,7 +54,6 @@ export interface SchedulerOptions {
 export const LATENCY_EWMA_ALPHA = 0.2;
 export const LATENCY_FACTOR_MIN = 0.25;
 export const LATENCY_FACTOR_MAX = 8;
-export const LATENCY_MARGIN_STDS = 2;
 
 /** Extra requests a pinned/filtered batch may skip over before it stops looking. */
 export const PIN_SCAN_SLACK = 64;
@@ -84,8 +81,6 @@ export class Scheduler<P = unknown> {
   readonly #perSubnet = new Map<number, { batches: number; requests: number }>();
   readonly adaptLatency: boolean;
   #factor = 1;
-  #ratioMean = 1;
-  #ratioVar = 0;
 
   constructor(opts: SchedulerOptions) {
     if (!opts || typeof opts.clock?.now !== 'function') throw new SchedulerError('Scheduler: opts.clock must be a Clock');
@@ -96,7 +91,6 @@ export class Scheduler<P = unknown> {
     this.lateMode = opts.lateMode ?? 'reject';
     this.adaptLatency = opts.adaptLatency ?? false;
     this.latencyFactor = opts.latencyFactor ?? 1;
-    this.#ratioMean = this.#factor;
     if (this.lateMode !== 'reject' && this.lateMode !== 'best-effort') throw new SchedulerError(`Scheduler: lateMode must be 'reject' or 'best-effort', got ${JSON.stringify(this.lateMode)}`);
     this.maxQueue = opts.maxQueue ?? Number.POSITIVE_INFINITY;
     if (!(this.maxQueue >= 1)) throw new SchedulerError(`Scheduler: maxQueue must be >= 1, got ${opts.maxQueue}`);
@@ -220,11 +214,7 @@ export class Scheduler<P = unknown> {
     if (!this.adaptLatency || !this.#table.has(subnetId) || !(measuredMs > 0)) return;
     const profiled = this.#table.latency(this.#table.indexOf(subnetId), Math.min(Math.max(1, batchSize), this.#table.maxBatch));
     if (!(profiled > 0)) return;
-    const r = measuredMs / profiled;
-    const d = r - this.#ratioMean;
-    this.#ratioMean += LATENCY_EWMA_ALPHA * d;
-    this.#ratioVar = (1 - LATENCY_EWMA_ALPHA) * (this.#ratioVar + LATENCY_EWMA_ALPHA * d * d);
-    this.#factor = Math.min(LATENCY_FACTOR_MAX, Math.max(LATENCY_FACTOR_MIN, this.#ratioMean + LATENCY_MARGIN_STDS * Math.sqrt(this.#ratioVar)));
+    this.latencyFactor = this.#factor + LATENCY_EWMA_ALPHA * (measuredMs / profiled - this.#factor);
   }
 
   stats(): SchedulerStats {

@@ -7,7 +7,7 @@
  *    (5 interleaved rounds, medians);
  * C. the real engine (default checkpoint, default backend): open-loop bursty load at ~1.3x the largest
  *    sub-network's capacity, SLO attainment and mean served accuracy per policy.
- * Flags: --skip-engine, --duration-s N (part C per policy, default 60), --slo-ms N.
+ * Flags: --skip-engine, --duration-s N (part C per policy, default 60), --slo-ms N, --policies a,b.
  * @module
  */
 import { serve } from '@hono/node-server';
@@ -108,7 +108,8 @@ if (!args.includes('--skip-engine')) {
   const trace = burstyTrace({ baseRate: rate / 2, rate: rate / 2, cv2: 4, durationS, seed: 7 });
   console.log(`\nC. real engine (${prof.backend}): largest sub-network capacity ${capacity.toFixed(2)} img/s, load ${rate.toFixed(2)} req/s bursty (CV² 4 on half), SLO ${sloMs} ms, ${durationS} s per policy`);
   const rows: Array<Record<string, string | number>> = [];
-  for (const policy of ['slackfit-q', 'slackfit', `fixed:${largest.id}`, 'fixed:0']) {
+  const policies = flag('--policies')?.split(',') ?? ['slackfit-q', 'slackfit', `fixed:${largest.id}`, 'fixed:0'];
+  for (const policy of policies) {
     const srv = await startServer(['--checkpoint', ckpt, '--policy', policy, '--slo-ms', String(sloMs)], 900_000);
     const r = await replay({ url: srv.url, model: 'superserve', arrivalsMs: trace.arrivalsMs, traceName: 'bursty', sloMs, subnetIds: prof.models.map((m) => m.id) });
     await srv.stop();

@@ -165,7 +165,7 @@ export async function runFaultScenario(o: FaultScenarioOptions): Promise<FaultRe
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const router = group.start('router', process.execPath, [o.bin, 'serve', '--nats', url, '--workers', '0', '--checkpoint', checkpoint,
-      '--host', '127.0.0.1', '--port', String(port), '--slo-ms', String(load.sloMs), '--policy-workers', String(o.workers)], env);
+      '--host', '127.0.0.1', '--port', String(port), '--slo-ms', String(load.sloMs), '--policy-workers', String(o.workers), '--policy', 'slackfit-q'], env);
     const workers: Proc[] = [];
     for (let k = 1; k <= o.workers; k++) {
       workers.push(group.start(`w${k}`, process.execPath, [o.bin, 'worker', '--nats', url, '--checkpoint', checkpoint, '--name', `w${k}`,

@@ -3,8 +3,9 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../usage-error.ts';
 
-export class UsageError extends Error { override name = 'UsageError'; }
+export { UsageError };
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[], options: T, usage: string, allowPositionals = false,

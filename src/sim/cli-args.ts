@@ -3,10 +3,9 @@
  * @module
  */
 
-/** Thrown for bad command-line input; the commands print its message and the usage, then exit 2. */
-export class UsageError extends Error {
-  constructor(message: string) { super(message); this.name = 'UsageError'; }
-}
+import { UsageError } from '../usage-error.ts';
+
+export { UsageError };
 
 /** Parses a numeric flag; `undefined` when absent and no default. */
 export function numFlag(values: Record<string, unknown>, name: string, def?: number): number {

@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArch } from '../../supernet/archs.ts';
-import { CHECKPOINT_JSON, parseCheckpointJson } from '../../supernet/checkpoint/checkpoint-format.ts';
+import { readCheckpointJson } from '../../supernet/checkpoint/checkpoint-dir.ts';
+import { CHECKPOINT_JSON } from '../../supernet/checkpoint/checkpoint-format.ts';
 import type { ArchName } from '../../supernet/types.ts';
 
 export class IdentityError extends Error { override name = 'IdentityError'; }
@@ -27,15 +28,7 @@ export async function checkpointArch(source: string, arch?: ArchName): Promise<A
     if (arch === undefined) throw new IdentityError(`--arch is required with a .pth checkpoint (${source})`);
     return arch;
   }
-  const file = join(source, CHECKPOINT_JSON);
-  if (!existsSync(file)) throw new IdentityError(`not a checkpoint directory: ${file} is missing`);
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new IdentityError(`${file}: invalid JSON (${(e as Error).message})`);
-  }
-  const stored = parseArch(parseCheckpointJson(json, file).arch);
+  const stored = parseArch((await readCheckpointJson(source)).arch);
   if (arch !== undefined && arch !== stored) throw new IdentityError(`checkpoint ${source} holds ${stored}, not the requested ${arch}`);
   return stored;
 }

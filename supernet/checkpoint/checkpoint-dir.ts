@@ -82,10 +82,8 @@ export async function writeCheckpoint(
   }, { force: opts.force });
 }
 
-/** Read and validate a checkpoint directory (weights, metadata, SubnetNorm table). */
-export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  if (!existsSync(dir)) throw new CheckpointError(`checkpoint directory not found: ${dir}`);
-  if (!(await stat(dir)).isDirectory()) throw new CheckpointError(`not a checkpoint directory (it is a file): ${dir}`);
+/** `<dir>/checkpoint.json`, parsed and validated (no weights read). */
+export async function readCheckpointJson(dir: string): Promise<ReturnType<typeof parseCheckpointJson>> {
   const jsonPath = join(dir, CHECKPOINT_JSON);
   if (!existsSync(jsonPath)) throw new CheckpointError(`not a checkpoint directory: ${jsonPath} is missing`);
   let parsed: unknown;
@@ -94,7 +92,14 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   } catch (err) {
     throw new CheckpointError(`${jsonPath}: invalid JSON (${(err as Error).message})`, { cause: err });
   }
-  const cj = parseCheckpointJson(parsed, jsonPath);
+  return parseCheckpointJson(parsed, jsonPath);
+}
+
+/** Read and validate a checkpoint directory (weights, metadata, SubnetNorm table). */
+export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  if (!existsSync(dir)) throw new CheckpointError(`checkpoint directory not found: ${dir}`);
+  if (!(await stat(dir)).isDirectory()) throw new CheckpointError(`not a checkpoint directory (it is a file): ${dir}`);
+  const cj = await readCheckpointJson(dir);
   const sd: StateDict = new Map();
   for (const group of cj.weightsManifest) {
     const buffer = await readGroup(dir, group.paths, group.weights);

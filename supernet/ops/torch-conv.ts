@@ -20,26 +20,24 @@ function kernelSize(filter: tf.Tensor4D): number {
 
 /** Regular conv, filter HWIO. */
 export function conv2dTorch(x: tf.Tensor4D, filter: tf.Tensor4D, o: TorchConvOptions): tf.Tensor4D {
-  const pad = Math.floor(kernelSize(filter) / 2);
-  const act = o.activation ?? 'none';
-  return tf.tidy(() => {
-    const y = tf.fused.conv2d({
-      x, filter, strides: o.stride, pad, bias: o.bias,
-      activation: act === 'relu' ? 'relu' : 'linear',
-    });
-    return act === 'relu' ? y : applyActivation(y, act);
-  });
+  return fusedTorch(tf.fused.conv2d, x, filter, o);
 }
 
 /** Depthwise conv, filter [k,k,C,1]. */
 export function depthwiseConv2dTorch(x: tf.Tensor4D, filter: tf.Tensor4D, o: TorchConvOptions): tf.Tensor4D {
+  return fusedTorch(tf.fused.depthwiseConv2d, x, filter, o);
+}
+
+type FusedConv = typeof tf.fused.conv2d | typeof tf.fused.depthwiseConv2d;
+
+function fusedTorch(op: FusedConv, x: tf.Tensor4D, filter: tf.Tensor4D, o: TorchConvOptions): tf.Tensor4D {
   const pad = Math.floor(kernelSize(filter) / 2);
   const act = o.activation ?? 'none';
   return tf.tidy(() => {
-    const y = tf.fused.depthwiseConv2d({
+    const y = (op as typeof tf.fused.conv2d)({
       x, filter, strides: o.stride, pad, bias: o.bias,
       activation: act === 'relu' ? 'relu' : 'linear',
-    });
+    }) as tf.Tensor4D;
     return act === 'relu' ? y : applyActivation(y, act);
   });
 }

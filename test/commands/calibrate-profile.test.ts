@@ -12,17 +12,15 @@ import { PNG } from 'pngjs';
 import { selectBackend } from '../../supernet/backend.ts';
 import { readCheckpoint } from '../../supernet/checkpoint/checkpoint-dir.ts';
 import { paretoSet } from '../../supernet/archs.ts';
-import { main } from '../../src/cli.ts';
+import { runCli } from '../helpers/capture-cli.ts';
 import { tempCheckpoint } from '../helpers/server-process.ts';
 
 let ckpt = '';
 let out = '';
 const quiet = async (argv: string[]): Promise<number> => {
-  const err = console.error; const log = console.log;
-  out = '';
-  console.error = (...a: unknown[]) => { out += `${a.join(' ')}\n`; };
-  console.log = (...a: unknown[]) => { out += `${a.join(' ')}\n`; };
-  try { return await main(argv); } finally { console.error = err; console.log = log; }
+  const r = await runCli(argv);
+  out = r.output;
+  return r.code;
 };
 
 test.before(async () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../../supernet/backend.ts';
 import { loadStaticSubnet } from '../../supernet/static-model.ts';
-import { main } from '../../src/cli.ts';
+import { runCli } from '../helpers/capture-cli.ts';
 import { fixturesOrSkip } from '../fixtures.ts';
 
 const FIX = fixturesOrSkip('ofa-mbv3/seed1');
@@ -21,14 +21,12 @@ let ckpt = '';
 
 const f32 = async (file: string): Promise<Float32Array> => { const b = await readFile(file); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
 const maxAbsDiff = (a: Float32Array, b: Float32Array): number => { assert.is(a.length, b.length); let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!)); return m; };
-const quiet = async (argv: string[]): Promise<number> => {
-  const err = console.error; const log = console.log;
-  let text = '';
-  console.error = (...a: unknown[]) => { text += `${a.join(' ')}\n`; };
-  console.log = (...a: unknown[]) => { text += `${a.join(' ')}\n`; };
-  try { return await main(argv); } finally { console.error = err; console.log = log; lastOutput = text; }
-};
 let lastOutput = '';
+const quiet = async (argv: string[]): Promise<number> => {
+  const r = await runCli(argv);
+  lastOutput = r.output;
+  return r.code;
+};
 
 test.before(async () => {
   await selectBackend('wasm');

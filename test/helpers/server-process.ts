@@ -3,7 +3,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,15 +13,7 @@ import type { ArchName } from '../../supernet/types.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
+export { freePort };
 
 /** A seeded random-weight checkpoint in a fresh temp dir (small and quick for tests: OFA-MBv3 w1.0). */
 export async function tempCheckpoint(arch: ArchName = 'ofa-mbv3-w1.0', seed = 1): Promise<string> {

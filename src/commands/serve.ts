@@ -28,13 +28,14 @@ import { archOfCheckpoint } from './checkpoint-arch.ts';
 
 const USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
        [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
-       [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
+       [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8] [--profile-repeats N] [--wasm-threads N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N]
   --profile-scale  initial multiplier on the profiled latencies (e.g. more workers than cores); --adapt-latency on|off
              (default on) then tracks measured / profiled batch time online
   --decode-threads  threads decoding JPEG/PNG inputs off the HTTP thread (default 1; 0 = inline)
-  --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
+  --workers  in-process worker threads (default from the cores: 1 on up to 8 cores, 1 on a GPU; 0 with --nats: remote
+             workers only; needs <checkpoint>/profile.json); --wasm-threads: XNNPACK threads per worker (default cores/workers, max 8)
   --policy   slackfit (default; also 'auto'), slackfit-q, maxbatch, maxacc, fixed:<id>, infaas`;
 
 export function run(argv: string[]): Promise<number> {
@@ -47,12 +48,15 @@ export function run(argv: string[]): Promise<number> {
       'model-name': { type: 'string' }, nats: { type: 'string' },
       'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
       'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
+      'wasm-threads': { type: 'string' },
     }, USAGE);
     if (values.help) { console.log(USAGE); return 0; }
     const port = intFlag(values.port ?? process.env.PORT, 'port', 0, 65535) ?? 8080;
     const host = values.host ?? '0.0.0.0';
     const sloMs = numFlag(values['slo-ms'], 'slo-ms', 0.001) ?? 1000;
-    const workers = intFlag(values.workers, 'workers', 0, 64) ?? 1;
+    const requestedWorkers = intFlag(values.workers, 'workers', 0, 64);
+    const wasmThreads = intFlag(values['wasm-threads'], 'wasm-threads', 1, 64);
+    let workers = requestedWorkers ?? 1; // the layout decides once the first worker knows its backend
     const maxQueue = intFlag(values['max-queue'], 'max-queue', 1) ?? 10_000;
     const bodyLimitMb = numFlag(values['body-limit-mb'], 'body-limit-mb', 0.001) ?? 64;
     const cacheMiB = intFlag(values['cache-mib'], 'cache-mib', 0) ?? DEFAULT_CACHE_MIB;
@@ -60,7 +64,7 @@ export function run(argv: string[]): Promise<number> {
     if (late !== 'reject' && late !== 'best-effort') throw new UsageError(`--late must be reject or best-effort, got "${late}"`);
     const backend = values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto';
     if (backend !== 'auto') parseBackendName(backend);
-    const warmup = (values.warmup ?? '1').split(',').filter(Boolean).map((s) => intFlag(s, 'warmup', 1, 256)!);
+    const warmup = values.warmup?.split(',').filter(Boolean).map((s) => intFlag(s, 'warmup', 1, 256)!);
     if (workers === 0 && values.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
     const arch = values.arch === undefined ? undefined : parseArch(values.arch);
     const log = (m: string): void => console.error(`[superserve] ${m}`);
@@ -81,7 +85,7 @@ export function run(argv: string[]): Promise<number> {
     const profileScale = numFlag(values['profile-scale'], 'profile-scale', 0.01, 100) ?? 1;
     const adapt = values['adapt-latency'] ?? 'on';
     if (adapt !== 'on' && adapt !== 'off') throw new UsageError(`--adapt-latency must be on or off, got "${adapt}"`);
-    const policyWorkers = intFlag(values['policy-workers'], 'policy-workers', 1, 1024) ?? Math.max(1, workers);
+    let policyWorkers = intFlag(values['policy-workers'], 'policy-workers', 1, 1024);
 
     const describe = (): ModelMetadata => ({
       name: modelName, versions: ['1'], platform: `superserve_tfjs_${backendName}`, arch: servedArch, backend: backendName,
@@ -111,16 +115,18 @@ export function run(argv: string[]): Promise<number> {
     return 0;
 
     async function startServing(): Promise<void> {
-      const profileOptions = {
-        ...DEFAULT_PROFILE_OPTIONS,
+      const profileRequest = values['profile-batches'] || values['profile-repeats'] ? {
+        mode: 'full' as const,
         ...(values['profile-batches'] ? { batchSizes: values['profile-batches'].split(',').map((b) => intFlag(b, 'profile-batches', 1, 256)!) } : {}),
-        ...(values['profile-repeats'] ? { repeats: intFlag(values['profile-repeats'], 'profile-repeats', 2, 1000)! } : {}),
-      };
+        ...(values['profile-repeats'] ? { repeats: intFlag(values['profile-repeats'], 'profile-repeats', 1, 1000)! } : {}),
+      } : { mode: 'quick' as const };
       let profileJson: ProfileJson;
       let localWorkers: ThreadWorker[] = [];
       if (workers > 0) {
-        const local = await startLocalWorkers({ checkpoint, arch: servedArch, backend, workers, cacheMiB, warmupBatches: warmup,
-          reprofile: values.reprofile === true, log, profileOptions });
+        const local = await startLocalWorkers({ checkpoint, arch: servedArch, backend, cacheMiB, log, profileRequest,
+          ...(requestedWorkers !== undefined ? { workers: requestedWorkers } : {}), ...(wasmThreads !== undefined ? { wasmThreads } : {}),
+          ...(warmup !== undefined ? { warmupBatches: warmup } : {}), reprofile: values.reprofile === true });
+        workers = local.workers.length;
         localWorkers = local.workers;
         respawn = async (dead: ThreadWorker, reason: string): Promise<void> => {
           if (!service.isAccepting()) return;
@@ -149,7 +155,7 @@ export function run(argv: string[]): Promise<number> {
       // The live benchmarks on this project's CPU machines favour slackfit for attainment (README, Scheduling policies).
       if (policyName === 'auto') policyName = 'slackfit';
       const profile = profileFromJson(profileJson);
-      const policy = createPolicy(policyName, profile, { workers: policyWorkers });
+      const policy = createPolicy(policyName, profile, { workers: policyWorkers ??= Math.max(1, workers) });
       const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy, profile, lateMode: late, maxQueue,
         latencyFactor: profileScale, adaptLatency: adapt === 'on' });
       const d = new Dispatcher(scheduler, systemClock, {

@@ -20,10 +20,11 @@ export interface EngineOptions {
 
 /**
  * Default cache budget. With it the embedded OFA-ResNet50 default stays under 1 GB of server RSS on WASM
- * (bench:subnetact, memory section) while the smallest sub-networks, where re-packing weights would cost the
- * most relative to their forward pass, stay resident. Layers used whole share the supernet's storage and cost nothing.
+ * (bench:subnetact, memory section) while its smallest sub-network, where streaming (re-slicing and re-packing
+ * its weights every batch) costs the most relative to its forward pass, stays resident. The largest uses the
+ * supernet's layers whole and costs nothing either way; the ones between are streamed.
  */
-export const DEFAULT_CACHE_MIB = 192;
+export const DEFAULT_CACHE_MIB = 128;
 
 export class SubnetEngine {
   readonly cache: SubnetCache;
@@ -43,7 +44,10 @@ export class SubnetEngine {
     const cached = this.cache.get(key);
     if (cached !== undefined) return tf.tidy(() => cached.forward(x));
     const estimate = this.supernet.materializedBytes?.(config);
-    if (estimate !== undefined && estimate * this.residentFactor() > this.cache.budgetBytes) return this.runUncached(x, config);
+    if (estimate !== undefined) {
+      if (estimate * this.residentFactor() > this.cache.budgetBytes) return this.runUncached(x, config);
+      this.cache.makeRoom(estimate * this.residentFactor());
+    }
     const m = this.materialize(config);
     const y = tf.tidy(() => m.forward(x));
     if (!this.cache.put(m, (m.ownBytes ?? m.bytes) * this.residentFactor())) m.dispose();

@@ -30,6 +30,17 @@ export class SubnetCache {
   }
 
   /**
+   * Evicts least recently used entries until `bytes` more would fit (before materialising a sub-network, so that
+   * the evicted one's memory is free again first: the WASM heap never shrinks, its high-water mark is what counts).
+   */
+  makeRoom(bytes: number): void {
+    while (this.entries.size > 0 && this.used + bytes > this.budgetBytes) {
+      const [lruKey, lru] = this.entries.entries().next().value as [string, { m: MaterializedSubnet; bytes: number }];
+      this.evict(lruKey, lru);
+    }
+  }
+
+  /**
    * Admits `m`, costing `bytes` of the budget (default its own size), if that fits the budget (evicting least
    * recently used entries); returns false when it is larger than the whole budget, in which case the caller
    * still owns (and must dispose) it.
@@ -38,10 +49,7 @@ export class SubnetCache {
     if (bytes > this.budgetBytes) return false;
     const old = this.entries.get(m.key);
     if (old !== undefined) this.evict(m.key, old);
-    while (this.used + bytes > this.budgetBytes) {
-      const [lruKey, lru] = this.entries.entries().next().value as [string, { m: MaterializedSubnet; bytes: number }];
-      this.evict(lruKey, lru);
-    }
+    this.makeRoom(bytes);
     this.entries.set(m.key, { m, bytes });
     this.used += bytes;
     return true;

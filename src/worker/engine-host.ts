@@ -4,6 +4,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { selectBackend } from '../../supernet/backend.ts';
 import { gpuPoolStats, trimGpuPool } from '../../supernet/backends/webgpu.ts';
 import { SubnetEngine } from '../../supernet/engine.ts';
@@ -28,6 +30,7 @@ export class EngineHost {
   static async create(init: WorkerInit): Promise<EngineHost> {
     const backend = await selectBackend(init.backend, init.wasmThreads === undefined ? {} : { wasmThreads: init.wasmThreads });
     const model = await loadModel(init.checkpoint, init.arch);
+    releaseLoadBuffers();
     const engine = new SubnetEngine(model.supernet, { cacheBudgetMiB: init.cacheMiB });
     const configs = new Map(init.subnets.map((s) => [s.id, model.supernet.validate(s.config)] as const));
     const firstId = configs.keys().next().value;
@@ -103,6 +106,15 @@ export class EngineHost {
       return { jobId: job.jobId, numClasses: 0, computeMs: performance.now() - t0, error: (e as Error).message };
     }
   }
+}
+
+/**
+ * The checkpoint's weights were read into one ~200 MB buffer and copied into the backend; nothing allocates much
+ * in this thread afterwards, so V8 would keep that garbage resident for minutes. Collect it now.
+ */
+function releaseLoadBuffers(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 /** Builds the NHWC batch, resizing (bilinear) any image whose size differs from the subnet's resolution. */

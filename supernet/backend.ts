@@ -18,8 +18,17 @@ export class BackendError extends Error {
 }
 
 export interface BackendOptions {
-  /** XNNPACK threads of the WASM backend (1 = the stock single-threaded build). Default 1. */
+  /** XNNPACK threads of the WASM backend (1 = the stock single-threaded build). Default `SUPERSERVE_WASM_THREADS` or 1. */
   wasmThreads?: number;
+}
+
+/** `SUPERSERVE_WASM_THREADS`, validated (undefined when unset). */
+export function wasmThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = env.SUPERSERVE_WASM_THREADS;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new BackendError(`SUPERSERVE_WASM_THREADS must be an integer 1-64, got "${v}"`);
+  return n;
 }
 
 export interface BackendInfo {
@@ -69,7 +78,7 @@ async function activate(name: BackendName, explicit: boolean, opts: BackendOptio
       if (!(await tryNative('@tensorflow/tfjs-node'))) return { ok: false, reason: '@tensorflow/tfjs-node is not installed' };
       return (await tf.setBackend('tensorflow')) ? { ok: true } : { ok: false, reason: 'tfjs-node did not start' };
     case 'wasm': {
-      const threads = opts.wasmThreads ?? 1;
+      const threads = opts.wasmThreads ?? wasmThreadsFromEnv() ?? 1;
       if (threads > 1) {
         // Asked for threads: failing to get them is an error even under auto (a silent 1-thread or CPU run is not what was asked).
         try {

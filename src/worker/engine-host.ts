@@ -12,7 +12,7 @@ import { SubnetEngine } from '../../supernet/engine.ts';
 import { loadModel } from '../../supernet/load.ts';
 import type { SubnetConfig } from '../../supernet/types.ts';
 import { checkpointIdentity } from './nats-identity.ts';
-import type { BatchJob, BatchReply, ImageItem, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
+import type { BatchJob, BatchReply, EngineStats, ImageItem, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
 
 export const DEFAULT_GPU_POOL_MIB = 2048;
 
@@ -31,6 +31,7 @@ export class EngineHost {
     const backend = await selectBackend(init.backend, init.wasmThreads === undefined ? {} : { wasmThreads: init.wasmThreads });
     const model = await loadModel(init.checkpoint, init.arch);
     releaseLoadBuffers();
+    if (backend.name === 'webgpu') trimGpuPool(0); // the raw weights the supernet folded at load sit in the pool, free
     const engine = new SubnetEngine(model.supernet, { cacheBudgetMiB: init.cacheMiB });
     const configs = new Map(init.subnets.map((s) => [s.id, model.supernet.validate(s.config)] as const));
     const firstId = configs.keys().next().value;
@@ -83,6 +84,16 @@ export class EngineHost {
     }
     const pool = gpuPoolStats();
     return { shapes, totalMs: performance.now() - t0, ...(pool ? { gpuPool: { usedBytes: pool.usedBytes, allocatedBytes: pool.allocatedBytes } } : {}) };
+  }
+
+  stats(): EngineStats {
+    const heap = (tf.findBackend('wasm') as unknown as { wasm?: { HEAPU8?: Uint8Array } } | null)?.wasm?.HEAPU8?.buffer.byteLength;
+    const pool = gpuPoolStats();
+    return {
+      ...(heap !== undefined && this.info.backend === 'wasm' ? { wasmHeapBytes: heap } : {}),
+      tensorBytes: tf.memory().numBytes, cacheBytes: this.engine.cache.bytes, cacheEntries: this.engine.cache.size,
+      ...(pool ? { gpuPool: { usedBytes: pool.usedBytes, allocatedBytes: pool.allocatedBytes } } : {}),
+    };
   }
 
   /** tfjs-webgpu keeps every buffer it ever allocated; free ones beyond the bound are released. */

@@ -31,6 +31,19 @@ export interface WarmupReport {
   gpuPool?: { usedBytes: number; allocatedBytes: number };
 }
 
+/** Where a worker's memory goes (bytes). */
+export interface EngineStats {
+  /** Size of the WASM heap (shared by the worker's XNNPACK threads; never shrinks), on wasm. */
+  wasmHeapBytes?: number;
+  /** Bytes of live tensors as tfjs counts them (views sharing storage are counted again). */
+  tensorBytes: number;
+  /** Resident bytes the materialised-subnet cache accounts for, and its entries. */
+  cacheBytes: number;
+  cacheEntries: number;
+  /** WebGPU buffer pool (bytes of live tensors, bytes held). */
+  gpuPool?: { usedBytes: number; allocatedBytes: number };
+}
+
 export interface WorkerInfo {
   arch: ArchName;
   backend: string;

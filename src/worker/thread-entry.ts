@@ -37,6 +37,9 @@ async function handle(msg: ToWorker): Promise<void> {
       port!.postMessage({ type: 'profile', profile });
       return;
     }
+    case 'stats':
+      port!.postMessage({ type: 'stats', stats: requireHost().stats() });
+      return;
     case 'warmup':
       port!.postMessage({ type: 'warmed', report: await requireHost().warmUp(msg.batches) });
       return;

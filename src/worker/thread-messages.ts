@@ -1,12 +1,13 @@
 /** Messages across the worker-thread boundary. @module */
 import type { ProfileJson, ProfileRequest } from '../profiler/measure.ts';
-import type { BatchJob, BatchReply, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
+import type { BatchJob, BatchReply, EngineStats, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
 
 export type ToWorker =
   | { type: 'init'; init: WorkerInit }
   | { type: 'batch'; job: BatchJob }
   | { type: 'profile'; subnets: Array<{ id: number; accuracy: number; config: unknown }>; request: ProfileRequest }
-  | { type: 'warmup'; batches: number[] };
+  | { type: 'warmup'; batches: number[] }
+  | { type: 'stats' };
 
 export type FromWorker =
   | { type: 'ready'; info: WorkerInfo }
@@ -14,4 +15,5 @@ export type FromWorker =
   | { type: 'progress'; done: number; total: number; label: string }
   | { type: 'profile'; profile: ProfileJson }
   | { type: 'warmed'; report: WarmupReport }
+  | { type: 'stats'; stats: EngineStats }
   | { type: 'fatal'; error: string };

@@ -2,9 +2,10 @@
  * worker_threads transport: one inference thread per worker, inputs and logits transferred, not copied.
  * @module
  */
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
+import { prepareAdapterEnvironment } from '../../supernet/backends/webgpu-adapter.ts';
 import type { ProfileJson, ProfileRequest } from '../profiler/measure.ts';
-import type { BatchJob, BatchReply, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
+import type { BatchJob, BatchReply, EngineStats, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
 import type { FromWorker, ToWorker } from './thread-messages.ts';
 import type { WorkerTransport } from './transport.ts';
 
@@ -14,7 +15,7 @@ export class ThreadWorker implements WorkerTransport {
   private readonly pending = new Map<number, { resolve: (r: BatchReply) => void; reject: (e: Error) => void }>();
   private readonly deathCallbacks: Array<(reason: string) => void> = [];
   /** The one control request (profile, warm-up) in flight; batches are not sent meanwhile. */
-  private control: { resolve: (r: ProfileJson | WarmupReport) => void; reject: (e: Error) => void; progress: (d: number, t: number, l: string) => void } | undefined;
+  private control: { resolve: (r: ProfileJson | WarmupReport | EngineStats) => void; reject: (e: Error) => void; progress: (d: number, t: number, l: string) => void } | undefined;
   private dead: string | undefined;
   private closing = false;
 
@@ -25,6 +26,7 @@ export class ThreadWorker implements WorkerTransport {
   }
 
   static async start(name: string, init: WorkerInit): Promise<ThreadWorker> {
+    if (isMainThread) prepareAdapterEnvironment(); // GPU drivers read the real environment, which threads cannot set
     const worker = new Worker(BOOT);
     const info = await new Promise<WorkerInfo>((resolve, reject) => {
       const onMsg = (m: FromWorker): void => {
@@ -61,7 +63,12 @@ export class ThreadWorker implements WorkerTransport {
     return this.request({ type: 'warmup', batches }) as Promise<WarmupReport>;
   }
 
-  private request(msg: ToWorker, progress: (d: number, t: number, l: string) => void = () => {}): Promise<ProfileJson | WarmupReport> {
+  /** Where the worker's memory goes (WASM heap, tensors, cache, GPU pool). */
+  stats(): Promise<EngineStats> {
+    return this.request({ type: 'stats' }) as Promise<EngineStats>;
+  }
+
+  private request(msg: ToWorker, progress: (d: number, t: number, l: string) => void = () => {}): Promise<ProfileJson | WarmupReport | EngineStats> {
     if (this.dead !== undefined) return Promise.reject(new Error(`worker ${this.name} is dead: ${this.dead}`));
     if (this.control !== undefined) return Promise.reject(new Error(`worker ${this.name} is busy with another control request`));
     return new Promise((resolve, reject) => {
@@ -88,6 +95,7 @@ export class ThreadWorker implements WorkerTransport {
       case 'progress': this.control?.progress(m.done, m.total, m.label); return;
       case 'profile': this.settle(m.profile); return;
       case 'warmed': this.settle(m.report); return;
+      case 'stats': this.settle(m.stats); return;
       case 'fatal':
         if (this.control) { const c = this.control; this.control = undefined; c.reject(new Error(m.error)); return; }
         this.die(m.error);
@@ -96,7 +104,7 @@ export class ThreadWorker implements WorkerTransport {
     }
   }
 
-  private settle(r: ProfileJson | WarmupReport): void {
+  private settle(r: ProfileJson | WarmupReport | EngineStats): void {
     const c = this.control;
     this.control = undefined;
     c?.resolve(r);

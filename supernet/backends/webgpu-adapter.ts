@@ -42,6 +42,17 @@ export function adapterRoutes(env: NodeJS.ProcessEnv = process.env): AdapterRout
   return routes;
 }
 
+/**
+ * Sets, in this process's real environment, what any route's drivers read and the user has not set. Must run on
+ * the main thread before worker threads start: a worker thread's process.env is its own copy, which the drivers
+ * (getenv in C) never see. Harmless without a GPU: only EGL and the Vulkan loader read these.
+ */
+export function prepareAdapterEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  for (const route of adapterRoutes(env)) {
+    for (const [k, v] of Object.entries(route.env)) if (env[k] === undefined) env[k] = v;
+  }
+}
+
 export interface DawnGpu {
   requestAdapter(options?: Record<string, unknown>): Promise<DawnAdapter | null>;
   getPreferredCanvasFormat?(): string;

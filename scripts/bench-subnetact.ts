@@ -11,7 +11,7 @@
  *    server's RSS while serving every Pareto sub-network at batch 1 and 8, also with the old cache-everything budget;
  * 8. memory accounting: where a default worker's memory goes (WASM heap, tensors, cache).
  * Writes bench/results/subnetact.json (sections not run keep their last results).
- * Options: --quick (fewer repeats), --only 1,5,7 (sections), --gpu-batches 1,8,32 (default 1,8 on a software adapter).
+ * Options: --quick (fewer repeats), --only 1,5,7 (sections), --gpu-batches 1,8,32 (default 1 on a software adapter: it only proves the path, at seconds per image).
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -28,7 +28,7 @@ import { loadStaticSubnet, saveStaticSubnet } from '../supernet/static-model.ts'
 import type { ResNetSubnetConfig, SubnetConfig } from '../supernet/types.ts';
 import { chooseThreadLayout } from '../src/serving/thread-layout.ts';
 import { table, timeMs, writeResults } from './bench-common.ts';
-import { backendRows, cores, layoutRows, startEngine, type BackendRow, type BackendSpec } from './lib/engine-backends.ts';
+import { backendRows, cores, layoutRows, startEngine, type BackendSpec } from './lib/engine-backends.ts';
 import { serveRun, type StartRun } from './lib/serve-startup.ts';
 
 const RESULTS = 'bench/results/subnetact.json';
@@ -136,22 +136,14 @@ const ends = [{ name: 'smallest', s: paretoSubnets[0]! }, { name: 'largest', s: 
 if (runs(5)) {
   const report = await probeAdapters();
   const adapter = report.routes.find((r) => r.adapter !== null)?.adapter;
-  const gpuBatches = argValue('--gpu-batches')?.split(',').map(Number) ?? (adapter?.isSoftware ? [1, 8] : [1, 8, 32]);
+  const gpuBatches = argValue('--gpu-batches')?.split(',').map(Number) ?? (adapter?.isSoftware ? [1] : [1, 8, 32]);
   const specs: BackendSpec[] = [
     { label: 'wasm 1 thread (stock)', backend: 'wasm', wasmThreads: 1, batches: [1, 8, 32] },
     ...(layout.wasmThreads > 1 ? [{ label: `wasm ${layout.wasmThreads} threads`, backend: 'wasm', wasmThreads: layout.wasmThreads, batches: [1, 8, 32] }] : []),
     { label: 'webgpu', backend: 'webgpu', batches: gpuBatches },
   ];
   console.log('\n5. backends (ms per batch in the worker; first call = operator creation / shader compilation)');
-  const rows: BackendRow[] = [];
-  const skipped: Record<string, string> = {};
-  const starts: Record<string, number> = {};
-  for (const spec of specs) {
-    const r = await backendRows(ckpt, spec, ends, (b) => (quick ? 1 : b === 1 ? 5 : b === 8 ? 3 : 2), log);
-    if ('skipped' in r) { skipped[spec.label] = r.skipped; log(`  ${spec.label}: skipped (${r.skipped})`); continue; }
-    rows.push(...r.rows);
-    starts[spec.label] = r.startMs;
-  }
+  const { rows, startMs: starts, skipped } = await backendRows(ckpt, specs, ends, (b) => (quick ? 1 : b === 1 ? 5 : b === 8 ? 3 : 2), log);
   const base = (subnet: string, b: number): number | undefined => rows.find((r) => r.backend === specs[0]!.label && r.subnet === subnet && r.batch === b)?.img_per_s;
   const table5 = rows.map((r) => ({ backend: r.backend, subnet: r.subnet, batch: r.batch, first_call_ms: r.first_call_ms, ms: r.median_ms,
     img_per_s: r.img_per_s, vs_stock: base(r.subnet, r.batch) === undefined ? '' : r.img_per_s / base(r.subnet, r.batch)! }));

@@ -24,7 +24,11 @@ export interface BackendRow {
   samples: number;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const k = s.length >> 1;
+  return s.length % 2 === 1 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
+};
 
 function batch(n: number, size: number, seed: number): ImageItem[] {
   return Array.from({ length: n }, (_, k) => {
@@ -48,34 +52,52 @@ export async function startEngine(name: string, checkpoint: string, spec: { back
   });
 }
 
-/** Rows for one backend; `repsFor(b)` timed runs after the first call of each shape. */
-export async function backendRows(checkpoint: string, spec: BackendSpec, subnets: Array<{ name: string; s: ParetoSubnet }>,
-  repsFor: (b: number) => number, log: (m: string) => void): Promise<{ rows: BackendRow[]; startMs: number } | { skipped: string }> {
-  const t0 = performance.now();
-  let w: ThreadWorker;
-  try {
-    w = await startEngine(spec.label, checkpoint, spec, subnets.map((x) => x.s));
-  } catch (e) {
-    return { skipped: (e as Error).message.split('\n')[0]! };
+/**
+ * Rows for every backend, measured side by side: all backends' workers are started first, then for each
+ * (sub-network, batch) every worker makes its first call and the timed runs alternate between the workers, so
+ * that a change in the machine's load (it is shared and noisy) hits every backend alike.
+ */
+export async function backendRows(checkpoint: string, specs: BackendSpec[], subnets: Array<{ name: string; s: ParetoSubnet }>,
+  repsFor: (b: number) => number, log: (m: string) => void): Promise<{ rows: BackendRow[]; startMs: Record<string, number>; skipped: Record<string, string> }> {
+  const started: Array<{ spec: BackendSpec; w: ThreadWorker; adapter?: string }> = [];
+  const startMs: Record<string, number> = {};
+  const skipped: Record<string, string> = {};
+  for (const spec of specs) {
+    const t0 = performance.now();
+    try {
+      const w = await startEngine(spec.label, checkpoint, spec, subnets.map((x) => x.s));
+      startMs[spec.label] = performance.now() - t0;
+      started.push({ spec, w, ...(w.info.adapter ? { adapter: adapterLabel(w.info.adapter) } : {}) });
+    } catch (e) {
+      skipped[spec.label] = (e as Error).message.split('\n')[0]!;
+      log(`  ${spec.label}: skipped (${skipped[spec.label]})`);
+    }
   }
-  const startMs = performance.now() - t0;
-  const adapter = w.info.adapter ? adapterLabel(w.info.adapter) : undefined;
   const rows: BackendRow[] = [];
   try {
+    const batches = [...new Set(specs.flatMap((s) => s.batches))].sort((a, b) => a - b);
     for (const { name, s } of subnets) {
-      for (const b of spec.batches) {
-        const first = await computeMs(w, s.id, b, s.config.image_size);
-        const times: number[] = [];
-        for (let i = 0; i < repsFor(b); i++) times.push(await computeMs(w, s.id, b, s.config.image_size));
-        const med = median(times);
-        rows.push({ backend: spec.label, ...(adapter ? { adapter } : {}), subnet: name, batch: b, first_call_ms: first, median_ms: med, img_per_s: (1000 * b) / med, samples: times.length });
-        log(`  ${spec.label} ${name} b${b}: first ${first.toFixed(0)} ms, then ${med.toFixed(0)} ms (${((1000 * b) / med).toFixed(2)} img/s)`);
+      for (const b of batches) {
+        const here = started.filter((x) => x.spec.batches.includes(b));
+        const firsts = new Map<string, number>();
+        const times = new Map<string, number[]>(here.map((x) => [x.spec.label, []]));
+        for (const x of here) firsts.set(x.spec.label, await computeMs(x.w, s.id, b, s.config.image_size));
+        for (let i = 0; i < repsFor(b); i++) {
+          for (const x of here) times.get(x.spec.label)!.push(await computeMs(x.w, s.id, b, s.config.image_size));
+        }
+        for (const x of here) {
+          const med = median(times.get(x.spec.label)!);
+          const first = firsts.get(x.spec.label)!;
+          rows.push({ backend: x.spec.label, ...(x.adapter ? { adapter: x.adapter } : {}), subnet: name, batch: b, first_call_ms: first,
+            median_ms: med, img_per_s: (1000 * b) / med, samples: times.get(x.spec.label)!.length });
+          log(`  ${x.spec.label} ${name} b${b}: first ${first.toFixed(0)} ms, then ${med.toFixed(0)} ms (${((1000 * b) / med).toFixed(2)} img/s)`);
+        }
       }
     }
   } finally {
-    await w.close();
+    await Promise.all(started.map((x) => x.w.close()));
   }
-  return { rows, startMs };
+  return { rows, startMs, skipped };
 }
 
 export interface LayoutRow { layout: string; workers: number; wasm_threads: number; img_per_s: number; batch_ms: number; vs_1x1: number }

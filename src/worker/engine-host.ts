@@ -4,11 +4,10 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { selectBackend } from '../../supernet/backend.ts';
 import { gpuPoolStats, trimGpuPool } from '../../supernet/backends/webgpu.ts';
 import { SubnetEngine } from '../../supernet/engine.ts';
+import { collectGarbage } from '../../supernet/gc.ts';
 import { loadModel } from '../../supernet/load.ts';
 import type { SubnetConfig } from '../../supernet/types.ts';
 import { checkpointIdentity } from './nats-identity.ts';
@@ -30,7 +29,7 @@ export class EngineHost {
   static async create(init: WorkerInit): Promise<EngineHost> {
     const backend = await selectBackend(init.backend, init.wasmThreads === undefined ? {} : { wasmThreads: init.wasmThreads });
     const model = await loadModel(init.checkpoint, init.arch);
-    releaseLoadBuffers();
+    collectGarbage(); // the ~200 MB the weights were read into
     if (backend.name === 'webgpu') trimGpuPool(0); // the raw weights the supernet folded at load sit in the pool, free
     const engine = new SubnetEngine(model.supernet, { cacheBudgetMiB: init.cacheMiB });
     const configs = new Map(init.subnets.map((s) => [s.id, model.supernet.validate(s.config)] as const));
@@ -117,15 +116,6 @@ export class EngineHost {
       return { jobId: job.jobId, numClasses: 0, computeMs: performance.now() - t0, error: (e as Error).message };
     }
   }
-}
-
-/**
- * The checkpoint's weights were read into one ~200 MB buffer and copied into the backend; nothing allocates much
- * in this thread afterwards, so V8 would keep that garbage resident for minutes. Collect it now.
- */
-function releaseLoadBuffers(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
 }
 
 /** Builds the NHWC batch, resizing (bilinear) any image whose size differs from the subnet's resolution. */

@@ -14,7 +14,7 @@ import { installSignalHandlers, startHttpServer } from '../http/serve.ts';
 import { createDecodePool } from '../imaging/decode-pool.ts';
 import { createMetrics } from '../metrics.ts';
 import { DEFAULT_PROFILE_OPTIONS, type ProfileJson } from '../profiler/measure.ts';
-import { createPolicy, profileFromJson, Scheduler, systemClock, type LateMode } from '../scheduler/index.ts';
+import { createPolicy, profileFromJson, resolvePolicy, Scheduler, systemClock, type LateMode } from '../scheduler/index.ts';
 import { Dispatcher, type ItemPayload } from '../serving/dispatcher.ts';
 import { profilePath } from '../serving/profile-store.ts';
 import { startLocalWorkers } from '../serving/local-workers.ts';
@@ -27,7 +27,7 @@ import { intFlag, numFlag, parseFlags, runCommand, UsageError } from './args.ts'
 import { archOfCheckpoint } from './checkpoint-arch.ts';
 
 const USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
-       [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
+       [--workers N] [--backend B] [--max-queue N] [--late drop|serve] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N]
@@ -35,7 +35,8 @@ const USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P
              (default on) then tracks measured / profiled batch time online
   --decode-threads  threads decoding JPEG/PNG inputs off the HTTP thread (default 1; 0 = inline)
   --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
-  --policy   slackfit (default; also 'auto'), slackfit-q, maxbatch, maxacc, fixed:<id>, infaas`;
+  --policy   default (also 'auto': DEFAULT_POLICY in src/scheduler/policy.ts), slackfit, slackfit-q, maxbatch, maxacc, fixed:<id>, infaas
+  --late     a head the policy cannot serve in time: drop (answer 504 at once) or serve (late, on the cheapest sub-network)`;
 
 export function run(argv: string[]): Promise<number> {
   return runCommand('serve', async () => {
@@ -56,8 +57,8 @@ export function run(argv: string[]): Promise<number> {
     const maxQueue = intFlag(values['max-queue'], 'max-queue', 1) ?? 10_000;
     const bodyLimitMb = numFlag(values['body-limit-mb'], 'body-limit-mb', 0.001) ?? 64;
     const cacheMiB = intFlag(values['cache-mib'], 'cache-mib', 0) ?? DEFAULT_CACHE_MIB;
-    const late = (values.late ?? 'reject') as LateMode;
-    if (late !== 'reject' && late !== 'best-effort') throw new UsageError(`--late must be reject or best-effort, got "${late}"`);
+    const late = values.late as LateMode | undefined;
+    if (late !== undefined && late !== 'drop' && late !== 'serve') throw new UsageError(`--late must be drop or serve, got "${late}"`);
     const backend = values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto';
     if (backend !== 'auto') parseBackendName(backend);
     const warmup = (values.warmup ?? '1').split(',').filter(Boolean).map((s) => intFlag(s, 'warmup', 1, 256)!);
@@ -146,11 +147,11 @@ export function run(argv: string[]): Promise<number> {
         profileJson = await routerProfile(checkpoint);
         backendName = profileJson.backend;
       }
-      // The live benchmarks on this project's CPU machines favour slackfit for attainment (README, Scheduling policies).
-      if (policyName === 'auto') policyName = 'slackfit';
+      const spec = resolvePolicy(policyName, late ? { late } : {});
+      policyName = spec.name;
       const profile = profileFromJson(profileJson);
-      const policy = createPolicy(policyName, profile, { workers: policyWorkers });
-      const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy, profile, lateMode: late, maxQueue,
+      const policy = createPolicy(policyName, profile, { ...spec, workers: policyWorkers });
+      const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy, profile, maxQueue,
         latencyFactor: profileScale, adaptLatency: adapt === 'on' });
       const d = new Dispatcher(scheduler, systemClock, {
         onBatch: (id, size, ms) => { metrics.recordBatch(id, size, ms); metrics.setLatencyFactor(scheduler.latencyFactor); },

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatencyProfile } from '../scheduler/index.ts';
 import { claimsFor } from './paper-numbers.ts';
+import { settingsLabel } from './run-settings.ts';
 import { chart, type Series } from './svg.ts';
 import { timeSeriesCsv, writeSummary, type SummaryRun, type TimeSeries } from './summary.ts';
 
@@ -26,6 +27,12 @@ export function policyLabel(policy: string, profile: LatencyProfile): string {
   if (!m) return policy;
   const s = profile.subnets.find((x) => x.id === Number(m[1]));
   return s ? `Clipper+(${s.accuracy.toFixed(2)})` : policy;
+}
+
+/** Policy label plus its settings: "slackfit [1,2,4,8,16, drop]". */
+export function runLabel(run: SummaryRun, profile: LatencyProfile): string {
+  const s = settingsLabel(run.params);
+  return s ? `${policyLabel(run.policy, profile)} ${s}` : policyLabel(run.policy, profile);
 }
 
 const fmtAtt = (v: number) => v.toFixed(4);

@@ -4,7 +4,9 @@
  * It replays the serving dispatcher's event logic (src/serving/dispatcher.ts) synchronously:
  * - each arrival is enqueued on its own, then idle workers pull (`pump`);
  * - a worker pulls by calling `scheduler.next()`; expired requests are answered with a deadline error;
- *   a dispatch occupies the worker for `expectedLatencyMs` (the profile, interpolated for the batch);
+ *   a dispatch occupies the worker for `durationOf(...)` (default: `expectedLatencyMs`, the profile
+ *   interpolated for the batch; `src/sim/noise.ts` draws it from a latency distribution instead);
+ *   with `adaptLatency` the drawn durations are fed back through `scheduler.observeBatch`, as the server does;
  * - idle workers form a LIFO stack, as in the dispatcher;
  * - a failed worker's in-flight batch is re-queued (`scheduler.requeue`), or failed if that is refused;
  * - events at the same instant: batch completions first (lower worker index first), then failures,
@@ -28,8 +30,13 @@ export interface SimOptions {
   sloMs: number;
   /** Kill one worker at each of these times (ms); the highest-numbered live worker goes first. */
   failAtMs?: number[];
+  /** Overrides the policy's `late` for the scheduler (default: the policy's). */
   lateMode?: LateMode;
   maxQueue?: number;
+  /** Virtual duration of a started batch (default: its expected latency). Called once per dispatch, in dispatch order. */
+  durationOf?: (subnetId: number, batchSize: number, expectedMs: number) => number;
+  /** Feed the durations back into the scheduler's latency factor (`observeBatch`). @default false */
+  adaptLatency?: boolean;
   /** Trace length, for the time series (default: last arrival). */
   durationMs?: number;
   binMs?: number;
@@ -37,7 +44,7 @@ export interface SimOptions {
   onDispatch?: (d: Dispatch<number>, worker: number) => void;
   /** Called with the requests `next()` expired (answered with a deadline error). */
   onExpired?: (expired: QueuedRequest<number>[]) => void;
-  /** Extra options for `createPolicy`; `workers` defaults to the simulated worker count. */
+  /** Extra options for `createPolicy` (batchSizes, late, ...); `workers` defaults to the simulated worker count. */
   policyOptions?: PolicyOptions;
 }
 
@@ -47,9 +54,11 @@ export interface SimResult {
   /** Virtual time when the last request was answered. */
   endMs: number;
   policyName: string;
+  /** The policy that ran (its batch sizes and late handling are part of the result). */
+  policy: Policy;
 }
 
-interface InFlight { until: number; dispatch: Dispatch<number> }
+interface InFlight { until: number; dispatch: Dispatch<number>; ms: number }
 
 export function simulate(o: SimOptions): SimResult {
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new SimulationError(`workers must be a positive integer, got ${o.workers}`);
@@ -64,7 +73,9 @@ export function simulate(o: SimOptions): SimResult {
   const scheduler = new Scheduler<number>({
     clock, policy, profile: o.profile,
     ...(o.lateMode ? { lateMode: o.lateMode } : {}), ...(o.maxQueue !== undefined ? { maxQueue: o.maxQueue } : {}),
+    ...(o.adaptLatency ? { adaptLatency: true } : {}),
   });
+  const durationOf = o.durationOf;
   const accuracy = new Map(o.profile.subnets.map((s) => [s.id, s.accuracy]));
   const durationMs = o.durationMs ?? (n ? arrivals[n - 1]! : 0);
   const rec = new RunRecorder(n, durationMs, o.profile.subnets.map((s) => s.id), o.binMs ?? 100);
@@ -91,7 +102,8 @@ export function simulate(o: SimOptions): SimResult {
       if (expired.length) { rec.failed('deadline', true, expired.length); o.onExpired?.(expired); }
       if (dispatch === null) { idle.push(w); if (expired.length === 0) break; continue; }
       dispatches++;
-      busy[w] = { until: t + dispatch.expectedLatencyMs, dispatch };
+      const ms = durationOf ? durationOf(dispatch.subnetId, dispatch.requests.length, dispatch.expectedLatencyMs) : dispatch.expectedLatencyMs;
+      busy[w] = { until: t + ms, dispatch, ms };
       rec.batch(t, dispatch.subnetId, dispatch.requests.length, accuracy.get(dispatch.subnetId) ?? 0);
       o.onDispatch?.(dispatch, w);
     }
@@ -109,6 +121,7 @@ export function simulate(o: SimOptions): SimResult {
       if (ct > now) now = ct;
       const b = busy[cw]!; busy[cw] = null;
       for (const r of b.dispatch.requests) answer(r, ct, b.dispatch.subnetId);
+      if (o.adaptLatency) scheduler.observeBatch(b.dispatch.subnetId, b.dispatch.requests.length, b.ms);
       idle.push(cw);
       pump(now);
     } else if (ft <= at) {
@@ -140,5 +153,5 @@ export function simulate(o: SimOptions): SimResult {
     if (b) for (const r of b.dispatch.requests) if (!scheduler.requeue(r)) rec.failed('worker_failed');
     pump(t);
   }
-  return { recorder: rec, dispatches, endMs, policyName: policy.name };
+  return { recorder: rec, dispatches, endMs, policyName: policy.name, policy };
 }

@@ -12,5 +12,6 @@ export { createPolicy, DEFAULT_POLICY, POLICY_NAMES, resolvePolicy, type PolicyO
 export { batchSizesLabel, checkBatchSizes, checkLateMode, LATE_MODES, parseBatchSizes, type BatchSizes } from './options.ts';
 export { buildBuckets, SlackFitPolicy, type Bucket, type BucketOption } from './slackfit.ts';
 export { SlackFitQPolicy } from './slackfit-q.ts';
+export { SlackFitMPolicy } from './slackfit-m.ts';
 export { fixedPolicy, infaasPolicy, maxAccPolicy, maxBatchPolicy } from './baselines.ts';
 export { PIN_SCAN_SLACK, Scheduler, type NextResult, type SchedulerOptions } from './scheduler.ts';

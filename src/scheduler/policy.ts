@@ -6,13 +6,14 @@
 import { fixedPolicy, infaasPolicy, maxAccPolicy, maxBatchPolicy } from './baselines.ts';
 import { PolicyError } from './errors.ts';
 import type { BatchSizes, PolicyOptions } from './options.ts';
+import { SlackFitMPolicy } from './slackfit-m.ts';
 import { SlackFitQPolicy } from './slackfit-q.ts';
 import { SlackFitPolicy } from './slackfit.ts';
 import type { LateMode, LatencyProfile, Policy } from './types.ts';
 
 export type { PolicyOptions } from './options.ts';
 
-export const POLICY_NAMES = ['slackfit', 'slackfit-q', 'maxbatch', 'maxacc', 'fixed:<id>', 'infaas'] as const;
+export const POLICY_NAMES = ['slackfit', 'slackfit-m', 'slackfit-q', 'maxbatch', 'maxacc', 'fixed:<id>', 'infaas'] as const;
 
 /** A policy with its two stated settings. */
 export interface PolicySpec {
@@ -41,6 +42,7 @@ export function createPolicy(name: string, profile: LatencyProfile, opts: Policy
   }
   switch (name) {
     case 'slackfit': return new SlackFitPolicy(profile, opts);
+    case 'slackfit-m': return new SlackFitMPolicy(profile, opts);
     case 'slackfit-q': return new SlackFitQPolicy(profile, opts);
     case 'maxbatch': return maxBatchPolicy(profile, opts);
     case 'maxacc': return maxAccPolicy(profile, opts);

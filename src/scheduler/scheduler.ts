@@ -211,9 +211,11 @@ export class Scheduler<P = unknown> {
 
   /** A batch of `batchSize` on `subnetId` took `measuredMs` end to end: adapt the latency factor (if enabled). */
   observeBatch(subnetId: number, batchSize: number, measuredMs: number): void {
-    if (!this.adaptLatency || !this.#table.has(subnetId) || !(measuredMs > 0)) return;
+    if (!this.#table.has(subnetId) || !(measuredMs > 0)) return;
     const profiled = this.#table.latency(this.#table.indexOf(subnetId), Math.min(Math.max(1, batchSize), this.#table.maxBatch));
     if (!(profiled > 0)) return;
+    this.#policy.observe?.(profiled * this.#factor, measuredMs);
+    if (!this.adaptLatency) return;
     this.latencyFactor = this.#factor + LATENCY_EWMA_ALPHA * (measuredMs / profiled - this.#factor);
   }
 

@@ -51,7 +51,7 @@ export const UTILIZATION_WINDOW_SLOS = 10;
 export const UPGRADE_MAX_UTILIZATION = 0.5;
 
 export class SlackFitQPolicy implements Policy {
-  readonly name = 'slackfit-q';
+  readonly name: string = 'slackfit-q';
   readonly bestEffortSubnetId: number;
   readonly maxBatch: number;
   readonly late: LateMode;
@@ -91,6 +91,11 @@ export class SlackFitQPolicy implements Policy {
     table.subnets.forEach((_, si) => r.grid.forEach((b, k) => { this.#lat[si * r.grid.length + k] = table.latency(si, b); }));
   }
 
+  /** Fraction by which the slack is shrunk before deciding; 0 here (see slackfit-m). */
+  protected slackMargin(): number {
+    return 0;
+  }
+
   /** The SLO estimate (largest slack seen); 0 before the first decision. */
   get learntSloMs(): number {
     return this.#sloMs;
@@ -116,7 +121,10 @@ export class SlackFitQPolicy implements Policy {
     }
     this.#windowMs = window;
     const n = Math.max(1, queueLength);
-    const d = this.#choose(slackMs, n);
+    // A margin (slackfit-m) shrinks the slack every rule plans with; a head the shrunk slack cannot serve
+    // is decided on its whole slack, so the margin never drops what would otherwise be served.
+    const m = this.slackMargin();
+    const d = (m > 0 ? this.#choose(slackMs / (1 + m), n) : null) ?? this.#choose(slackMs, n);
     if (d !== null) this.#busyMs += this.#table.latency(this.#indexOf(d.subnetId), Math.min(n, d.batchSize));
     return d;
   }

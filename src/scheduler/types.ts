@@ -61,6 +61,8 @@ export interface Policy {
   readonly late?: LateMode;
   /** Largest batch the policy may pick (the scheduler uses it for pinned heads too). */
   readonly maxBatch?: number;
+  /** A batch predicted to take `predictedMs` (profile x latency factor) took `measuredMs` (policies that learn the spread use it). */
+  observe?(predictedMs: number, measuredMs: number): void;
   /** The number of live workers changed (policies that plan across workers use it). */
   setWorkers?(n: number): void;
 }

@@ -70,6 +70,8 @@ function maf(c: ExperimentConfig, seriesFor: string[]): TraceSpec {
 }
 
 const OURS = ['slackfit', 'slackfit-q'];
+/** The policies of ours that policy-eval compares with SlackFit. */
+export const EVAL_POLICIES = ['slackfit-q'];
 
 export function experimentSpec(name: ExperimentName, c: ExperimentConfig): ExperimentSpec {
   switch (name) {

@@ -32,7 +32,7 @@ Options:
   --profile-scale X    device slowdown (default 1); stated in the report
   --latency forward|end-to-end   forward pass only (default) or the per-batch total incl. JPEG decode
   --scales L           policy-eval: comma-separated scales (default 1,2,2.5)
-  --noise L            policy-eval: none,profile (default both) | none | profile
+  --noise L            latency noise: none (default) | profile; policy-eval: none,profile (default both) | none | profile
   --policies L         policy-eval: the policies compared with slackfit (default: the project's own)
   --cpu-profile PATH   policy-eval: also a profile.json measured by \`superserve profile\`, its latencies divided by
                        --cpu-speedup K (default 100; same as traces K x slower and a K x longer SLO)
@@ -104,23 +104,25 @@ export async function run(argv: string[]): Promise<number> {
     }
 
     const lp = loadProfile(profileSpec, numFlag(values, 'profile-scale', 1), 'mean', part);
+    const noiseKind = strFlag(values, 'noise', 'none') as NoiseKind;
+    if (noiseKind !== 'none' && noiseKind !== 'profile') throw new UsageError(`--noise must be none or profile, got "${noiseKind}"`);
     const specs = names.map((n) => experimentSpec(n, config));
     const bar = progress(specs.reduce((a, s) => a + runCount(s), 0));
     const all: RunOutput[] = [];
     let simulated = 0; const t0 = performance.now();
     for (const spec of specs) {
-      const outputs = await runExperiment(spec, lp.profile, config, { profile: lp.name, profile_scale: lp.scale, latency: lp.part }, (l) => bar.increment({ label: l }));
+      const outputs = await runExperiment(spec, lp, config, { profile: lp.name, profile_scale: lp.scale, latency: lp.part }, (l) => bar.increment({ label: l }), { kind: noiseKind, seed: config.seed });
       for (const o of outputs) simulated += o.simulatedRequests;
       all.push(...outputs);
     }
     bar.stop();
     const wallS = (performance.now() - t0) / 1000;
     writeExperimentReport(out, {
-      title: `SuperServe experiments: ${names.join(', ')}`, runs: all, profile: lp.profile, profileName: lp.name, profileScale: lp.scale,
+      title: `SuperServe experiments: ${names.join(', ')} (${lp.name} x${lp.scale}, noise ${noiseKind})`, runs: all, profile: lp.profile, profileName: lp.name, profileScale: lp.scale, noise: noiseKind,
       notes: [
         `Trace lengths (not given by the paper): synthetic ${config.durationS} s; time-varying 20 s at λ1, the ramp, 20 s at λ2; MAF ${config.mafDurationS} s` +
           (config.csvDir ? ` from ${config.csvDir}` : ' from the MAF-shaped default curve (data/traces/maf-default.json; not real Azure data)') + `; seed ${config.seed}.`,
-        `Latencies: the profile's ${lp.part === 'forward' ? 'forward-pass' : 'end-to-end (JPEG decode + copies + forward)'} mean per batch, interpolated between profiled batch sizes, max batch 16; scheduler lateMode reject (a head that cannot make its deadline is answered at once with an error).`,
+        `Latencies: the profile's ${lp.part === 'forward' ? 'forward-pass' : 'end-to-end (JPEG decode + copies + forward)'} mean per batch, interpolated between profiled batch sizes, max batch 16; each policy at its default settings (shown as [batch sizes, late]).`,
         `Simulated ${simulated} requests in ${wallS.toFixed(1)} s (${Math.round(simulated / wallS)} requests per wall-clock second).`,
       ],
     });

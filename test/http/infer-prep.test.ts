@@ -1,14 +1,15 @@
 /**
- * BYTES images decoded on a DecodePool passed through AppDeps: the same batch and reply as inline decoding,
- * the same 400 for an undecodable image, and 503 + Retry-After when the decode queue is full.
+ * The infer route with a preparation pool (AppDeps.prepPool): BYTES images decoded off the event loop and large
+ * JSON bodies parsed off it give the same batch and reply as inline; the same 400s; pixel budgets refuse an image
+ * from its header before any decoding.
  * @module
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
-import { createDecodePool } from '../../src/imaging/decode-pool.ts';
-import { harness, post } from './helpers.ts';
+import { createPrepPool } from '../../src/http/prep/prep-pool.ts';
+import { fp32Body, harness, nhwc, post } from './helpers.ts';
 
 function rgba(w: number, h: number, seed: number) {
   const data = Buffer.alloc(w * h * 4);
@@ -23,12 +24,15 @@ const pngB64 = (w: number, h: number, seed: number) => {
 const jpegB64 = (w: number, h: number, seed: number) => Buffer.from(jpeg.encode({ width: w, height: h, data: rgba(w, h, seed) }, 90).data).toString('base64');
 const bytesBody = (data: unknown[]) => ({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [data.length], data }] });
 
-const pool = createDecodePool({ threads: 2 });
+const prepPool = createPrepPool({ threads: 2, maxImagePixels: 1e7, now: () => performance.now() });
+await prepPool.ready();
+/** Generous latency targets: these tests compare results, never speed (the pool refuses work it cannot finish in time). */
+const SLOW_OK = { defaultSloMs: 30_000, maxSloMs: 60_000 };
 
 test('pool and inline decoding give the same batch and the same reply', async () => {
   const body = bytesBody([pngB64(64, 40, 1), { b64: jpegB64(50, 70, 2) }, pngB64(30, 90, 3)]);
-  const viaPool = harness({ decodePool: pool });
-  const inline = harness();
+  const viaPool = harness({ prepPool, ...SLOW_OK });
+  const inline = harness(SLOW_OK);
   const [a, b] = [await post(viaPool.app, body), await post(inline.app, body)];
   assert.is(a.status, 200);
   assert.equal(await a.json(), await b.json());
@@ -37,10 +41,24 @@ test('pool and inline decoding give the same batch and the same reply', async ()
   assert.equal(Array.from(pb.data), Array.from(ib.data));
 });
 
+test('a JSON body above the inline limit is parsed on the pool: same batch, same reply, same 400s', async () => {
+  const body = fp32Body([4, 48, 48, 3], nhwc(4, 48, 48, (b, y, x, c) => (b + y * 0.01 + x * 0.001 + c) / 7)); // ~0.5 MB of JSON
+  const viaPool = harness({ prepPool, ...SLOW_OK });
+  const inline = harness(SLOW_OK);
+  const [a, b] = [await post(viaPool.app, body), await post(inline.app, body)];
+  assert.is(a.status, 200);
+  assert.equal(await a.json(), await b.json());
+  assert.equal(Array.from(viaPool.service.calls[0]!.batch.data), Array.from(inline.service.calls[0]!.batch.data));
+  const bad = { ...body, parameters: { slo_ms: 'soon' } };
+  const [ea, eb] = [await post(viaPool.app, bad), await post(inline.app, bad)];
+  assert.is(ea.status, 400);
+  assert.equal(await ea.json(), await eb.json());
+});
+
 test('an undecodable image is the same 400 through the pool, and the app keeps serving', async () => {
   const body = bytesBody([pngB64(20, 20, 1), Buffer.from('not an image').toString('base64')]);
-  const viaPool = harness({ decodePool: pool });
-  const [a, b] = [await post(viaPool.app, body), await post(harness().app, body)];
+  const viaPool = harness({ prepPool, ...SLOW_OK });
+  const [a, b] = [await post(viaPool.app, body), await post(harness(SLOW_OK).app, body)];
   assert.is(a.status, 400);
   const [ea, eb] = [await a.json(), await b.json()];
   assert.equal(ea, eb);
@@ -49,27 +67,21 @@ test('an undecodable image is the same 400 through the pool, and the app keeps s
   assert.is((await post(viaPool.app, bytesBody([pngB64(20, 20, 1)]))).status, 200);
 });
 
-test('decode queue full: 503 with Retry-After, counted as REJECTED', async () => {
-  const small = createDecodePool({ threads: 1, maxQueue: 1 });
-  try {
-    const h = harness({ decodePool: small });
-    const big = pngB64(900, 700, 1);
-    const first = post(h.app, bytesBody([big, big, big])); // one decodes, two wait (admitted: the queue was empty)
-    const until = Date.now() + 10_000;
-    while (small.queued < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
-    assert.is(small.queued, 2);
-    const res = await post(h.app, bytesBody([pngB64(20, 20, 2)]));
-    assert.is(res.status, 503);
-    assert.is(res.headers.get('retry-after'), '1');
-    assert.match((await res.json()).error, /image decode queue is full/);
-    assert.is((await first).status, 200);
-    assert.match(await h.metrics.render(), /nv_inference_request_failure\{[^}]*reason="REJECTED"[^}]*\} 1/);
-  } finally { await small.close(); }
+test('pixel budgets: an image over the per-image budget, or a request over the per-request budget, is refused from its header', async () => {
+  const h = harness({ prepPool, pixelBudget: { maxImagePixels: 100 * 100, maxRequestPixels: 150 * 100 } });
+  const tooBig = await post(h.app, bytesBody([pngB64(20, 20, 1), pngB64(101, 100, 2)]));
+  assert.is(tooBig.status, 400);
+  assert.match((await tooBig.json()).error, /data\[1\]: image is 101x100 = 10100 pixels, above the per-image budget of 10000/);
+  const tooMany = await post(h.app, bytesBody([pngB64(100, 100, 1), { b64: jpegB64(100, 60, 2) }]));
+  assert.is(tooMany.status, 400);
+  assert.match((await tooMany.json()).error, /the 2 images hold 16000 pixels, above the per-request budget of 15000/);
+  assert.is(h.service.calls.length, 0);
+  assert.match(await h.metrics.render(), /superserve_refused_total\{[^}]*reason="bad_request"[^}]*\} 2/);
 });
 
 test('close the shared pool', async () => {
-  await pool.close();
-  assert.is(pool.alive, 0);
+  await prepPool.close();
+  assert.is(prepPool.alive, 0);
 });
 
 test.run();

@@ -127,15 +127,18 @@ export class Scheduler<P = unknown> {
     const maxBatch = Math.min(this.#requestedMaxBatch, table.maxBatch);
     let minLatency = Number.POSITIVE_INFINITY;
     let bestRate = 0;
-    const bestBatch = table.subnets.map((_, si) => {
+    const usable = policy.subnetIds === undefined ? undefined : new Set(policy.subnetIds);
+    const bestBatch = table.subnets.map((s, si) => {
       const row = new Int32Array(maxBatch + 1);
       let best = 1;
-      minLatency = Math.min(minLatency, table.latency(si, 1));
       for (let m = 1; m <= maxBatch; m++) {
         if (m / table.latency(si, m) > best / table.latency(si, best)) best = m;
         row[m] = best;
       }
-      bestRate = Math.max(bestRate, best / table.latency(si, best));
+      if (usable === undefined || usable.has(s.id)) {
+        minLatency = Math.min(minLatency, table.latency(si, 1));
+        bestRate = Math.max(bestRate, best / table.latency(si, best));
+      }
       return row;
     });
     this.#table = table;
@@ -245,8 +248,8 @@ export class Scheduler<P = unknown> {
   }
 
   /**
-   * The cheapest batch-1 latency and the most images per ms any (sub-network, batch) reaches on one
-   * worker, both scaled by the latency factor: what an optimistic capacity bound may assume.
+   * The cheapest batch-1 latency and the most images per ms any (sub-network, batch) the policy may use
+   * reaches on one worker, both scaled by the latency factor: what an optimistic capacity bound may assume.
    */
   capacity(): { minLatencyMs: number; bestRatePerMs: number } {
     return { minLatencyMs: this.#minLatencyMs * this.#factor, bestRatePerMs: this.#bestRatePerMs / this.#factor };

@@ -56,6 +56,8 @@ export interface Policy {
   readonly bestEffortSubnetId?: number;
   /** Largest batch the policy may pick (the scheduler uses it for pinned heads too). */
   readonly maxBatch?: number;
+  /** The sub-networks it may pick, when not all (fixed, infaas): capacity bounds use only these. */
+  readonly subnetIds?: readonly number[];
   /** The number of live workers changed (policies that plan across workers use it). */
   setWorkers?(n: number): void;
 }

@@ -78,6 +78,17 @@ test('admission: SLO below the cheapest option -> deadline; backlog that cannot 
   assert.ok(!beforeFree.ok && beforeFree.reason === 'overloaded', 'the worker is busy until 10, + 10 > 15');
 });
 
+test('capacity bounds use only the sub-networks the policy may pick (fixed:1 cannot use subnet 0\'s speed)', () => {
+  const { loop, req, scheduler } = setup('fixed:1');
+  assert.equal(scheduler.capacity(), { minLatencyMs: 20, bestRatePerMs: 4 / 44 });
+  loop.addWorker('w');
+  const tooTight = loop.admission(1, 15);
+  assert.ok(!tooTight.ok && tooTight.reason === 'deadline', '15 ms < subnet 1\'s 20 ms, though subnet 0 would take 10');
+  loop.offer([req('running', 1000)]); // busy until 20
+  assert.ok(!loop.admission(1, 39).ok, 'free at 20, + 20 > 39');
+  assert.ok(loop.admission(1, 40).ok);
+});
+
 test('best-effort mode admits late requests (serves them on the cheapest option) but still bounds the queue', () => {
   const { loop, req, clock } = setup('fixed:0', { lateMode: 'best-effort', maxQueue: 1 });
   loop.addWorker('w');

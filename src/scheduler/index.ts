@@ -15,3 +15,4 @@ export { SlackFitQPolicy } from './slackfit-q.ts';
 export { SlackFitMPolicy } from './slackfit-m.ts';
 export { fixedPolicy, infaasPolicy, maxAccPolicy, maxBatchPolicy } from './baselines.ts';
 export { PIN_SCAN_SLACK, Scheduler, type NextResult, type SchedulerOptions } from './scheduler.ts';
+export { PullLoop, type Admission, type BatchOutcome, type PullSink, type RefusedAdmission, type RunningBatch, type WorkerState } from './pull-loop.ts';

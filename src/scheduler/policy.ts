@@ -27,7 +27,7 @@ export interface PolicySpec {
  * simulator resolves the same name to the same settings. Chosen by the evidence in
  * bench/results/policy-eval/report.md (README, "Scheduling policies").
  */
-export const DEFAULT_POLICY: PolicySpec = { name: 'slackfit', batchSizes: 'profiled', late: 'drop' };
+export const DEFAULT_POLICY: PolicySpec = { name: 'slackfit-m', batchSizes: 'all', late: 'drop' };
 
 /** `default`/`auto` -> DEFAULT_POLICY (with any setting given explicitly taking precedence); other names unchanged. */
 export function resolvePolicy(name: string, opts: { batchSizes?: BatchSizes; late?: LateMode } = {}): { name: string; batchSizes?: BatchSizes; late?: LateMode } {

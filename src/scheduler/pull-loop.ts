@@ -68,6 +68,9 @@ export class PullLoop<P> {
   readonly #scheduler: Scheduler<P>;
   readonly #sink: PullSink<P>;
   readonly #workers = new Map<string, WorkerState<P>>();
+  #freeBuf = new Float64Array(8);
+  /** The workers' states as an array (admission walks it on every arrival). */
+  #workerList: WorkerState<P>[] = [];
   /** Idle workers, last freed on top. */
   readonly #idle: string[] = [];
   readonly #running = new Map<number, RunningBatch<P>>();
@@ -94,6 +97,7 @@ export class PullLoop<P> {
   addWorker(name: string): void {
     if (this.#workers.has(name)) throw new Error(`worker ${name} is already in the pool`);
     this.#workers.set(name, { name });
+    this.#workerList = [...this.#workers.values()];
     this.#idle.push(name);
     this.#scheduler.setWorkers(this.#workers.size);
     this.#pump();
@@ -104,6 +108,7 @@ export class PullLoop<P> {
     const w = this.#workers.get(name);
     if (w === undefined) return;
     this.#workers.delete(name);
+    this.#workerList = [...this.#workers.values()];
     const i = this.#idle.indexOf(name);
     if (i >= 0) this.#idle.splice(i, 1);
     this.#scheduler.setWorkers(Math.max(1, this.#workers.size));
@@ -141,7 +146,9 @@ export class PullLoop<P> {
   /** Arrival of one request's images (all share a deadline): all are queued, or none and the refusal says why. */
   offer(requests: QueuedRequest<P>[]): Admission {
     if (requests.length === 0) return { ok: true };
-    const a = this.admission(requests.length, Math.max(...requests.map((r) => r.deadline)));
+    let latest = requests[0]!.deadline;
+    for (let k = 1; k < requests.length; k++) if (requests[k]!.deadline > latest) latest = requests[k]!.deadline;
+    const a = this.admission(requests.length, latest);
     if (!a.ok) return a;
     for (let k = 0; k < requests.length; k++) {
       if (!this.#scheduler.enqueue(requests[k]!)) {
@@ -223,12 +230,16 @@ export class PullLoop<P> {
    */
   #earliestFinish(work: number, now: number): number {
     const cap = this.#scheduler.capacity();
-    const free: number[] = [];
-    for (const w of this.#workers.values()) {
-      free.push(w.running === undefined ? now : Math.max(now, w.running.startedAt + w.running.dispatch.expectedLatencyMs));
+    // called on every arrival: one reused typed buffer and a native numeric sort (no allocation, no comparator)
+    const list = this.#workerList;
+    if (this.#freeBuf.length < list.length) this.#freeBuf = new Float64Array(2 * list.length);
+    let nFree = 0;
+    for (let k = 0; k < list.length; k++) {
+      const r = list[k]!.running;
+      this.#freeBuf[nFree++] = r === undefined ? now : Math.max(now, r.startedAt + r.dispatch.expectedLatencyMs);
     }
-    if (free.length === 0) return Number.POSITIVE_INFINITY;
-    free.sort((a, b) => a - b);
+    if (nFree === 0) return Number.POSITIVE_INFINITY;
+    const free = this.#freeBuf.subarray(0, nFree).sort();
     const need = work / cap.bestRatePerMs;
     let sum = 0;
     let t = Number.POSITIVE_INFINITY;

@@ -3,7 +3,7 @@
  * otherwise while streaming, so an oversized body is never held in memory.
  * @module
  */
-import { BodyTooLargeError, RequestValidationError } from './errors.ts';
+import { BodyTooLargeError, RequestValidationError } from '../protocol/errors.ts';
 
 /** Body bytes, or BodyTooLargeError once more than `limitBytes` arrive. */
 export async function readBodyLimited(req: Request, limitBytes: number): Promise<Uint8Array> {

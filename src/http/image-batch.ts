@@ -6,7 +6,7 @@
 import type { ImageBatch } from '../serving/types.ts';
 import { decodeImage, ImageDecodeError, preprocessOfa } from '../imaging/index.ts';
 import type { DecodePool } from '../imaging/decode-pool.ts';
-import { RequestValidationError } from './errors.ts';
+import { RequestValidationError } from '../protocol/errors.ts';
 
 /** JPEG/PNG bytes of one input, to be preprocessed to `size` x `size`. */
 export interface EncodedImages { inputName: string; items: Uint8Array[]; size: number }

@@ -3,7 +3,7 @@
  * @module
  */
 import type { InferenceService, ModelMetadata } from '../serving/types.ts';
-import { UnknownModelError } from './errors.ts';
+import { UnknownModelError } from '../protocol/errors.ts';
 
 /** The served model's metadata if `name` (and `version`, when given) match it. */
 export function requireModel(service: InferenceService, name: string | undefined, version?: string): ModelMetadata {

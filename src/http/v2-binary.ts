@@ -13,7 +13,7 @@
  * in output order, and the reply sets `Inference-Header-Content-Length` and `Content-Type: application/octet-stream`.
  * @module
  */
-import { RequestValidationError } from './errors.ts';
+import { RequestValidationError } from '../protocol/errors.ts';
 
 export const INFERENCE_HEADER_CONTENT_LENGTH = 'Inference-Header-Content-Length';
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ImageBatch, InferOutcome, ModelMetadata } from '../serving/types.ts';
-import { RequestValidationError } from './errors.ts';
+import { RequestValidationError } from '../protocol/errors.ts';
 import { decodeImagesInline } from './image-batch.ts';
 import { BinarySection, binaryDataSize, fp32Bytes, frameBinaryBody, int64Bytes } from './v2-binary.ts';
 import { parseInput, type ParsedInput, type V2Input } from './v2-tensors.ts';

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ImageBatch } from '../serving/types.ts';
-import { RequestValidationError } from './errors.ts';
+import { RequestValidationError } from '../protocol/errors.ts';
 import { readBytesElements, readFp32LE } from './v2-binary.ts';
 import { decodeImagesInline, type EncodedImages } from './image-batch.ts';
 

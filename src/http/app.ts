@@ -7,6 +7,7 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from './deps.ts';
+import { compressReplies } from './compression.ts';
 import { toErrorResponse } from './errors.ts';
 import { registerHealth } from './health.ts';
 import { registerInfer } from './infer.ts';
@@ -21,6 +22,7 @@ export type { AppDeps } from './deps.ts';
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  app.use(compressReplies());
   const log = deps.log ?? ((message: string, err?: unknown) => console.error(message, err));
   registerHealth(app, deps.service);
   registerMetadata(app, deps.service, { name: deps.serverName ?? 'superserve', version: deps.serverVersion ?? '0.1.0' });

@@ -23,6 +23,8 @@ export interface AppDeps {
   decodePool?: DecodePool;
   /** Called for unexpected (500) errors. @default console.error */
   log?: (message: string, err?: unknown) => void;
+  /** Class names for the classification extension (one per class). @default the ImageNet-1k labels in data/ */
+  labels?: readonly string[];
   /** Reported by `GET /v2`. @default 'superserve', '0.1.0' */
   serverName?: string;
   serverVersion?: string;

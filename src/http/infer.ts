@@ -1,5 +1,5 @@
 /**
- * `POST /v2/models/{m}[/versions/{v}]/infer`: read the body under the limit, decode it (JSON or the
+ * `POST /v2/models/{m}[/versions/{v}]/infer`: read the body under the limit (inflating gzip/deflate), decode it (JSON or the
  * binary tensor data extension; BYTES images on the decode pool when there is one), call
  * `service.infer` with the client's abort signal (so a client that leaves has its queued request
  * removed), encode the V2 reply and record request-level metrics.
@@ -7,17 +7,20 @@
  */
 import type { Context, Hono } from 'hono';
 import { ServiceError } from '../serving/types.ts';
-import { readBodyLimited, parseJson } from './body.ts';
+import { parseJson } from './body.ts';
+import { readRequestBody } from './compression.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
 import { toErrorResponse } from './errors.ts';
 import { decodeImagesInline, decodeImagesWithPool } from './image-batch.ts';
 import { modelPaths, requireModel } from './models.ts';
+import { imagenetLabels } from '../protocol/labels.ts';
 import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody } from './v2-binary.ts';
 import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type EncodeContext } from './v2-codec.ts';
 
 export function registerInfer(app: Hono, deps: AppDeps): void {
   const { service, metrics } = deps;
   const bodyLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const labels = deps.labels ?? imagenetLabels();
   const limits = { defaultSloMs: deps.defaultSloMs, maxSloMs: deps.maxSloMs ?? DEFAULT_MAX_SLO_MS, maxBatch: deps.maxBatch ?? DEFAULT_MAX_BATCH };
 
   const handler = async (c: Context) => {
@@ -28,7 +31,7 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
     const meta = requireModel(service, c.req.param('m'), c.req.param('v'));
     try {
       if (!service.isReady()) throw new ServiceError('not_ready', `model '${meta.name}' is not ready`, 1);
-      const body = splitBinaryBody(await readBodyLimited(c.req.raw, bodyLimit), c.req.header(INFERENCE_HEADER_CONTENT_LENGTH));
+      const body = splitBinaryBody(await readRequestBody(c.req.raw, bodyLimit), c.req.header(INFERENCE_HEADER_CONTENT_LENGTH));
       const req = parseInferRequest(parseJson(body.json), meta, limits, body.binary);
       const batch = req.input.kind === 'tensor' ? req.input.batch
         : deps.decodePool ? await decodeImagesWithPool(req.input.images, deps.decodePool) : decodeImagesInline(req.input.images);
@@ -45,6 +48,7 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
         n: batch.n,
         outputs: req.outputs,
         binaryOutputs: req.binaryOutputs,
+        labels,
       };
       if (req.binaryOutputs.length === 0) {
         const reply = encodeInferResponse(outcome, ctx);

@@ -27,9 +27,12 @@ export function post(app: Harness['app'], body: unknown, path = INFER) {
   });
 }
 
-/** A V2 body with one FP32 input. */
+/** The FP32 input name for a shape: `input` (NCHW) unless the last axis is the 3 channels (`input_nhwc`). */
+export const fp32Name = (shape: number[]): string => (shape.length === 4 && shape[3] === 3 && shape[1] !== 3 ? 'input_nhwc' : 'input');
+
+/** A V2 body with one FP32 input, named for its layout. */
 export function fp32Body(shape: number[], data: unknown, extra: Record<string, unknown> = {}) {
-  return { inputs: [{ name: 'input', datatype: 'FP32', shape, data }], ...extra };
+  return { inputs: [{ name: fp32Name(shape), datatype: 'FP32', shape, data }], ...extra };
 }
 
 /** Flat NHWC data of n images where pixel (b, y, x) channel c = f(b, y, x, c). */

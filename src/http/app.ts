@@ -1,5 +1,6 @@
 /**
- * The HTTP application: KServe V2 routes, `/metrics`, and one error handler that answers every
+ * The HTTP application: KServe V2 routes, Triton's statistics, model configuration and repository index
+ * extensions, compressed replies, `/metrics`, and one error handler that answers every
  * failure as `{"error": "..."}` with the status from `errors.ts`. It never listens (see serve.ts),
  * so tests drive it with `app.request()`.
  * @module
@@ -12,6 +13,11 @@ import { toErrorResponse } from './errors.ts';
 import { registerHealth } from './health.ts';
 import { registerInfer } from './infer.ts';
 import { registerMetadata } from './metadata.ts';
+import { registerConfig } from './config.ts';
+import { DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS } from './deps.ts';
+import { registerRepository } from './repository.ts';
+import { registerStats } from './stats.ts';
+import { InferenceStatistics } from '../protocol/statistics.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -24,9 +30,13 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.use(compressReplies());
   const log = deps.log ?? ((message: string, err?: unknown) => console.error(message, err));
+  const statistics = deps.statistics ?? new InferenceStatistics();
   registerHealth(app, deps.service);
+  registerStats(app, deps.service, statistics);
   registerMetadata(app, deps.service, { name: deps.serverName ?? 'superserve', version: deps.serverVersion ?? '0.1.0' });
-  registerInfer(app, deps);
+  registerConfig(app, deps.service, { maxBatch: deps.maxBatch ?? DEFAULT_MAX_BATCH, maxSloMs: deps.maxSloMs ?? DEFAULT_MAX_SLO_MS, labelFile: 'labels.txt' });
+  registerRepository(app, deps.service);
+  registerInfer(app, { ...deps, statistics });
   app.get('/metrics', async (c) => {
     const { workers } = deps.service.metadata();
     deps.metrics.setWorkers(workers.alive, workers.total);

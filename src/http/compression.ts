@@ -67,13 +67,15 @@ export async function inflateLimited(coding: ContentCoding, input: ReadableStrea
       done = true;
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
-    // The compressed bytes are bounded by the same limit; zlib buffers what it has not inflated yet.
+    const closed = new Promise<void>((r) => zlib.once('close', r));
+    // Each chunk is inflated before the next is read, so a bomb stops being read at the limit.
     void (async () => {
       let compressed = 0;
       for (let chunk = first; chunk !== undefined && !done; chunk = await next()) {
         compressed += chunk.byteLength;
         if (compressed > limitBytes) return fail(new BodyTooLargeError(limitBytes));
-        zlib.write(chunk);
+        const c = chunk;
+        await Promise.race([new Promise<void>((r) => zlib.write(c, () => r())), closed]);
       }
       if (!done) zlib.end();
     })().catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));

@@ -5,6 +5,7 @@
 import type { InferenceService } from '../serving/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DecodePool } from '../imaging/decode-pool.ts';
+import type { InferenceStatistics } from '../protocol/statistics.ts';
 
 export interface AppDeps {
   service: InferenceService;
@@ -21,6 +22,8 @@ export interface AppDeps {
   now?: () => number;
   /** Decodes BYTES images off the event loop; without it they are decoded inline on the HTTP thread. */
   decodePool?: DecodePool;
+  /** Triton statistics, shared with gRPC; fed by the infer route (and the dispatcher). @default a fresh one */
+  statistics?: InferenceStatistics;
   /** Called for unexpected (500) errors. @default console.error */
   log?: (message: string, err?: unknown) => void;
   /** Class names for the classification extension (one per class). @default the ImageNet-1k labels in data/ */
@@ -32,4 +35,4 @@ export interface AppDeps {
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_SLO_MS = 60_000;
-export const DEFAULT_MAX_BATCH = 64;
+export { DEFAULT_MAX_BATCH } from '../protocol/request.ts';

@@ -10,7 +10,7 @@ import { ServiceError } from '../serving/types.ts';
 import { parseJson } from './body.ts';
 import { readRequestBody } from './compression.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
-import { toErrorResponse } from './errors.ts';
+import { createOutcomeRecorder } from '../protocol/outcomes.ts';
 import { decodeImagesInline, decodeImagesWithPool } from './image-batch.ts';
 import { modelPaths, requireModel } from './models.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
@@ -18,7 +18,8 @@ import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody } from './v2-binary.ts
 import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type EncodeContext } from './v2-codec.ts';
 
 export function registerInfer(app: Hono, deps: AppDeps): void {
-  const { service, metrics } = deps;
+  const { service } = deps;
+  const record = createOutcomeRecorder(deps.metrics, deps.statistics);
   const bodyLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const labels = deps.labels ?? imagenetLabels();
   const limits = { defaultSloMs: deps.defaultSloMs, maxSloMs: deps.maxSloMs ?? DEFAULT_MAX_SLO_MS, maxBatch: deps.maxBatch ?? DEFAULT_MAX_BATCH };
@@ -52,18 +53,17 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
       };
       if (req.binaryOutputs.length === 0) {
         const reply = encodeInferResponse(outcome, ctx);
-        metrics.recordSuccess(outcome, performance.now() - startedMs);
+        record.answered(outcome, batch.n, performance.now() - startedMs);
         return c.json(reply);
       }
       const reply = encodeBinaryInferResponse(outcome, ctx);
-      metrics.recordSuccess(outcome, performance.now() - startedMs);
+      record.answered(outcome, batch.n, performance.now() - startedMs);
       return c.body(reply.body, 200, {
         'Content-Type': 'application/octet-stream',
         [INFERENCE_HEADER_CONTENT_LENGTH]: String(reply.headerLength),
       });
     } catch (err) {
-      const { reason, sloMissed } = toErrorResponse(err);
-      metrics.recordFailure(reason, { sloMissed });
+      record.failed(err, performance.now() - startedMs);
       throw err;
     }
   };

@@ -7,6 +7,7 @@
 import type { ImageBatch, InferenceService, InferOptions, InferOutcome, ModelMetadata, SubnetInfo } from '../../src/serving/types.ts';
 import { ServiceError } from '../../src/serving/types.ts';
 import type { Metrics } from '../../src/metrics.ts';
+import type { InferenceStatistics } from '../../src/protocol/statistics.ts';
 
 export const FAKE_SUBNETS: SubnetInfo[] = [
   { id: 0, accuracy: 0.75, config: { d: [2] }, imageSize: 32 },
@@ -33,7 +34,7 @@ export class FakeService implements InferenceService {
   private idleWaiters: Array<() => void> = [];
   private arrivalWaiters: Array<() => void> = [];
 
-  constructor(private readonly metrics?: Metrics) {}
+  constructor(private readonly metrics?: Metrics, private readonly statistics?: InferenceStatistics) {}
 
   isReady(): boolean { return this.ready; }
 
@@ -74,6 +75,7 @@ export class FakeService implements InferenceService {
         deadlineMet: opts.sloMs >= FAKE_MIN_SLO_MS,
       };
       this.metrics?.recordBatch(subnetId, batch.n, outcome.computeMs);
+      this.statistics?.batchFinished(0, { size: batch.n, computeMs: outcome.computeMs, ok: true });
       return outcome;
     } finally {
       this.inFlight--;

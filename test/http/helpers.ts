@@ -6,15 +6,17 @@ import { createApp } from '../../src/http/app.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { FakeService } from './fake-service.ts';
+import { InferenceStatistics } from '../../src/protocol/statistics.ts';
 
-export interface Harness { app: ReturnType<typeof createApp>; service: FakeService; metrics: Metrics; logged: unknown[] }
+export interface Harness { app: ReturnType<typeof createApp>; service: FakeService; metrics: Metrics; statistics: InferenceStatistics; logged: unknown[] }
 
 export function harness(overrides: Partial<AppDeps> = {}): Harness {
   const metrics = createMetrics({ model: 'ofa-fake', version: '1' });
-  const service = new FakeService(metrics);
+  const statistics = new InferenceStatistics(() => 1_700_000_000_000);
+  const service = new FakeService(metrics, statistics);
   const logged: unknown[] = [];
-  const app = createApp({ service, metrics, defaultSloMs: 100, maxSloMs: 1000, log: (_m, err) => logged.push(err), ...overrides });
-  return { app, service, metrics, logged };
+  const app = createApp({ service, metrics, statistics, defaultSloMs: 100, maxSloMs: 1000, log: (_m, err) => logged.push(err), ...overrides });
+  return { app, service, metrics, statistics, logged };
 }
 
 export const INFER = '/v2/models/ofa-fake/infer';

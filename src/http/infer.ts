@@ -11,7 +11,7 @@ import { parseJson } from './body.ts';
 import { readRequestBody } from './compression.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
 import { createOutcomeRecorder } from '../protocol/outcomes.ts';
-import { decodeImagesInline, decodeImagesWithPool } from './image-batch.ts';
+import { executeInfer } from '../protocol/execute.ts';
 import { modelPaths, requireModel } from './models.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
 import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody } from './v2-binary.ts';
@@ -34,13 +34,8 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
       if (!service.isReady()) throw new ServiceError('not_ready', `model '${meta.name}' is not ready`, 1);
       const body = splitBinaryBody(await readRequestBody(c.req.raw, bodyLimit), c.req.header(INFERENCE_HEADER_CONTENT_LENGTH));
       const req = parseInferRequest(parseJson(body.json), meta, limits, body.binary);
-      const batch = req.input.kind === 'tensor' ? req.input.batch
-        : deps.decodePool ? await decodeImagesWithPool(req.input.images, deps.decodePool) : decodeImagesInline(req.input.images);
-      const outcome = await service.infer(batch, {
-        sloMs: req.sloMs,
-        signal,
-        ...(req.subnetId === undefined ? {} : { subnetId: req.subnetId }),
-        ...(arrivalMs === undefined ? {} : { arrivalMs }),
+      const { outcome, batch } = await executeInfer(req, meta.name, {
+        service, signal, ...(deps.decodePool ? { decodePool: deps.decodePool } : {}), ...(arrivalMs === undefined ? {} : { arrivalMs }),
       });
       const ctx: EncodeContext = {
         modelName: meta.name,

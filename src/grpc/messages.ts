@@ -43,14 +43,13 @@ export interface GrpcInferResponse {
   raw_output_contents: Uint8Array[];
 }
 
-/** The scalar a gRPC parameter holds (a parameter with no value set reads as undefined, and is refused as such). */
-export function parameterValue(p: InferParameter): unknown {
-  return p.parameter_choice === undefined ? undefined : p[p.parameter_choice];
-}
-
+/** The scalar each parameter holds; one with no value set is refused. */
 export function fromParameters(map: Record<string, InferParameter> | undefined): Parameters {
   const out: Parameters = {};
-  for (const [k, v] of Object.entries(map ?? {})) out[k] = parameterValue(v);
+  for (const [k, v] of Object.entries(map ?? {})) {
+    if (v.parameter_choice === undefined) throw new RequestValidationError(`parameter '${k}' has no value`);
+    out[k] = v[v.parameter_choice];
+  }
   return out;
 }
 

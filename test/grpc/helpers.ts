@@ -14,6 +14,8 @@ export interface GrpcHarness extends Harness {
   port: number;
   client: Client & Record<string, Function>;
   health: Client & Record<string, Function>;
+  /** The server's graceful close (clients stay open). */
+  closeServer(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function grpcHarness(overrides: Partial<GrpcServerOptions> = {}, ht
   const health = new (healthClient())(address, credentials.createInsecure()) as GrpcHarness['health'];
   return {
     ...h, port: server.port, client, health,
+    closeServer: () => server.close(),
     close: async () => { client.close(); health.close(); await server.close(); },
   };
 }

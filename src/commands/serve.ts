@@ -10,6 +10,8 @@ import { parseBackendName } from '../../supernet/backend.ts';
 import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
 import { DEFAULT_ARCH, ensureDefaultCheckpoint } from '../../supernet/load.ts';
 import { createApp } from '../http/app.ts';
+import { DEFAULT_GRPC_PORT, startGrpcServer } from '../grpc/server.ts';
+import { InferenceStatistics } from '../protocol/statistics.ts';
 import { installSignalHandlers, startHttpServer } from '../http/serve.ts';
 import { createDecodePool } from '../imaging/decode-pool.ts';
 import { createMetrics } from '../metrics.ts';
@@ -30,10 +32,11 @@ const USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P
        [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
-       [--decode-threads N]
+       [--decode-threads N] [--grpc-port N] [--grpc on|off]
   --profile-scale  initial multiplier on the profiled latencies (e.g. more workers than cores); --adapt-latency on|off
              (default on) then tracks measured / profiled batch time online
   --decode-threads  threads decoding JPEG/PNG inputs off the HTTP thread (default 1; 0 = inline)
+  --grpc-port  port of the KServe V2 / Triton gRPC service (default 8081); --grpc off disables it
   --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
   --policy   slackfit (default; also 'auto'), slackfit-q, maxbatch, maxacc, fixed:<id>, infaas`;
 
@@ -47,10 +50,14 @@ export function run(argv: string[]): Promise<number> {
       'model-name': { type: 'string' }, nats: { type: 'string' },
       'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
       'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
+      'grpc-port': { type: 'string' }, grpc: { type: 'string' },
     }, USAGE);
     if (values.help) { console.log(USAGE); return 0; }
     const port = intFlag(values.port ?? process.env.PORT, 'port', 0, 65535) ?? 8080;
     const host = values.host ?? '0.0.0.0';
+    const grpcPort = intFlag(values['grpc-port'], 'grpc-port', 0, 65535) ?? DEFAULT_GRPC_PORT;
+    const grpcOn = values.grpc ?? 'on';
+    if (grpcOn !== 'on' && grpcOn !== 'off') throw new UsageError(`--grpc must be on or off, got "${grpcOn}"`);
     const sloMs = numFlag(values['slo-ms'], 'slo-ms', 0.001) ?? 1000;
     const workers = intFlag(values.workers, 'workers', 0, 64) ?? 1;
     const maxQueue = intFlag(values['max-queue'], 'max-queue', 1) ?? 10_000;
@@ -92,17 +99,21 @@ export function run(argv: string[]): Promise<number> {
     });
     const service = new LocalInferenceService(modelName, systemClock, describe);
     const decodePool = decodeThreads > 0 ? createDecodePool({ threads: decodeThreads }) : undefined;
-    const app = createApp({ service, metrics, defaultSloMs: sloMs, bodyLimitBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now(),
+    const statistics = new InferenceStatistics();
+    const app = createApp({ service, metrics, statistics, defaultSloMs: sloMs, bodyLimitBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now(),
       ...(decodePool ? { decodePool } : {}) });
     const http = await startHttpServer({ app, port, host, service, log });
     log(`listening on http://${host}:${http.port} (live; not ready until the model is loaded, profiled and warm)`);
-    installSignalHandlers({ close: async () => { await http.close(); await router?.close(); await decodePool?.close(); }, service, log });
+    const grpc = grpcOn === 'off' ? undefined : await startGrpcServer({ service, metrics, statistics, port: grpcPort, host, log,
+      limits: { defaultSloMs: sloMs }, maxMessageBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now(), ...(decodePool ? { decodePool } : {}) });
+    if (grpc) log(`gRPC (inference.GRPCInferenceService, grpc.health.v1) on ${host}:${grpc.port}`);
+    installSignalHandlers({ close: async () => { await Promise.all([http.close(), grpc?.close()]); await router?.close(); await decodePool?.close(); }, service, log });
 
     try {
       await startServing();
     } catch (e) {
       log(`start-up failed: ${(e as Error).message}`);
-      await http.close();
+      await Promise.all([http.close(), grpc?.close()]);
       await router?.close();
       await decodePool?.close();
       throw e;
@@ -153,7 +164,10 @@ export function run(argv: string[]): Promise<number> {
       const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy, profile, lateMode: late, maxQueue,
         latencyFactor: profileScale, adaptLatency: adapt === 'on' });
       const d = new Dispatcher(scheduler, systemClock, {
-        onBatch: (id, size, ms) => { metrics.recordBatch(id, size, ms); metrics.setLatencyFactor(scheduler.latencyFactor); },
+        onBatch: (id, size, ms) => {
+          metrics.recordBatch(id, size, ms); metrics.setLatencyFactor(scheduler.latencyFactor);
+          statistics.batchFinished(systemClock.now(), { size, computeMs: ms, ok: true });
+        },
         onWorkers: (alive) => metrics.setWorkers(alive, totalWorkers()),
         onPending: (queued, inFlight) => metrics.setPending(queued + inFlight),
       });

@@ -9,7 +9,7 @@ import type { DecodePool } from '../imaging/decode-pool.ts';
 import type { Metrics } from '../metrics.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
 import type { ServerInfo } from '../protocol/metadata.ts';
-import type { RequestLimits } from '../protocol/request.ts';
+import { DEFAULT_MAX_SLO_MS, type RequestLimits } from '../protocol/request.ts';
 import { InferenceStatistics } from '../protocol/statistics.ts';
 import type { InferenceService } from '../serving/types.ts';
 import { createHealth } from './health.ts';
@@ -23,8 +23,8 @@ export interface GrpcServerOptions {
   metrics: Metrics;
   /** Shared with HTTP so both protocols' requests count. @default a fresh one */
   statistics?: InferenceStatistics;
-  /** The same limits as HTTP (defaultSloMs, maxSloMs, maxBatch). */
-  limits: RequestLimits;
+  /** The same limits as HTTP. maxSloMs @default 60_000, maxBatch @default 64 */
+  limits: Omit<RequestLimits, 'maxSloMs'> & { maxSloMs?: number };
   /** 0 picks a free port. @default 8081 */
   port?: number;
   /** @default '0.0.0.0' */
@@ -56,7 +56,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     service: opts.service,
     metrics: opts.metrics,
     statistics: opts.statistics ?? new InferenceStatistics(),
-    limits: opts.limits,
+    limits: { ...opts.limits, maxSloMs: opts.limits.maxSloMs ?? DEFAULT_MAX_SLO_MS },
     labels: opts.labels ?? imagenetLabels(),
     server: opts.server ?? { name: 'superserve', version: '0.1.0' },
     ...(opts.decodePool ? { decodePool: opts.decodePool } : {}),

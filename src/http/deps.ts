@@ -34,5 +34,4 @@ export interface AppDeps {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_MAX_SLO_MS = 60_000;
-export { DEFAULT_MAX_BATCH } from '../protocol/request.ts';
+export { DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS } from '../protocol/request.ts';

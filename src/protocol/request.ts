@@ -46,6 +46,7 @@ export interface RequestLimits {
 }
 
 export const DEFAULT_MAX_BATCH = 64;
+export const DEFAULT_MAX_SLO_MS = 60_000;
 export const DEFAULT_MIN_SIDE = 16;
 export const DEFAULT_MAX_SIDE = 1024;
 

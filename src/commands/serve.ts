@@ -105,7 +105,12 @@ export function run(argv: string[]): Promise<number> {
     const http = await startHttpServer({ app, port, host, service, log });
     log(`listening on http://${host}:${http.port} (live; not ready until the model is loaded, profiled and warm)`);
     const grpc = grpcOn === 'off' ? undefined : await startGrpcServer({ service, metrics, statistics, port: grpcPort, host, log,
-      limits: { defaultSloMs: sloMs }, maxMessageBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now(), ...(decodePool ? { decodePool } : {}) });
+      limits: { defaultSloMs: sloMs }, maxMessageBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now(), ...(decodePool ? { decodePool } : {}) })
+      .catch(async (e: unknown) => {
+        await http.close();
+        await decodePool?.close();
+        throw new Error(`gRPC cannot listen on ${host}:${grpcPort}: ${(e as Error).message} (choose --grpc-port N, or --grpc off)`);
+      });
     if (grpc) log(`gRPC (inference.GRPCInferenceService, grpc.health.v1) on ${host}:${grpc.port}`);
     installSignalHandlers({ close: async () => { await Promise.all([http.close(), grpc?.close()]); await router?.close(); await decodePool?.close(); }, service, log });
 

@@ -10,6 +10,7 @@
  * D. gRPC (raw contents) vs HTTP (binary tensor data): requests/s and p50/p99 for 1x3x224x224 FP32 requests
  *    with the instant worker, from a load process (5 interleaved rounds, medians);
  * E. request decompression (gzip, deflate) in ms per MB, against JSON.parse of the same body.
+ * D and E are also written to bench/results/serve-protocols.json.
  * Flags: --skip-engine, --duration-s N (part C per policy, default 60), --slo-ms N, --policies a,b.
  * @module
  */
@@ -162,6 +163,8 @@ results.http = { ...http, ratio, body_floats: 3 * size * size };
   console.log(`\nE. decompression cost (node:zlib on its thread pool, streamed with the limit); baseline: JSON.parse of the same JSON body ${parseMsPerMb.toFixed(1)} ms/MB`);
   console.log(table(rowsE.map((r) => ({ ...r, 'vs JSON.parse': (r['inflate ms/MB'] as number) / parseMsPerMb }))));
   results.decompression = { json_parse_ms_per_mb: parseMsPerMb, rows: rowsE };
+  // D and E also on their own, with B of the same run as a gauge of how loaded the machine was.
+  await writeResults('bench/results/serve-protocols.json', { http_path_same_run: results.http, protocols: results.protocols, decompression: results.decompression });
 }
 
 // C. Real engine, open-loop bursty load.

@@ -7,13 +7,14 @@ import type { Hono } from 'hono';
 import type { InferenceService } from '../serving/types.ts';
 import { RequestValidationError } from '../protocol/errors.ts';
 import { refuseModelControl, repositoryIndex } from '../protocol/repository.ts';
-import { parseJson, readBodyLimited } from './body.ts';
+import { parseJson } from './body.ts';
+import { readRequestBody } from './compression.ts';
 
 const INDEX_BODY_LIMIT = 64 * 1024;
 
 export function registerRepository(app: Hono, service: InferenceService): void {
   app.post('/v2/repository/index', async (c) => {
-    const bytes = await readBodyLimited(c.req.raw, INDEX_BODY_LIMIT);
+    const bytes = await readRequestBody(c.req.raw, INDEX_BODY_LIMIT);
     const body = bytes.byteLength === 0 ? {} : parseJson(bytes);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestValidationError('repository index body must be a JSON object');
     const { ready, ...rest } = body as Record<string, unknown>;

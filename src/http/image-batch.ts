@@ -9,9 +9,6 @@ import type { EncodedImages } from '../protocol/tensors.ts';
 import type { DecodePool } from '../imaging/decode-pool.ts';
 import { RequestValidationError } from '../protocol/errors.ts';
 
-
-export type { EncodedImages };
-
 export function decodeImagesInline(images: EncodedImages): ImageBatch {
   const { items, size } = images;
   const perImage = size * size * 3;

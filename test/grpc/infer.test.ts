@@ -157,6 +157,20 @@ test('a request message over the limit is RESOURCE_EXHAUSTED (as HTTP 413); the 
   } finally { await h.close(); }
 });
 
+test('gRPC message compression (grpc-encoding gzip) works, and the limit applies to the decompressed size (bomb -> RESOURCE_EXHAUSTED)', async () => {
+  const h = await grpcHarness({ maxMessageBytes: 100_000 });
+  const zipped = new (inferenceClient())(`127.0.0.1:${h.port}`, credentials.createInsecure(), { 'grpc.default_compression_algorithm': 2 }) as unknown as Record<string, Function> & { close(): void };
+  try {
+    const small: Spec = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, 16, 16], fp32: new Array(768).fill(0.5) }] };
+    assert.is((await call(zipped as never, 'ModelInfer', grpcRequest(small, true))).err, undefined);
+    const zeros: Spec = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, 512, 512], fp32: new Array(3 * 512 * 512).fill(0) }] };
+    const bomb = await call(zipped as never, 'ModelInfer', grpcRequest(zeros, true)); // 3 MiB of zeros, a few KiB compressed
+    assert.is(bomb.err?.code, status.RESOURCE_EXHAUSTED);
+    assert.match(bomb.err?.details ?? '', /decompresses to a size larger than 100000/);
+    assert.is(h.service.calls.length, 1);
+  } finally { zipped.close(); await h.close(); }
+});
+
 const PROFILE: LatencyProfile = { batchSizes: [1, 2], subnets: [{ id: 0, accuracy: 70, latencyMs: { 1: 10, 2: 12 } }] };
 
 test('cancelling a gRPC call removes its queued request from the scheduler; the other request is still answered', async () => {

@@ -104,15 +104,23 @@ results.http = { ...http, ratio, body_floats: 3 * size * size };
 // D. gRPC (raw contents) vs HTTP (binary tensor data) for 1x3x224x224 FP32 requests, instant engine, same service.
 {
   const tensorLoad = new URL('./lib/tensor-load.ts', import.meta.url).pathname;
-  const run = (protocol: 'http' | 'grpc', target: string, seconds = 5, conc = 8): Promise<{ rps: number; ok: number; requests: number; p50_ms: number; p99_ms: number }> => new Promise((resolve, reject) => {
+  type LoadResult = { rps: number; ok: number; requests: number; p50_ms: number; p99_ms: number; server_cpu_ms_per_req: number };
+  // Server CPU per request (this process serves; the load runs in its own): steadier than req/s on a shared machine.
+  const run = (protocol: 'http' | 'grpc', target: string, seconds = 5, conc = 8): Promise<LoadResult> => new Promise((resolve, reject) => {
+    const cpu0 = process.cpuUsage();
     const p = spawn(process.execPath, ['--import', 'tsx', tensorLoad, protocol, target, String(seconds), String(conc), '224'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`tensor-load exited ${code}`))));
+    p.on('exit', (code) => {
+      if (code !== 0) { reject(new Error(`tensor-load exited ${code}`)); return; }
+      const cpu = process.cpuUsage(cpu0);
+      const r = JSON.parse(out) as Omit<LoadResult, 'server_cpu_ms_per_req'>;
+      resolve({ ...r, server_cpu_ms_per_req: (cpu.user + cpu.system) / 1000 / r.requests });
+    });
   });
   const httpSrv = await listen(full);
   const grpcSrv = await startGrpcServer({ service, metrics: createMetrics(), limits: { defaultSloMs: 1000 }, port: 0, host: '127.0.0.1', now: () => systemClock.now() });
-  const rows: Array<{ http: Awaited<ReturnType<typeof run>>; grpc: Awaited<ReturnType<typeof run>> }> = [];
+  const rows: Array<{ http: LoadResult; grpc: LoadResult }> = [];
   for (let i = 0; i < 5; i++) { // interleaved, as in B
     const h = await run('http', `http://127.0.0.1:${httpSrv.port}/v2/models/superserve/infer`);
     const g = await run('grpc', `127.0.0.1:${grpcSrv.port}`);
@@ -123,16 +131,18 @@ results.http = { ...http, ratio, body_floats: 3 * size * size };
   await grpcSrv.close();
   const pick = (k: 'http' | 'grpc') => ({
     rps: med(rows.map((r) => r[k].rps)), p50_ms: med(rows.map((r) => r[k].p50_ms)), p99_ms: med(rows.map((r) => r[k].p99_ms)),
+    server_cpu_ms_per_req: med(rows.map((r) => r[k].server_cpu_ms_per_req)),
   });
   const protocols = { input: [1, 3, 224, 224], concurrency: 8, http_binary: pick('http'), grpc_raw: pick('grpc'), rounds: rows };
   const ratio = protocols.grpc_raw.rps / protocols.http_binary.rps;
   console.log('\nD. 1x3x224x224 FP32 (602 KB) requests, instant engine, 8 connections: gRPC raw contents vs HTTP binary tensor data (medians of 5 interleaved rounds)');
   console.log(table([
-    { protocol: 'HTTP binary', 'req/s': protocols.http_binary.rps, 'p50 ms': protocols.http_binary.p50_ms, 'p99 ms': protocols.http_binary.p99_ms },
-    { protocol: 'gRPC raw', 'req/s': protocols.grpc_raw.rps, 'p50 ms': protocols.grpc_raw.p50_ms, 'p99 ms': protocols.grpc_raw.p99_ms },
+    { protocol: 'HTTP binary', 'req/s': protocols.http_binary.rps, 'p50 ms': protocols.http_binary.p50_ms, 'p99 ms': protocols.http_binary.p99_ms, 'server CPU ms/req': protocols.http_binary.server_cpu_ms_per_req },
+    { protocol: 'gRPC raw', 'req/s': protocols.grpc_raw.rps, 'p50 ms': protocols.grpc_raw.p50_ms, 'p99 ms': protocols.grpc_raw.p99_ms, 'server CPU ms/req': protocols.grpc_raw.server_cpu_ms_per_req },
   ]));
-  console.log(`gRPC / HTTP throughput ratio ${ratio.toFixed(2)}`);
-  results.protocols = { ...protocols, grpc_over_http_rps: ratio };
+  const cpuRatio = protocols.grpc_raw.server_cpu_ms_per_req / protocols.http_binary.server_cpu_ms_per_req;
+  console.log(`gRPC / HTTP: throughput ratio ${ratio.toFixed(2)}, server CPU per request ratio ${cpuRatio.toFixed(2)}`);
+  results.protocols = { ...protocols, grpc_over_http_rps: ratio, grpc_over_http_cpu_per_req: cpuRatio };
 }
 
 // E. Decompression cost per MB of request body, against parsing the same JSON (a cost every JSON request pays).
@@ -147,13 +157,13 @@ results.http = { ...http, ratio, body_floats: 3 * size * size };
   }));
   const parseSamples: number[] = [];
   const timed = async (fn: () => unknown): Promise<number> => { const t = performance.now(); await fn(); return performance.now() - t; };
-  for (let round = 0; round < 22; round++) {
-    const p = await timed(() => JSON.parse(json.toString('utf8')));
-    if (round >= 2) parseSamples.push(p);
-    for (const v of variants) {
-      const t = await timed(() => inflateLimited(v.coding, [v.packed], 64 * 2 ** 20));
-      if (round >= 2) v.samples.push(t);
-    }
+  // The order rotates each round, so garbage left by one variant (JSON.parse's) does not always land on the same next one.
+  const steps: Array<() => Promise<void>> = [
+    async () => { parseSamples.push(await timed(() => JSON.parse(json.toString('utf8')))); },
+    ...variants.map((v) => async () => { v.samples.push(await timed(() => inflateLimited(v.coding, [v.packed], 64 * 2 ** 20))); }),
+  ];
+  for (let round = 0; round < 25; round++) {
+    for (let i = 0; i < steps.length; i++) await steps[(round + i) % steps.length]!();
   }
   const parse = { median: med(parseSamples) };
   const rowsE: Array<Record<string, string | number>> = variants.map((v) => ({

@@ -73,15 +73,17 @@ bare.post('/v2/models/superserve/infer', async (c) => {
 const profile = profileFromJson(JSON.parse(readFileSync(new URL('../data/profiles/ofa-resnet50-a40.json', import.meta.url), 'utf8')));
 const subnets = paretoSet(DEFAULT_ARCH);
 const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy: createPolicy('slackfit-q', profile), profile });
-const dispatcher = new Dispatcher(scheduler, systemClock);
+const metrics = createMetrics();
+const dispatcher = new Dispatcher(scheduler, systemClock, metrics.events);
 dispatcher.addWorker(new InstantWorker('instant-0'));
 const service = new LocalInferenceService('superserve', systemClock, () => ({
   name: 'superserve', versions: ['1'], platform: 'bench', arch: DEFAULT_ARCH, backend: 'none', untrained: true, checkpoint: 'instant',
   policy: 'slackfit-q', defaultSloMs: 1000, subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
   imageSize: size, workers: { total: 1, alive: 1 },
-}));
-service.attach({ scheduler, dispatcher, accuracyOf: (id) => subnets[id]?.accuracy ?? 0, hasSubnet: (id) => id >= 0 && id < subnets.length });
-const full = createApp({ service, metrics: createMetrics(), defaultSloMs: 1000, now: () => systemClock.now() });
+}), metrics.events);
+service.attach({ dispatcher, accuracyOf: (id) => subnets[id]?.accuracy ?? 0, hasSubnet: (id) => id >= 0 && id < subnets.length });
+metrics.setSnapshot(() => service.snapshot());
+const full = createApp({ service, metrics, defaultSloMs: 1000, now: () => systemClock.now() });
 const listen = (app: Hono): Promise<{ port: number; close(): void }> => new Promise((resolve) => {
   const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ port: info.port, close: () => s.close() }));
 });
@@ -119,7 +121,7 @@ results.http = { ...http, ratio, body_floats: 3 * size * size };
     });
   });
   const httpSrv = await listen(full);
-  const grpcSrv = await startGrpcServer({ service, metrics: createMetrics(), limits: { defaultSloMs: 1000 }, port: 0, host: '127.0.0.1', now: () => systemClock.now() });
+  const grpcSrv = await startGrpcServer({ service, limits: { defaultSloMs: 1000 }, port: 0, host: '127.0.0.1', now: () => systemClock.now() });
   const rows: Array<{ http: LoadResult; grpc: LoadResult }> = [];
   for (let i = 0; i < 5; i++) { // interleaved, as in B
     const h = await run('http', `http://127.0.0.1:${httpSrv.port}/v2/models/superserve/infer`);

@@ -7,14 +7,13 @@
  * @module
  */
 import { Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { DecodePool } from '../imaging/decode-pool.ts';
-import type { Metrics } from '../metrics.ts';
-import { toErrorAnswer } from '../protocol/errors.ts';
+import type { PixelBudget } from '../http/image-budget.ts';
+import type { PrepPool } from '../http/prep/prep-pool.ts';
+import { refusalReasonOf, toErrorAnswer, UnsupportedError } from '../protocol/errors.ts';
 import { executeInfer } from '../protocol/execute.ts';
 import { modelMetadata, serverMetadata, type ServerInfo } from '../protocol/metadata.ts';
 import { modelConfig } from '../protocol/model-config.ts';
 import { requireModel } from '../protocol/models.ts';
-import { createOutcomeRecorder } from '../protocol/outcomes.ts';
 import { repositoryIndex } from '../protocol/repository.ts';
 import { DEFAULT_MAX_BATCH, validateInferRequest, type RequestLimits, type ValidInferRequest } from '../protocol/request.ts';
 import { buildInferResult } from '../protocol/response.ts';
@@ -24,14 +23,15 @@ import { fromGrpcRequest, toGrpcResponse, type GrpcInferRequest } from './messag
 
 export interface InferenceDeps {
   service: InferenceService;
-  metrics: Metrics;
-  statistics: InferenceStatistics;
+  /** Fed by the service's events; without it ModelStatistics is UNIMPLEMENTED. */
+  statistics?: InferenceStatistics;
   limits: RequestLimits;
   labels: readonly string[];
   server: ServerInfo;
-  decodePool?: DecodePool;
+  prepPool?: PrepPool;
+  pixelBudget?: PixelBudget;
   /** Service clock for each request's arrival time. */
-  now?: () => number;
+  now: () => number;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -48,7 +48,6 @@ export function sloWithDeadline(req: Pick<ValidInferRequest, 'sloMs' | 'sloGiven
 
 export function createInferenceImplementation(deps: InferenceDeps): UntypedServiceImplementation {
   const { service } = deps;
-  const record = createOutcomeRecorder(deps.metrics, deps.statistics);
   const log = deps.log ?? ((m: string, e?: unknown) => console.error(m, e));
 
   /** Answer with `handle`'s result, or map what it threw through the shared error table. */
@@ -63,25 +62,27 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
   };
 
   const modelInfer = async (req: GrpcInferRequest, call: ServerUnaryCall<GrpcInferRequest, unknown>) => {
-    const startedMs = performance.now();
-    const arrivalMs = deps.now?.();
+    const arrivalMs = deps.now();
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
-    const meta = requireModel(service, req.model_name, req.model_version);
+    let reported = false;
     try {
+      const meta = requireModel(service, req.model_name, req.model_version);
+      // Validated here: grpc-js has already decoded the message on this thread, and the raw contents
+      // need only a copy (and a transpose for NCHW), as HTTP's inline path.
       const valid = validateInferRequest(fromGrpcRequest(req), meta, deps.limits);
-      const { outcome, batch } = await executeInfer(valid, meta.name, {
-        service, signal: abort.signal, sloMs: sloWithDeadline(valid, call.getDeadline(), deps.limits.maxSloMs),
-        ...(deps.decodePool ? { decodePool: deps.decodePool } : {}), ...(arrivalMs === undefined ? {} : { arrivalMs }),
+      reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
+      const { outcome, batch } = await executeInfer(valid, {
+        service, arrivalMs, signal: abort.signal, sloMs: sloWithDeadline(valid, call.getDeadline(), deps.limits.maxSloMs),
+        ...(deps.prepPool ? { prepPool: deps.prepPool } : {}), ...(deps.pixelBudget ? { pixelBudget: deps.pixelBudget } : {}),
       });
       const result = buildInferResult(outcome, batch.n, valid.outputs, deps.labels);
-      record.answered(outcome, batch.n, performance.now() - startedMs);
       return toGrpcResponse(result, {
         modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
         ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
       });
     } catch (err) {
-      record.failed(err, performance.now() - startedMs);
+      if (!reported) service.reportRefused(refusalReasonOf(err), 0);
       throw err;
     }
   };
@@ -96,9 +97,11 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
     ModelInfer: unary('ModelInfer', modelInfer),
     ModelConfig: unary<ModelRef>('ModelConfig', (r) => ({ config: modelConfig(requireModel(service, r.name, r.version), configLimits) })),
     ModelStatistics: unary<ModelRef>('ModelStatistics', (r) => {
+      const stats = deps.statistics;
+      if (stats === undefined) throw new UnsupportedError('statistics are not collected by this server');
       const meta = r.name === '' ? service.metadata() : requireModel(service, r.name, r.version);
       const versions = r.version === '' ? meta.versions : [r.version];
-      return { model_stats: versions.map((v) => deps.statistics.snapshot(meta.name, v)) };
+      return { model_stats: versions.map((v) => stats.snapshot(meta.name, v)) };
     }),
     RepositoryIndex: unary<{ ready: boolean }>('RepositoryIndex', (r) => ({ models: repositoryIndex(service, r.ready) })),
   };

@@ -5,12 +5,12 @@
  * @module
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { DecodePool } from '../imaging/decode-pool.ts';
-import type { Metrics } from '../metrics.ts';
+import type { PixelBudget } from '../http/image-budget.ts';
+import type { PrepPool } from '../http/prep/prep-pool.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
 import type { ServerInfo } from '../protocol/metadata.ts';
 import { DEFAULT_MAX_SLO_MS, type RequestLimits } from '../protocol/request.ts';
-import { InferenceStatistics } from '../protocol/statistics.ts';
+import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { InferenceService } from '../serving/types.ts';
 import { createHealth } from './health.ts';
 import { createInferenceImplementation } from './inference.ts';
@@ -20,8 +20,7 @@ export const DEFAULT_GRPC_PORT = 8081;
 
 export interface GrpcServerOptions {
   service: InferenceService;
-  metrics: Metrics;
-  /** Shared with HTTP so both protocols' requests count. @default a fresh one */
+  /** Triton statistics fed by the service's events (the same object HTTP reports). Without it ModelStatistics is UNIMPLEMENTED. */
   statistics?: InferenceStatistics;
   /** The same limits as HTTP. maxSloMs @default 60_000, maxBatch @default 64 */
   limits: Omit<RequestLimits, 'maxSloMs'> & { maxSloMs?: number };
@@ -31,13 +30,17 @@ export interface GrpcServerOptions {
   host?: string;
   /** Largest accepted request message, as HTTP's body limit (RESOURCE_EXHAUSTED beyond). @default 64 MiB */
   maxMessageBytes?: number;
-  decodePool?: DecodePool;
+  /** Decodes BYTES images off the event loop (the HTTP app's pool); without it they are decoded inline. */
+  prepPool?: PrepPool;
+  pixelBudget?: PixelBudget;
   /** @default the ImageNet-1k labels */
   labels?: readonly string[];
-  /** Service clock for arrival times. */
+  /** Service clock for arrival times. @default performance.now */
   now?: () => number;
   server?: ServerInfo;
   log?: (message: string, err?: unknown) => void;
+  /** Stops the service accepting and resolves when it answered everything; share one with the HTTP server. @default service.drain */
+  drain?: () => Promise<void>;
   /** After the service drained, how long calls may take to finish before they are cut. @default 5000 */
   closeTimeoutMs?: number;
 }
@@ -54,13 +57,13 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   const health = createHealth(opts.service);
   server.addService(inferenceServiceDefinition(), createInferenceImplementation({
     service: opts.service,
-    metrics: opts.metrics,
-    statistics: opts.statistics ?? new InferenceStatistics(),
+    ...(opts.statistics ? { statistics: opts.statistics } : {}),
     limits: { ...opts.limits, maxSloMs: opts.limits.maxSloMs ?? DEFAULT_MAX_SLO_MS },
     labels: opts.labels ?? imagenetLabels(),
     server: opts.server ?? { name: 'superserve', version: '0.1.0' },
-    ...(opts.decodePool ? { decodePool: opts.decodePool } : {}),
-    ...(opts.now ? { now: opts.now } : {}),
+    now: opts.now ?? (() => performance.now()),
+    ...(opts.prepPool ? { prepPool: opts.prepPool } : {}),
+    ...(opts.pixelBudget ? { pixelBudget: opts.pixelBudget } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   }));
   server.addService(healthServiceDefinition(), health.implementation);
@@ -74,7 +77,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     // tryShutdown refuses new calls at once and resolves when the accepted ones are answered.
     const shutdown = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     health.close();
-    await opts.service.drain();
+    await (opts.drain ?? (() => opts.service.drain()))();
     const timer = setTimeout(() => server.forceShutdown(), opts.closeTimeoutMs ?? 5000);
     await shutdown;
     clearTimeout(timer);

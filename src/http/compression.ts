@@ -6,10 +6,11 @@
  * @module
  */
 import { createGunzip, createInflate, createInflateRaw, type Gunzip, type Inflate, type InflateRaw } from 'node:zlib';
-import type { MiddlewareHandler } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import type { Context, MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import { BodyTooLargeError, RequestValidationError, UnsupportedError } from '../protocol/errors.ts';
-import { readBodyLimited } from './body.ts';
+import { ServiceError } from '../serving/types.ts';
 
 export type ContentCoding = 'gzip' | 'deflate';
 
@@ -22,63 +23,134 @@ export function contentCoding(header: string | null | undefined): ContentCoding 
   throw new UnsupportedError(`Content-Encoding '${header}' is not supported (use gzip, deflate or identity)`, 415);
 }
 
-/** The request body, decompressed when `Content-Encoding` says so; 413 past `limitBytes` either way. */
-export async function readRequestBody(req: Request, limitBytes: number): Promise<Uint8Array> {
-  const coding = contentCoding(req.headers.get('content-encoding'));
-  if (coding === undefined) return readBodyLimited(req, limitBytes);
-  const declared = req.headers.get('content-length');
-  if (declared !== null && Number(declared) > limitBytes) throw new BodyTooLargeError(limitBytes);
-  if (!req.body) return inflateLimited(coding, [], limitBytes);
-  return inflateLimited(coding, req.body, limitBytes);
+/**
+ * The request body of a compressed request, inflated as it arrives (Node's request read directly under
+ * @hono/node-server, the web stream otherwise); 413 past `limitBytes` compressed or decompressed, 400 for
+ * data that is not valid `coding`, ServiceError 'cancelled' when the client leaves mid-body.
+ */
+export async function readCompressedBody(c: Context, coding: ContentCoding, limitBytes: number): Promise<Uint8Array> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && Number(declared) > limitBytes) {
+    incoming?.resume();
+    throw new BodyTooLargeError(limitBytes);
+  }
+  if (incoming !== undefined && typeof incoming.on === 'function') return inflateIncoming(incoming, coding, limitBytes);
+  return inflateLimited(coding, c.req.raw.body ?? [], limitBytes);
 }
 
 /**
- * Inflate `input` (chunks, or a stream read as it arrives) under `limitBytes` of output. `deflate` accepts
- * both the zlib format (RFC 1950, what HTTP means) and raw deflate (RFC 1951, what some clients send).
+ * Inflates chunk by chunk under a limit on the output (and on the input). `deflate` accepts both the zlib
+ * format (RFC 1950, what HTTP means) and raw deflate (RFC 1951, what some clients send).
  */
+class LimitedInflater {
+  private zlib: Gunzip | Inflate | InflateRaw | undefined;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private compressed = 0;
+  private failure: Error | undefined;
+  private closed: Promise<void> | undefined;
+  private ended: Promise<void> | undefined;
+
+  constructor(private readonly coding: ContentCoding, private readonly limitBytes: number) {}
+
+  /** Inflates `chunk` before resolving, so a bomb stops being read at the limit. */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.compressed += chunk.byteLength;
+    if (this.compressed > this.limitBytes) this.fail(new BodyTooLargeError(this.limitBytes));
+    this.throwIfFailed();
+    const z = this.zlib ?? this.start(chunk);
+    await Promise.race([new Promise<void>((r) => z.write(chunk, () => r())), this.closed]);
+    this.throwIfFailed();
+  }
+
+  async end(): Promise<Uint8Array> {
+    this.throwIfFailed();
+    const z = this.zlib ?? this.start(new Uint8Array(0));
+    z.end();
+    await Promise.race([this.ended, this.closed]);
+    this.throwIfFailed();
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+  }
+
+  destroy(): void { this.zlib?.destroy(); }
+
+  private start(first: Uint8Array): Gunzip | Inflate | InflateRaw {
+    const z = this.coding === 'gzip' ? createGunzip() : isZlibHeader(first) ? createInflate() : createInflateRaw();
+    this.zlib = z;
+    this.closed = new Promise<void>((r) => z.once('close', r));
+    this.ended = new Promise<void>((r) => z.once('end', r));
+    z.on('data', (c: Buffer) => {
+      this.size += c.byteLength;
+      if (this.size > this.limitBytes) this.fail(new BodyTooLargeError(this.limitBytes, 'decompressed request body'));
+      else this.chunks.push(c);
+    });
+    z.on('error', (e: Error) => this.fail(new RequestValidationError(`request body is not valid ${this.coding} data: ${e.message}`)));
+    return z;
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.zlib?.destroy();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+}
+
+/** Inflate `input` (chunks, or a web stream read as it arrives and cancelled on failure) under `limitBytes` of output. */
 export async function inflateLimited(coding: ContentCoding, input: ReadableStream<Uint8Array> | Iterable<Uint8Array>, limitBytes: number): Promise<Uint8Array> {
-  const reader = input instanceof ReadableStream ? input.getReader() : undefined;
-  const iterator = input instanceof ReadableStream ? undefined : input[Symbol.iterator]();
-  const next = async (): Promise<Uint8Array | undefined> => {
-    if (reader) { const r = await reader.read(); return r.done ? undefined : r.value; }
-    const r = iterator!.next(); return r.done ? undefined : r.value;
-  };
-  const first = await next();
-  const zlib: Gunzip | Inflate | InflateRaw = coding === 'gzip' ? createGunzip() : isZlibHeader(first) ? createInflate() : createInflateRaw();
+  const inflater = new LimitedInflater(coding, limitBytes);
+  if (!(input instanceof ReadableStream)) {
+    for (const chunk of input) await inflater.write(chunk);
+    return inflater.end();
+  }
+  const reader = input.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await inflater.write(value);
+    }
+    return await inflater.end();
+  } catch (err) {
+    inflater.destroy();
+    void reader.cancel().catch(() => {});
+    throw err;
+  }
+}
+
+/** Node's request, paused while each chunk inflates; on failure the rest is discarded unread (the reply can still go out). */
+function inflateIncoming(incoming: IncomingMessage, coding: ContentCoding, limitBytes: number): Promise<Uint8Array> {
+  const inflater = new LimitedInflater(coding, limitBytes);
   return new Promise<Uint8Array>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let pending = Promise.resolve();
     let done = false;
-    const fail = (err: Error): void => {
-      if (done) return;
-      done = true;
-      zlib.destroy();
-      void reader?.cancel().catch(() => {});
-      reject(err);
+    const cleanup = () => {
+      incoming.off('data', onData); incoming.off('end', onEnd); incoming.off('error', onGone); incoming.off('close', onClose);
     };
-    zlib.on('data', (c: Buffer) => {
-      size += c.byteLength;
-      if (size > limitBytes) fail(new BodyTooLargeError(limitBytes, 'decompressed request body'));
-      else chunks.push(c);
-    });
-    zlib.on('error', (e: Error) => fail(new RequestValidationError(`request body is not valid ${coding} data: ${e.message}`)));
-    zlib.on('end', () => {
+    const fail = (e: unknown) => {
       if (done) return;
       done = true;
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    });
-    const closed = new Promise<void>((r) => zlib.once('close', r));
-    // Each chunk is inflated before the next is read, so a bomb stops being read at the limit.
-    void (async () => {
-      let compressed = 0;
-      for (let chunk = first; chunk !== undefined && !done; chunk = await next()) {
-        compressed += chunk.byteLength;
-        if (compressed > limitBytes) return fail(new BodyTooLargeError(limitBytes));
-        const c = chunk;
-        await Promise.race([new Promise<void>((r) => zlib.write(c, () => r())), closed]);
-      }
-      if (!done) zlib.end();
-    })().catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+      cleanup();
+      inflater.destroy();
+      incoming.resume();
+      reject(e);
+    };
+    const onData = (chunk: Buffer) => {
+      incoming.pause();
+      pending = pending.then(() => inflater.write(chunk)).then(() => { if (!done) incoming.resume(); }, fail);
+    };
+    const onEnd = () => {
+      pending.then(() => inflater.end()).then((body) => { if (!done) { done = true; cleanup(); resolve(body); } }, fail);
+    };
+    const onGone = () => fail(new ServiceError('cancelled', 'client disconnected while sending the body'));
+    const onClose = () => { if (!incoming.complete) onGone(); };
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onGone);
+    incoming.on('close', onClose);
   });
 }
 

@@ -1,10 +1,10 @@
 /**
- * The HTTP answer for every error: the status, headers and body from the one table in
- * `protocol/errors.ts` (shared with gRPC), plus Hono's own HTTPException.
+ * The HTTP answer for every error: status, headers and message from the one table in
+ * `protocol/errors.ts` (shared with gRPC), plus Hono's own HTTPException. How each counts in metrics is
+ * src/metrics.ts's REFUSAL_ACCOUNTING.
  * @module
  */
 import { HTTPException } from 'hono/http-exception';
-import type { FailureReason } from '../metrics.ts';
 import { GrpcCode, toErrorAnswer } from '../protocol/errors.ts';
 
 export {
@@ -16,16 +16,13 @@ export interface ErrorResponse {
   status: number;
   message: string;
   headers: Record<string, string>;
-  reason: FailureReason;
-  /** Counts as an answered-but-late request for SLO attainment. */
-  sloMissed: boolean;
 }
 
 /** Map any thrown value to its HTTP answer. Unknown errors become 500 without leaking details. */
 export function toErrorResponse(err: unknown): ErrorResponse {
   const a = toErrorAnswer(err, (e) => (e instanceof HTTPException
-    ? { http: e.status, grpc: GrpcCode.UNKNOWN, message: e.message || `HTTP ${e.status}`, reason: 'OTHER', sloMissed: false }
+    ? { http: e.status, grpc: GrpcCode.UNKNOWN, message: e.message || `HTTP ${e.status}` }
     : undefined));
   const headers: Record<string, string> = a.retryAfterS === undefined ? {} : { 'Retry-After': String(a.retryAfterS) };
-  return { status: a.http, message: a.message, headers, reason: a.reason, sloMissed: a.sloMissed };
+  return { status: a.http, message: a.message, headers };
 }

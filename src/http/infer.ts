@@ -1,42 +1,78 @@
 /**
- * `POST /v2/models/{m}[/versions/{v}]/infer`: read the body under the limit (inflating gzip/deflate), decode it (JSON or the
- * binary tensor data extension; BYTES images on the decode pool when there is one), call
- * `service.infer` with the client's abort signal (so a client that leaves has its queued request
- * removed), encode the V2 reply and record request-level metrics.
+ * `POST /v2/models/{m}[/versions/{v}]/infer`. The event loop only reads the body and moves bytes:
+ * 1. read the body under the limit (413 beyond), inflating gzip/deflate bodies (the limit holds after inflating);
+ * 2. admission on what the request header says, before anything costly (binary-extension bodies);
+ * 3. parse and validate: inline for small bodies, on the preparation pool for large ones;
+ * 4. admission again (service.admit: not ready, shutting down, queue full, overloaded, SLO too tight);
+ * 5. (protocol/execute.ts, shared with gRPC) BYTES images: pixel budgets from their headers, then decoding on
+ *    the preparation pool, EDF by deadline; service.infer with the client's abort signal (a client that
+ *    leaves has its queued images removed);
+ * 6. encode the V2 reply (classification strings with the ImageNet labels).
+ * Every refusal is reported to the service's event stream exactly once (metrics, statistics, dashboard).
  * @module
  */
 import type { Context, Hono } from 'hono';
-import { ServiceError } from '../serving/types.ts';
-import { parseJson } from './body.ts';
-import { readRequestBody } from './compression.ts';
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
-import { createOutcomeRecorder } from '../protocol/outcomes.ts';
+import { HTTPException } from 'hono/http-exception';
+import type { ModelMetadata } from '../serving/types.ts';
+import { refusalReasonOf } from '../protocol/errors.ts';
 import { executeInfer } from '../protocol/execute.ts';
-import { modelPaths, requireModel } from './models.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
-import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody } from './v2-binary.ts';
-import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type EncodeContext } from './v2-codec.ts';
+import { peekAdmission } from './admission-peek.ts';
+import { parseJson, readRequestBody, type PrefixCheck } from './body.ts';
+import { contentCoding, readCompressedBody } from './compression.ts';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
+import { DEFAULT_PIXEL_BUDGET } from './image-budget.ts';
+import { modelPaths, requireModel } from './models.ts';
+import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody, type SplitBody } from './v2-binary.ts';
+import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type CodecLimits, type EncodeContext, type ParsedInferRequest } from './v2-codec.ts';
+
+/**
+ * Parsed on the event loop up to these sizes (well under a millisecond), on the pool beyond: JSON text costs
+ * per number, a binary tensor section only a copy (and a transpose for NCHW).
+ */
+export const PARSE_INLINE_MAX = { jsonBytes: 64 * 1024, binaryBytes: 4 * 1024 * 1024 };
 
 export function registerInfer(app: Hono, deps: AppDeps): void {
   const { service } = deps;
-  const record = createOutcomeRecorder(deps.metrics, deps.statistics);
   const bodyLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const limits: CodecLimits = { defaultSloMs: deps.defaultSloMs, maxSloMs: deps.maxSloMs ?? DEFAULT_MAX_SLO_MS, maxBatch: deps.maxBatch ?? DEFAULT_MAX_BATCH };
+  const budget = deps.pixelBudget ?? DEFAULT_PIXEL_BUDGET;
+  const now = deps.now ?? (() => performance.now());
+  const prep = deps.prepPool;
   const labels = deps.labels ?? imagenetLabels();
-  const limits = { defaultSloMs: deps.defaultSloMs, maxSloMs: deps.maxSloMs ?? DEFAULT_MAX_SLO_MS, maxBatch: deps.maxBatch ?? DEFAULT_MAX_BATCH };
+
+  const parse = async (body: SplitBody, meta: ModelMetadata, arrivalMs: number, signal: AbortSignal): Promise<ParsedInferRequest> => {
+    const inline = body.json.byteLength <= PARSE_INLINE_MAX.jsonBytes && (body.binary?.byteLength ?? 0) <= PARSE_INLINE_MAX.binaryBytes;
+    if (prep === undefined || inline) return parseInferRequest(parseJson(body.json), meta, limits, body.binary);
+    return prep.parse(body.json, body.binary, meta, limits, { deadline: arrivalMs + limits.maxSloMs, signal });
+  };
 
   const handler = async (c: Context) => {
-    const startedMs = performance.now();
-    const arrivalMs = deps.now?.();
+    const arrivalMs = now();
     // @hono/node-server aborts this signal when the response closes unfinished (client gone).
     const signal = c.req.raw.signal;
-    const meta = requireModel(service, c.req.param('m'), c.req.param('v'));
+    let images = 0;
+    let reported = false;
+    const inService = <T>(f: () => T): T => { reported = true; const out = f(); reported = false; return out; };
     try {
-      if (!service.isReady()) throw new ServiceError('not_ready', `model '${meta.name}' is not ready`, 1);
-      const body = splitBinaryBody(await readRequestBody(c.req.raw, bodyLimit), c.req.header(INFERENCE_HEADER_CONTENT_LENGTH));
-      const req = parseInferRequest(parseJson(body.json), meta, limits, body.binary);
-      const { outcome, batch } = await executeInfer(req, meta.name, {
-        service, signal, ...(deps.decodePool ? { decodePool: deps.decodePool } : {}), ...(arrivalMs === undefined ? {} : { arrivalMs }),
-      });
+      const meta = requireModel(service, c.req.param('m'), c.req.param('v'));
+      const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
+      // Binary extension: admission on the JSON header as soon as it has arrived, before the tensor bytes.
+      const early: PrefixCheck | undefined = headerLength !== undefined && /^\d+$/.test(headerLength.trim()) ? {
+        bytes: Number(headerLength),
+        check: (json) => {
+          const peek = peekAdmission(json, limits);
+          if (peek === undefined) return;
+          images = peek.images;
+          inService(() => service.admit(peek.images, { sloMs: peek.sloMs, arrivalMs, ...(peek.subnetId === undefined ? {} : { subnetId: peek.subnetId }) }));
+        },
+      } : undefined;
+      const coding = contentCoding(c.req.header('content-encoding'));
+      const raw = coding === undefined ? await readRequestBody(c, bodyLimit, early) : await readCompressedBody(c, coding, bodyLimit);
+      const body = splitBinaryBody(raw, headerLength);
+      const req = await parse(body, meta, arrivalMs, signal);
+      reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
+      const { outcome, batch } = await executeInfer(req, { service, arrivalMs, signal, pixelBudget: budget, ...(prep ? { prepPool: prep } : {}) });
       const ctx: EncodeContext = {
         modelName: meta.name,
         ...(meta.versions[0] === undefined ? {} : { modelVersion: c.req.param('v') ?? meta.versions[0] }),
@@ -46,19 +82,14 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
         binaryOutputs: req.binaryOutputs,
         labels,
       };
-      if (req.binaryOutputs.length === 0) {
-        const reply = encodeInferResponse(outcome, ctx);
-        record.answered(outcome, batch.n, performance.now() - startedMs);
-        return c.json(reply);
-      }
+      if (req.binaryOutputs.length === 0) return c.json(encodeInferResponse(outcome, ctx));
       const reply = encodeBinaryInferResponse(outcome, ctx);
-      record.answered(outcome, batch.n, performance.now() - startedMs);
       return c.body(reply.body, 200, {
         'Content-Type': 'application/octet-stream',
         [INFERENCE_HEADER_CONTENT_LENGTH]: String(reply.headerLength),
       });
     } catch (err) {
-      record.failed(err, performance.now() - startedMs);
+      if (!reported) service.reportRefused(refusalReasonOf(err, (e) => e instanceof HTTPException), images);
       throw err;
     }
   };

@@ -7,14 +7,15 @@ import type { Hono } from 'hono';
 import type { InferenceService } from '../serving/types.ts';
 import { RequestValidationError } from '../protocol/errors.ts';
 import { refuseModelControl, repositoryIndex } from '../protocol/repository.ts';
-import { parseJson } from './body.ts';
-import { readRequestBody } from './compression.ts';
+import { contentCoding, readCompressedBody } from './compression.ts';
+import { parseJson, readRequestBody } from './body.ts';
 
 const INDEX_BODY_LIMIT = 64 * 1024;
 
 export function registerRepository(app: Hono, service: InferenceService): void {
   app.post('/v2/repository/index', async (c) => {
-    const bytes = await readRequestBody(c.req.raw, INDEX_BODY_LIMIT);
+    const coding = contentCoding(c.req.header('content-encoding'));
+    const bytes = coding === undefined ? await readRequestBody(c, INDEX_BODY_LIMIT) : await readCompressedBody(c, coding, INDEX_BODY_LIMIT);
     const body = bytes.byteLength === 0 ? {} : parseJson(bytes);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestValidationError('repository index body must be a JSON object');
     const { ready, ...rest } = body as Record<string, unknown>;

@@ -1,11 +1,12 @@
 /**
  * The errors a protocol front door (HTTP or gRPC) can answer with, and the one table that maps every kind
- * to its HTTP status, its gRPC status code, a Triton failure reason and whether it counts against the SLO.
- * No transport library is imported here: the validator that throws these runs in worker threads too.
+ * to its HTTP status and its gRPC status code (how each counts in metrics is src/metrics.ts's
+ * REFUSAL_ACCOUNTING, by refusal reason). No transport library is imported here: the validator that throws
+ * these runs in worker threads too.
  * @module
  */
+import type { RefusalReason } from '../serving/events.ts';
 import { ServiceError, type ServiceErrorKind } from '../serving/types.ts';
-import type { FailureReason } from '../metrics.ts';
 
 /** A request the server will not accept as sent (HTTP 400, gRPC INVALID_ARGUMENT). */
 export class RequestValidationError extends Error {
@@ -53,27 +54,25 @@ export interface ErrorAnswer {
   message: string;
   /** Seconds a client should wait before retrying (HTTP Retry-After, gRPC `retry-after` metadata). */
   retryAfterS?: number;
-  reason: FailureReason;
-  /** Counts as an answered-but-late request for SLO attainment. */
-  sloMissed: boolean;
 }
 
 /** nginx's "client closed request": nobody reads it, but logs and metrics see why. */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-interface Row { http: number; grpc: GrpcCode; reason: FailureReason; sloMissed: boolean; retry: boolean }
+interface Row { http: number; grpc: GrpcCode; retry: boolean }
 
 const SERVICE_ERRORS: Record<ServiceErrorKind, Row> = {
-  queue_full: { http: 503, grpc: GrpcCode.UNAVAILABLE, reason: 'REJECTED', sloMissed: true, retry: true },
-  deadline: { http: 504, grpc: GrpcCode.DEADLINE_EXCEEDED, reason: 'REJECTED', sloMissed: true, retry: false },
-  cancelled: { http: CLIENT_CLOSED_REQUEST, grpc: GrpcCode.CANCELLED, reason: 'CANCELED', sloMissed: false, retry: false },
-  shutting_down: { http: 503, grpc: GrpcCode.UNAVAILABLE, reason: 'REJECTED', sloMissed: true, retry: true },
-  not_ready: { http: 503, grpc: GrpcCode.UNAVAILABLE, reason: 'REJECTED', sloMissed: true, retry: true },
-  bad_request: { http: 400, grpc: GrpcCode.INVALID_ARGUMENT, reason: 'OTHER', sloMissed: false, retry: false },
-  worker_failed: { http: 500, grpc: GrpcCode.INTERNAL, reason: 'BACKEND', sloMissed: true, retry: false },
+  queue_full: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
+  overloaded: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
+  deadline: { http: 504, grpc: GrpcCode.DEADLINE_EXCEEDED, retry: false },
+  cancelled: { http: CLIENT_CLOSED_REQUEST, grpc: GrpcCode.CANCELLED, retry: false },
+  shutting_down: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
+  not_ready: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
+  bad_request: { http: 400, grpc: GrpcCode.INVALID_ARGUMENT, retry: false },
+  worker_failed: { http: 500, grpc: GrpcCode.INTERNAL, retry: false },
 };
 
-const client = (http: number, grpc: GrpcCode, message: string): ErrorAnswer => ({ http, grpc, message, reason: 'OTHER', sloMissed: false });
+const client = (http: number, grpc: GrpcCode, message: string): ErrorAnswer => ({ http, grpc, message });
 
 /**
  * Map any thrown value to its answer. Unknown errors become 500 / INTERNAL without leaking details;
@@ -83,7 +82,7 @@ export function toErrorAnswer(err: unknown, other?: (err: unknown) => ErrorAnswe
   if (err instanceof ServiceError) {
     const row = SERVICE_ERRORS[err.kind];
     return {
-      http: row.http, grpc: row.grpc, message: err.message, reason: row.reason, sloMissed: row.sloMissed,
+      http: row.http, grpc: row.grpc, message: err.message,
       ...(row.retry ? { retryAfterS: Math.max(1, Math.ceil(err.retryAfterS ?? 1)) } : {}),
     };
   }
@@ -93,5 +92,16 @@ export function toErrorAnswer(err: unknown, other?: (err: unknown) => ErrorAnswe
   if (err instanceof UnsupportedError) return client(err.httpStatus, GrpcCode.UNIMPLEMENTED, err.message);
   const mapped = other?.(err);
   if (mapped) return mapped;
-  return { http: 500, grpc: GrpcCode.INTERNAL, message: 'internal server error', reason: 'OTHER', sloMissed: false };
+  return { http: 500, grpc: GrpcCode.INTERNAL, message: 'internal server error' };
+}
+
+/**
+ * The event-stream reason of an error raised outside the service (a request refused before it reached it):
+ * its own kind for a ServiceError, `bad_request` for the client's mistakes, else `worker_failed`.
+ */
+export function refusalReasonOf(err: unknown, isClientError: (err: unknown) => boolean = () => false): RefusalReason {
+  if (err instanceof ServiceError) return err.kind;
+  const client = err instanceof RequestValidationError || err instanceof UnknownModelError || err instanceof BodyTooLargeError
+    || err instanceof UnsupportedError || isClientError(err);
+  return client ? 'bad_request' : 'worker_failed';
 }

@@ -9,7 +9,7 @@
  */
 import type { ModelMetadata } from '../serving/types.ts';
 import { RequestValidationError } from './errors.ts';
-import { inputNamed, inputNames, MODEL_OUTPUTS, OUTPUT_NAMES, OUTPUT_PARAMETERS, REQUEST_PARAMETERS, shapeText, type OutputName } from './model-io.ts';
+import { DEFAULT_OUTPUTS, inputNamed, inputNames, MODEL_OUTPUTS, OUTPUT_PARAMETERS, REQUEST_PARAMETERS, shapeText, type OutputName } from './model-io.ts';
 import { parseTensor, type ParsedInput, type TensorContent } from './tensors.ts';
 
 /** A parameter map as sent: JSON values (HTTP) or the scalar of a gRPC `InferParameter`. */
@@ -163,7 +163,7 @@ function decodeSubnet(subnet: unknown, meta: ModelMetadata): number | undefined 
 }
 
 function decodeOutputs(outputs: OutputMessage[] | undefined, model: string): RequestedOutput[] {
-  if (outputs === undefined) return OUTPUT_NAMES.map((name) => ({ name }));
+  if (outputs === undefined) return DEFAULT_OUTPUTS.map((name) => ({ name }));
   if (outputs.length === 0) throw new RequestValidationError('"outputs" must name at least one output (or be left out for all)');
   const seen = new Set<string>();
   return outputs.map((o) => {

@@ -4,8 +4,19 @@
  * (v2-codec.ts) and gRPC (grpc/messages.ts) only choose how to put these on the wire. Pure.
  * @module
  */
+import type { ImageOutcome } from '../serving/events.ts';
 import type { InferOutcome } from '../serving/types.ts';
+import type { OutputName } from './model-io.ts';
 import type { RequestedOutput } from './request.ts';
+
+/** Per-image serving facts: each image of a request may run in its own batch, on its own sub-network. */
+const PER_IMAGE: Record<Exclude<OutputName, 'logits' | 'top5'>, { datatype: 'FP32' | 'INT64'; value: (i: ImageOutcome) => number }> = {
+  subnet_id: { datatype: 'INT64', value: (i) => i.subnetId },
+  accuracy: { datatype: 'FP32', value: (i) => i.accuracy },
+  batch_size: { datatype: 'INT64', value: (i) => i.batchSize },
+  queue_ms: { datatype: 'FP32', value: (i) => i.queueMs },
+  compute_ms: { datatype: 'FP32', value: (i) => i.computeMs },
+};
 
 export type OutputTensor =
   | { name: string; datatype: 'FP32'; shape: number[]; values: Float32Array }
@@ -13,7 +24,9 @@ export type OutputTensor =
   | { name: string; datatype: 'BYTES'; shape: number[]; values: string[] };
 
 export interface ResultParameters {
-  subnet_id: number;
+  /** Present when every image ran on the same sub-network (the `subnet_id` output has it per image). */
+  subnet_id?: number;
+  /** Mean over the images. */
   accuracy: number;
   batch_size: number;
   queue_ms: number;
@@ -40,12 +53,19 @@ export function buildInferResult(outcome: InferOutcome, n: number, outputs: read
       return { name: o.name, datatype: 'BYTES', shape: [n, k], values: classificationStrings(outcome.logits, n, c, k, named) };
     }
     if (o.name === 'logits') return { name: o.name, datatype: 'FP32', shape: [n, c], values: outcome.logits };
-    const k = Math.min(5, c);
-    return { name: o.name, datatype: 'INT64', shape: [n, k], values: topK(outcome.logits, n, c, k) };
+    if (o.name === 'top5') {
+      const k = Math.min(5, c);
+      return { name: o.name, datatype: 'INT64', shape: [n, k], values: topK(outcome.logits, n, c, k) };
+    }
+    const per = PER_IMAGE[o.name];
+    const values = outcome.images.map(per.value);
+    return per.datatype === 'FP32'
+      ? { name: o.name, datatype: 'FP32', shape: [n], values: Float32Array.from(values) }
+      : { name: o.name, datatype: 'INT64', shape: [n], values };
   });
   return {
     parameters: {
-      subnet_id: outcome.subnetId,
+      ...(outcome.subnetId === undefined ? {} : { subnet_id: outcome.subnetId }),
       accuracy: outcome.accuracy,
       batch_size: outcome.batchSize,
       queue_ms: outcome.queueMs,

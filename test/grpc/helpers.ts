@@ -22,7 +22,7 @@ export interface GrpcHarness extends Harness {
 export async function grpcHarness(overrides: Partial<GrpcServerOptions> = {}, httpOverrides: Parameters<typeof harness>[0] = {}): Promise<GrpcHarness> {
   const h = harness(httpOverrides);
   const server = await startGrpcServer({
-    service: h.service, metrics: h.metrics, statistics: h.statistics, limits: { defaultSloMs: 100, maxSloMs: 1000 },
+    service: h.service, statistics: h.statistics, limits: { defaultSloMs: 100, maxSloMs: 1000 },
     port: 0, host: '127.0.0.1', log: (_m, err) => h.logged.push(err), ...overrides,
   });
   const address = `127.0.0.1:${server.port}`;

@@ -10,7 +10,6 @@ import { credentials, status } from '@grpc/grpc-js';
 import pngjs from 'pngjs';
 import { inferenceClient } from '../../src/grpc/proto.ts';
 import { startGrpcServer } from '../../src/grpc/server.ts';
-import { createMetrics } from '../../src/metrics.ts';
 import { createPolicy, Scheduler, systemClock, type LatencyProfile } from '../../src/scheduler/index.ts';
 import { Dispatcher, type ItemPayload } from '../../src/serving/dispatcher.ts';
 import { LocalInferenceService } from '../../src/serving/service.ts';
@@ -180,8 +179,8 @@ test('cancelling a gRPC call removes its queued request from the scheduler; the 
   dispatcher.addWorker(worker);
   const meta = { ...new FakeService().metadata(), subnets: [{ id: 0, accuracy: 70, config: {}, imageSize: 16 }], imageSize: 16 } as ModelMetadata;
   const service = new LocalInferenceService('ofa-fake', systemClock, () => meta);
-  service.attach({ scheduler, dispatcher, accuracyOf: () => 70, hasSubnet: (id) => id === 0 });
-  const server = await startGrpcServer({ service, metrics: createMetrics(), limits: { defaultSloMs: 5000, maxSloMs: 10_000 }, port: 0, host: '127.0.0.1' });
+  service.attach({ dispatcher, accuracyOf: () => 70, hasSubnet: (id) => id === 0 });
+  const server = await startGrpcServer({ service, limits: { defaultSloMs: 5000, maxSloMs: 10_000 }, port: 0, host: '127.0.0.1' });
   const client = new (inferenceClient())(`127.0.0.1:${server.port}`, credentials.createInsecure()) as unknown as Record<string, Function> & { close(): void };
   const one: Spec = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, 16, 16], fp32: new Array(768).fill(1) }] };
   const waitFor = async (cond: () => boolean) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10)); assert.ok(cond()); };

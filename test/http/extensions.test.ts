@@ -84,7 +84,11 @@ test('model config: max batch size, the three optional inputs with formats, outp
     { name: 'input_nhwc', data_type: 'TYPE_FP32', format: 'FORMAT_NHWC', dims: [-1, -1, 3], optional: true },
     { name: 'image', data_type: 'TYPE_STRING', format: 'FORMAT_NONE', dims: [], optional: true },
   ]);
-  assert.equal(cfg.output.map((o: { name: string; data_type: string; dims: number[] }) => [o.name, o.data_type, o.dims]), [['logits', 'TYPE_FP32', [-1]], ['top5', 'TYPE_INT64', [5]]]);
+  assert.equal(cfg.output.map((o: { name: string; data_type: string; dims: number[] }) => [o.name, o.data_type, o.dims]), [
+    ['logits', 'TYPE_FP32', [-1]], ['top5', 'TYPE_INT64', [5]], ['subnet_id', 'TYPE_INT64', []], ['accuracy', 'TYPE_FP32', []],
+    ['batch_size', 'TYPE_INT64', []], ['queue_ms', 'TYPE_FP32', []], ['compute_ms', 'TYPE_FP32', []],
+  ]);
+  assert.is(cfg.output[0].label_filename, 'labels.txt');
   assert.equal(cfg.dynamic_batching.default_queue_policy, { timeout_action: 'REJECT', default_timeout_microseconds: 100_000, allow_timeout_override: true, max_queue_size: 0 });
   assert.is(cfg.parameters.policy.string_value, 'slackfit');
   assert.is(cfg.parameters.max_slo_ms.string_value, '1000');

@@ -7,6 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { deflateRawSync, deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import { inflateLimited } from '../../src/http/compression.ts';
+import { startHttpServer } from '../../src/http/serve.ts';
+import { request as httpRequest } from 'node:http';
 import { fp32Body, harness, INFER, nhwc, post, type Harness } from './helpers.ts';
 
 const BODY = JSON.stringify(fp32Body([2, 16, 16, 3], nhwc(2, 16, 16, (b, y, x, c) => (b + 1) * (c + 1) + (x - y) / 16), { id: 'z' }));
@@ -99,6 +101,38 @@ test('corrupt gzip is 400, an unknown Content-Encoding is 415; the server keeps 
   await expectError(await postEncoded(h.app, gzipSync(BODY), 'br'), 415, /Content-Encoding 'br' is not supported \(use gzip, deflate or identity\)/);
   assert.is(h.service.calls.length, 0);
   assert.is((await postEncoded(h.app, new TextEncoder().encode(BODY), 'identity')).status, 200);
+});
+
+test('over a real socket (Node request read directly): gzip round trip, a bomb gets 413 and the keep-alive connection keeps serving', async () => {
+  const h = harness({ bodyLimitBytes: 256 * 1024 });
+  const server = await startHttpServer({ app: h.app, port: 0, host: '127.0.0.1', service: h.service });
+  const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (body: Buffer, encoding: string) => new Promise<{ status: number; body: string; socket: unknown }>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: server.port, path: INFER, method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding, 'content-length': body.byteLength } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => { text += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, socket: req.socket }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  try {
+    const ok = await send(gzipSync(BODY), 'gzip');
+    assert.is(ok.status, 200, ok.body);
+    assert.equal(JSON.parse(ok.body), await (await post(h.app, BODY)).json());
+    const bomb = await send(gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), 'gzip');
+    assert.is(bomb.status, 413);
+    assert.match(JSON.parse(bomb.body).error, /decompressed request body exceeds the limit of 262144 bytes/);
+    const bad = await send(Buffer.from('not gzip at all'), 'deflate');
+    assert.is(bad.status, 400);
+    const again = await send(deflateSync(BODY), 'deflate');
+    assert.is(again.status, 200, again.body);
+    assert.is(again.socket, ok.socket, 'the same keep-alive connection served all of them');
+  } finally {
+    agent.destroy();
+    await server.close();
+  }
 });
 
 test.run();

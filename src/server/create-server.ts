@@ -69,12 +69,9 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     service, metrics, statistics, defaultSloMs: config.sloMs, bodyLimitBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget,
     ...(prep ? { prepPool: prep } : {}),
   });
-  // HTTP and gRPC both drain the service on close: one drain, awaited by both.
-  let draining: Promise<void> | undefined;
-  const drain = (): Promise<void> => (draining ??= service.drain());
   let http: HttpServerHandle;
   try {
-    http = await startHttpServer({ app, port: config.port, host: config.host, service: { drain }, log });
+    http = await startHttpServer({ app, port: config.port, host: config.host, service, log });
   } catch (e) {
     await prep?.close();
     throw e;
@@ -84,7 +81,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
   if (config.grpcPort !== undefined) {
     try {
       grpc = await startGrpcServer({
-        service, drain, statistics, port: config.grpcPort, host: config.host, limits: { defaultSloMs: config.sloMs },
+        service, drain: () => service.drain(), statistics, port: config.grpcPort, host: config.host, limits: { defaultSloMs: config.sloMs },
         maxMessageBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget, ...(prep ? { prepPool: prep } : {}),
         log: (m, err) => log(err === undefined ? m : `${m}: ${String(err)}`),
       });

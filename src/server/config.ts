@@ -8,6 +8,7 @@ import { parseBackendName } from '../../supernet/backend.ts';
 import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
 import type { ArchName } from '../../supernet/types.ts';
 import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
+import { DEFAULT_GRPC_PORT } from '../grpc/server.ts';
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
 import type { LateMode } from '../scheduler/index.ts';
 
@@ -42,13 +43,15 @@ export interface ServeConfig {
   /** Threads that parse large bodies and decode images off the event loop (0: inline, for debugging). */
   prepThreads: number;
   pixelBudget: PixelBudget;
+  /** Port of the KServe V2 / Triton gRPC service; undefined: no gRPC (--grpc off). */
+  grpcPort: number | undefined;
 }
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
        [--workers N] [--backend B] [--max-queue N] [--late drop|serve] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
-       [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N]
+       [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
   --policy   default (also 'auto': DEFAULT_POLICY in src/scheduler/policy.ts), slackfit, slackfit-m, slackfit-q, maxbatch,
              maxacc, fixed:<id>, infaas
   --late     a head the policy cannot serve in time: drop (answered 504 at once) or serve (late, on the cheapest
@@ -59,7 +62,8 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
   --decode-threads  threads that parse large request bodies and decode JPEG/PNG off the HTTP thread
              (default: half the cores, 1 to 4; 0 = inline on the HTTP thread)
   --max-image-pixels / --max-request-pixels  pixel budgets of BYTES images, read from their headers
-             before decoding (defaults ${DEFAULT_PIXEL_BUDGET.maxImagePixels} / ${DEFAULT_PIXEL_BUDGET.maxRequestPixels})`;
+             before decoding (defaults ${DEFAULT_PIXEL_BUDGET.maxImagePixels} / ${DEFAULT_PIXEL_BUDGET.maxRequestPixels})
+  --grpc-port  port of the KServe V2 / Triton gRPC service (default ${DEFAULT_GRPC_PORT}); --grpc off disables it`;
 
 /** Parse `serve` flags; `help: true` when --help was given. Throws UsageError (exit 2) on a bad flag. */
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; config: ServeConfig } {
@@ -72,6 +76,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
     'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
     'max-image-pixels': { type: 'string' }, 'max-request-pixels': { type: 'string' },
+    'grpc-port': { type: 'string' }, grpc: { type: 'string' },
   }, SERVE_USAGE);
   const workers = intFlag(v.workers, 'workers', 0, 64) ?? 1;
   if (workers === 0 && v.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
@@ -81,6 +86,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   if (backend !== 'auto') parseBackendName(backend);
   const adapt = v['adapt-latency'] ?? 'on';
   if (adapt !== 'on' && adapt !== 'off') throw new UsageError(`--adapt-latency must be on or off, got "${adapt}"`);
+  const grpc = v.grpc ?? 'on';
+  if (grpc !== 'on' && grpc !== 'off') throw new UsageError(`--grpc must be on or off, got "${grpc}"`);
+  const grpcPort = intFlag(v['grpc-port'], 'grpc-port', 0, 65535) ?? DEFAULT_GRPC_PORT;
   const list = (raw: string | undefined, name: string, max: number) => raw?.split(',').filter(Boolean).map((s) => intFlag(s, name, 1, max)!);
   const config: ServeConfig = {
     checkpoint: v.checkpoint,
@@ -109,6 +117,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
       maxImagePixels: intFlag(v['max-image-pixels'], 'max-image-pixels', 1) ?? DEFAULT_PIXEL_BUDGET.maxImagePixels,
       maxRequestPixels: intFlag(v['max-request-pixels'], 'max-request-pixels', 1) ?? DEFAULT_PIXEL_BUDGET.maxRequestPixels,
     },
+    grpcPort: grpc === 'off' ? undefined : grpcPort,
   };
   return { help: v.help === true, config };
 }

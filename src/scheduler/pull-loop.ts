@@ -20,9 +20,9 @@
  *    (EDF: deadline <= its deadline) plus its own images would not be done by its deadline. The bound
  *    is optimistic (no batching granularity, no switching), so a refused request could not have made it
  *    unless requests ahead of it are dropped later. `retryAfterMs` = when the whole queue would be done.
- * Rules 2 and 3 apply in 'reject' late mode only; in 'best-effort' mode late requests are served.
+ * Rules 2 and 3 apply in 'drop' late mode only; in 'serve' mode late requests are served.
  *
- * Expiry: in 'reject' mode a queued request that can no longer make its deadline is answered then, not
+ * Expiry: in 'drop' mode a queued request that can no longer make its deadline is answered then, not
  * at the next pull: `wakeAt()` is the moment the head's slack falls below the cheapest option, and
  * `tick()` expires every head that is doomed. Requests in a batch already started are never expired.
  * @module
@@ -68,6 +68,9 @@ export class PullLoop<P> {
   readonly #scheduler: Scheduler<P>;
   readonly #sink: PullSink<P>;
   readonly #workers = new Map<string, WorkerState<P>>();
+  #freeBuf = new Float64Array(8);
+  /** The workers' states as an array (admission walks it on every arrival). */
+  #workerList: WorkerState<P>[] = [];
   /** Idle workers, last freed on top. */
   readonly #idle: string[] = [];
   readonly #running = new Map<number, RunningBatch<P>>();
@@ -94,6 +97,7 @@ export class PullLoop<P> {
   addWorker(name: string): void {
     if (this.#workers.has(name)) throw new Error(`worker ${name} is already in the pool`);
     this.#workers.set(name, { name });
+    this.#workerList = [...this.#workers.values()];
     this.#idle.push(name);
     this.#scheduler.setWorkers(this.#workers.size);
     this.#pump();
@@ -104,6 +108,7 @@ export class PullLoop<P> {
     const w = this.#workers.get(name);
     if (w === undefined) return;
     this.#workers.delete(name);
+    this.#workerList = [...this.#workers.values()];
     const i = this.#idle.indexOf(name);
     if (i >= 0) this.#idle.splice(i, 1);
     this.#scheduler.setWorkers(Math.max(1, this.#workers.size));
@@ -124,7 +129,7 @@ export class PullLoop<P> {
     if (s.size + images > s.maxQueue) {
       return { ok: false, reason: 'queue_full', message: `queue is full (${s.size} of ${s.maxQueue} images waiting)`, retryAfterMs: this.#drainMs(s.size, now) };
     }
-    if (s.lateMode !== 'reject' || this.#workers.size === 0) return { ok: true };
+    if (s.lateMode !== 'drop' || this.#workers.size === 0) return { ok: true };
     const cap = s.capacity();
     if (deadline - now < cap.minLatencyMs) {
       return { ok: false, reason: 'deadline', message: `latency budget ${(deadline - now).toFixed(1)} ms is below the cheapest sub-network's latency (${cap.minLatencyMs.toFixed(1)} ms)` };
@@ -141,7 +146,9 @@ export class PullLoop<P> {
   /** Arrival of one request's images (all share a deadline): all are queued, or none and the refusal says why. */
   offer(requests: QueuedRequest<P>[]): Admission {
     if (requests.length === 0) return { ok: true };
-    const a = this.admission(requests.length, Math.max(...requests.map((r) => r.deadline)));
+    let latest = requests[0]!.deadline;
+    for (let k = 1; k < requests.length; k++) if (requests[k]!.deadline > latest) latest = requests[k]!.deadline;
+    const a = this.admission(requests.length, latest);
     if (!a.ok) return a;
     for (let k = 0; k < requests.length; k++) {
       if (!this.#scheduler.enqueue(requests[k]!)) {
@@ -187,7 +194,7 @@ export class PullLoop<P> {
     if (expired.length > 0) this.#sink.expired(expired);
   }
 
-  /** When `tick()` next has work (clock time), or undefined: no queue, an idle worker, or 'best-effort' mode. */
+  /** When `tick()` next has work (clock time), or undefined: no queue, an idle worker, or 'serve' mode. */
   wakeAt(): number | undefined {
     if (this.#idle.length > 0) return undefined;
     const doom = this.#scheduler.headDoomAt();
@@ -223,12 +230,16 @@ export class PullLoop<P> {
    */
   #earliestFinish(work: number, now: number): number {
     const cap = this.#scheduler.capacity();
-    const free: number[] = [];
-    for (const w of this.#workers.values()) {
-      free.push(w.running === undefined ? now : Math.max(now, w.running.startedAt + w.running.dispatch.expectedLatencyMs));
+    // called on every arrival: one reused typed buffer and a native numeric sort (no allocation, no comparator)
+    const list = this.#workerList;
+    if (this.#freeBuf.length < list.length) this.#freeBuf = new Float64Array(2 * list.length);
+    let nFree = 0;
+    for (let k = 0; k < list.length; k++) {
+      const r = list[k]!.running;
+      this.#freeBuf[nFree++] = r === undefined ? now : Math.max(now, r.startedAt + r.dispatch.expectedLatencyMs);
     }
-    if (free.length === 0) return Number.POSITIVE_INFINITY;
-    free.sort((a, b) => a - b);
+    if (nFree === 0) return Number.POSITIVE_INFINITY;
+    const free = this.#freeBuf.subarray(0, nFree).sort();
     const need = work / cap.bestRatePerMs;
     let sum = 0;
     let t = Number.POSITIVE_INFINITY;

@@ -27,7 +27,8 @@ export interface ServeConfig {
   workers: number;
   backend: string;
   maxQueue: number;
-  late: LateMode;
+  /** A head the policy cannot serve in time: 'drop' or 'serve'; undefined: the policy's own setting. */
+  late: LateMode | undefined;
   bodyLimitBytes: number;
   cacheMiB: number;
   warmup: number[];
@@ -47,11 +48,14 @@ export interface ServeConfig {
 }
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
-       [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
+       [--workers N] [--backend B] [--max-queue N] [--late drop|serve] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
-  --policy   slackfit (default; also 'auto'), slackfit-q, maxbatch, maxacc, fixed:<id>, infaas
+  --policy   default (also 'auto': DEFAULT_POLICY in src/scheduler/policy.ts), slackfit, slackfit-m, slackfit-q, maxbatch,
+             maxacc, fixed:<id>, infaas
+  --late     a head the policy cannot serve in time: drop (answered 504 at once) or serve (late, on the cheapest
+             sub-network); default: the policy's setting
   --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
   --profile-scale  initial multiplier on the profiled latencies (e.g. more workers than cores); --adapt-latency on|off
              (default on) then tracks measured / profiled batch time online
@@ -76,8 +80,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   }, SERVE_USAGE);
   const workers = intFlag(v.workers, 'workers', 0, 64) ?? 1;
   if (workers === 0 && v.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
-  const late = (v.late ?? 'reject') as LateMode;
-  if (late !== 'reject' && late !== 'best-effort') throw new UsageError(`--late must be reject or best-effort, got "${late}"`);
+  const late = v.late as LateMode | undefined;
+  if (late !== undefined && late !== 'drop' && late !== 'serve') throw new UsageError(`--late must be drop or serve, got "${late}"`);
   const backend = v.backend ?? env.SUPERSERVE_BACKEND ?? 'auto';
   if (backend !== 'auto') parseBackendName(backend);
   const adapt = v['adapt-latency'] ?? 'on';

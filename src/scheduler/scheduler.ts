@@ -79,6 +79,7 @@ export class Scheduler<P = unknown> {
   /** Unscaled (factor 1): the cheapest batch-1 latency and the best images per ms of any option. */
   #minLatencyMs = 0;
   #bestRatePerMs = 0;
+  #capacity = { minLatencyMs: 0, bestRatePerMs: 0 };
   readonly #requestedMaxBatch: number;
   readonly #pinned = new Set<number>();
   readonly #stats: Omit<SchedulerStats, 'queued' | 'perSubnet'> = {
@@ -147,6 +148,7 @@ export class Scheduler<P = unknown> {
     this.#bestBatch = bestBatch;
     this.#minLatencyMs = minLatency;
     this.#bestRatePerMs = bestRate;
+    this.#updateCapacity();
   }
 
   /** Largest batch for pinned and best-effort batches (requested, capped at the profile's largest). */
@@ -251,8 +253,8 @@ export class Scheduler<P = unknown> {
    * The cheapest batch-1 latency and the most images per ms any (sub-network, batch) the policy may use
    * reaches on one worker, both scaled by the latency factor: what an optimistic capacity bound may assume.
    */
-  capacity(): { minLatencyMs: number; bestRatePerMs: number } {
-    return { minLatencyMs: this.#minLatencyMs * this.#factor, bestRatePerMs: this.#bestRatePerMs / this.#factor };
+  capacity(): Readonly<{ minLatencyMs: number; bestRatePerMs: number }> {
+    return this.#capacity;
   }
 
   /**
@@ -277,6 +279,12 @@ export class Scheduler<P = unknown> {
   set latencyFactor(f: number) {
     if (!Number.isFinite(f) || f <= 0) throw new SchedulerError(`latencyFactor must be a positive number, got ${f}`);
     this.#factor = Math.min(LATENCY_FACTOR_MAX, Math.max(LATENCY_FACTOR_MIN, f));
+    this.#updateCapacity();
+  }
+
+  /** Admission reads capacity() on every arrival: kept as one object, updated when its inputs change. */
+  #updateCapacity(): void {
+    this.#capacity = { minLatencyMs: this.#minLatencyMs * this.#factor, bestRatePerMs: this.#bestRatePerMs / this.#factor };
   }
 
   /** A batch of `batchSize` on `subnetId` took `measuredMs` end to end: adapt the latency factor (if enabled). */

@@ -44,7 +44,9 @@ export interface RunningServer {
 export async function createServer(config: ServeConfig, log: (m: string) => void): Promise<RunningServer> {
   const arch: ArchName = config.arch ?? (config.checkpoint === undefined ? DEFAULT_ARCH : await archOfCheckpoint(config.checkpoint));
   const subnets = paretoSet(arch);
-  const policySpec = resolvePolicy(config.policy, config.late ? { late: config.late } : {});
+  const policySpec = resolvePolicy(config.policy, {
+    ...(config.late ? { late: config.late } : {}), ...(config.batchSizes ? { batchSizes: config.batchSizes } : {}),
+  });
   const policyName = policySpec.name;
   const facts = { backend: config.backend, untrained: config.checkpoint === undefined, checkpoint: config.checkpoint ?? DEFAULT_CHECKPOINT_DIR };
   let dispatcher: Dispatcher | undefined;

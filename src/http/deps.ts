@@ -4,11 +4,14 @@
  */
 import type { InferenceService } from '../serving/types.ts';
 import type { Metrics } from '../metrics.ts';
-import type { DecodePool } from '../imaging/decode-pool.ts';
+import type { PixelBudget } from './image-budget.ts';
+import type { PrepPool } from './prep/prep-pool.ts';
+import type { InferenceStatistics } from '../protocol/statistics.ts';
 
 export interface AppDeps {
   service: InferenceService;
-  metrics: Metrics;
+  /** Rendered at GET /metrics (it listens to the service's events itself). */
+  metrics: Pick<Metrics, 'render' | 'contentType'>;
   /** Largest accepted request body; larger ones get 413. @default 67_108_864 (64 MiB) */
   bodyLimitBytes?: number;
   /** SLO for requests that give neither `parameters.slo_ms` nor `parameters.timeout`. */
@@ -19,8 +22,14 @@ export interface AppDeps {
   maxBatch?: number;
   /** Service clock; when given, each request's `arrivalMs` is read from it as the request arrives. */
   now?: () => number;
-  /** Decodes BYTES images off the event loop; without it they are decoded inline on the HTTP thread. */
-  decodePool?: DecodePool;
+  /** Parses large bodies and decodes BYTES images off the event loop; without it both happen inline (tests). */
+  prepPool?: PrepPool;
+  /** Pixel budgets for BYTES images. @default DEFAULT_PIXEL_BUDGET */
+  pixelBudget?: PixelBudget;
+  /** Triton statistics, fed by the service's and the dispatcher's events (createServer wires it); without it the stats routes answer 400. */
+  statistics?: InferenceStatistics;
+  /** Class names for the classification extension (one per class). @default the ImageNet-1k labels in data/ */
+  labels?: readonly string[];
   /** Called for unexpected (500) errors. @default console.error */
   log?: (message: string, err?: unknown) => void;
   /** Reported by `GET /v2`. @default 'superserve', '0.1.0' */
@@ -29,5 +38,4 @@ export interface AppDeps {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_MAX_SLO_MS = 60_000;
-export const DEFAULT_MAX_BATCH = 64;
+export { DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS } from '../protocol/request.ts';

@@ -26,5 +26,7 @@ function estimate(pts: LatencyPoint[], b: number): LatencyPoint {
     return f(lo) + ((f(hi) - f(lo)) * (b - lo.batch_size)) / (hi.batch_size - lo.batch_size);
   };
   const floor = (f: (p: LatencyPoint) => number): number => Math.max(line(f), ...pts.filter((p) => p.batch_size <= b).map(f), 0);
-  return { batch_size: b, mean: floor((p) => p.mean), std: floor((p) => p.std), p99: floor((p) => p.p99), samples: 0, source: 'interpolated' };
+  const mean = floor((p) => p.mean);
+  const q = lo.quantiles?.map((v) => (v * mean) / lo.mean);
+  return { batch_size: b, mean, std: floor((p) => p.std), p99: floor((p) => p.p99), samples: 0, source: 'interpolated', ...(q ? { quantiles: q } : {}) };
 }

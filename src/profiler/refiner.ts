@@ -124,7 +124,8 @@ function reestimate(points: LatencyPoint[], samples: Array<{ n: number; ms: numb
     const mean = Number.isFinite(v) && v > 0 ? Math.max(runningMax, v) : Math.max(runningMax, p.mean);
     runningMax = mean;
     const ratio = mean / p.mean;
-    return { ...p, mean, std: p.std * ratio, p99: Math.max(mean, p.p99 * ratio), samples: counts.get(p.batch_size) ?? 0, source: 'served' as const };
+    return { ...p, mean, std: p.std * ratio, p99: Math.max(mean, p.p99 * ratio), samples: counts.get(p.batch_size) ?? 0, source: 'served' as const,
+      ...(p.quantiles ? { quantiles: p.quantiles.map((q) => q * ratio) } : {}) };
   });
 }
 

@@ -14,7 +14,7 @@ import { PolicyError } from './errors.ts';
 import { resolveOptions, type PolicyOptions } from './options.ts';
 import { ProfileTable } from './profile-table.ts';
 import { StepTable } from './step-table.ts';
-import type { Decision, LatencyProfile, Policy } from './types.ts';
+import type { Decision, LateMode, LatencyProfile, Policy } from './types.ts';
 
 type Rule = (table: ProfileTable, grid: number[], slack: number) => Decision | null;
 
@@ -51,11 +51,17 @@ const fixedRule = (si: number): Rule => (table, grid, slack) => {
 
 class StepPolicy implements Policy {
   readonly maxBatch: number;
+  /** These rules already consider every option that fits, so `late` only reaches the scheduler. */
+  readonly late: LateMode;
+  readonly batchSizes: readonly number[];
   readonly #steps: StepTable;
 
-  constructor(readonly name: string, table: ProfileTable, opts: PolicyOptions, rule: Rule, readonly bestEffortSubnetId: number) {
-    const { grid, maxBatch } = resolveOptions(table, opts, 'profiled');
+  constructor(readonly name: string, table: ProfileTable, opts: PolicyOptions, rule: Rule, readonly bestEffortSubnetId: number,
+    readonly subnetIds?: readonly number[]) {
+    const { grid, maxBatch, late } = resolveOptions(table, opts, 'profiled');
     this.maxBatch = maxBatch;
+    this.late = late;
+    this.batchSizes = grid;
     const latencies: number[] = [];
     table.subnets.forEach((_, si) => grid.forEach((b) => latencies.push(table.latency(si, b))));
     this.#steps = new StepTable(latencies, (slack) => rule(table, grid, slack));
@@ -80,10 +86,10 @@ export function maxAccPolicy(profile: LatencyProfile, opts: PolicyOptions = {}):
 export function fixedPolicy(profile: LatencyProfile, subnetId: number, opts: PolicyOptions = {}): Policy {
   const t = new ProfileTable(profile);
   if (!t.has(subnetId)) throw new PolicyError(`fixed:${subnetId}: no such subnet (ids: ${t.subnets.map((s) => s.id).join(', ')})`);
-  return new StepPolicy(`fixed:${subnetId}`, t, opts, fixedRule(t.indexOf(subnetId)), subnetId);
+  return new StepPolicy(`fixed:${subnetId}`, t, opts, fixedRule(t.indexOf(subnetId)), subnetId, [subnetId]);
 }
 
 export function infaasPolicy(profile: LatencyProfile, opts: PolicyOptions = {}): Policy {
   const t = new ProfileTable(profile);
-  return new StepPolicy('infaas', t, opts, fixedRule(0), t.subnets[0]!.id);
+  return new StepPolicy('infaas', t, opts, fixedRule(0), t.subnets[0]!.id, [t.subnets[0]!.id]);
 }

@@ -5,13 +5,13 @@
  *
  * Decisions documented here:
  * - Late heads: a head for which the policy finds no option that fits its slack cannot make its
- *   deadline. lateMode 'reject' (default) returns it from `next()` in `expired` (answer with a
- *   deadline error, no compute wasted) and looks at the next head; 'best-effort' serves it on
+ *   deadline. lateMode 'drop' (default: the policy's `late`) returns it from `next()` in `expired` (answer with a
+ *   deadline error, no compute wasted) and looks at the next head; 'serve' serves it on
  *   the policy's `bestEffortSubnetId` (default: the smallest subnet) with that subnet's
  *   highest-throughput batch for the queue at hand.
  * - Shedding: a policy may pick an option slower than the head's slack (slackfit-q does under
- *   overload). In 'reject' mode heads whose slack is below the option's latency are expired and
- *   the policy is asked again; in 'best-effort' mode they ride in the batch and miss.
+ *   overload). In 'drop' mode heads whose slack is below the option's latency are expired and
+ *   the policy is asked again; in 'serve' mode they ride in the batch and miss.
  * - Short queue: fewer requests than the decided batch are served at once (work-conserving);
  *   `expectedLatencyMs` is the profile's latency for the actual count.
  * - Pinned sub-networks: a pinned head overrides the policy; it gets its subnet's largest batch
@@ -19,8 +19,12 @@
  *   on subnet s takes, in EDF order, only requests pinned to s or not pinned; others keep their
  *   place in the queue (at most `maxBatch + PIN_SCAN_SLACK` requests are examined per batch).
  * - Bounded queue: `enqueue` refuses when `maxQueue` requests wait; `requeue` (after a worker
- *   died) ignores the bound, since those requests were already admitted, but in 'reject' mode
+ *   died) ignores the bound, since those requests were already admitted, but in 'drop' mode
  *   refuses a request that can no longer make its deadline.
+ * - Capacity: `capacity()` gives the cheapest latency and the best throughput any option reaches; the
+ *   pull loop's admission test and expiry timer read it (see pull-loop.ts).
+ * - Profile refresh: `replaceProfile()` swaps the latency profile and the policy built on it while
+ *   requests wait (a quick start-up profile refined while serving).
  * - Latency factor: every profiled latency is multiplied by `latencyFactor` (default 1). Scaling all
  *   latencies uniformly is the same as deciding on slack / factor, so the policies' precomputed
  *   tables stay valid. `observeBatch()` feeds measured batch times into an EWMA of measured /
@@ -38,7 +42,7 @@ export interface SchedulerOptions {
   clock: Clock;
   policy: Policy;
   profile: LatencyProfile;
-  /** @default 'reject' */
+  /** @default the policy's `late`, else 'drop' */
   lateMode?: LateMode;
   /** Most requests that may wait; enqueue() returns false beyond it. @default Infinity */
   maxQueue?: number;
@@ -66,13 +70,17 @@ export interface NextResult<P> {
 export class Scheduler<P = unknown> {
   readonly lateMode: LateMode;
   readonly maxQueue: number;
-  readonly maxBatch: number;
   readonly #clock: Clock;
-  readonly #policy: Policy;
-  readonly #table: ProfileTable;
+  #policy: Policy;
+  #table: ProfileTable;
   readonly #queue = new EdfQueue<P>();
   /** #bestBatch[si][m] = batch <= m with the highest throughput on subnet index si. */
-  readonly #bestBatch: Int32Array[];
+  #bestBatch: Int32Array[] = [];
+  /** Unscaled (factor 1): the cheapest batch-1 latency and the best images per ms of any option. */
+  #minLatencyMs = 0;
+  #bestRatePerMs = 0;
+  #capacity = { minLatencyMs: 0, bestRatePerMs: 0 };
+  readonly #requestedMaxBatch: number;
   readonly #pinned = new Set<number>();
   readonly #stats: Omit<SchedulerStats, 'queued' | 'perSubnet'> = {
     enqueued: 0, rejectedFull: 0, dispatches: 0, dispatchedRequests: 0, bestEffortDispatches: 0,
@@ -81,6 +89,7 @@ export class Scheduler<P = unknown> {
   readonly #perSubnet = new Map<number, { batches: number; requests: number }>();
   readonly adaptLatency: boolean;
   #factor = 1;
+  #maxBatch = 1;
 
   constructor(opts: SchedulerOptions) {
     if (!opts || typeof opts.clock?.now !== 'function') throw new SchedulerError('Scheduler: opts.clock must be a Clock');
@@ -88,27 +97,62 @@ export class Scheduler<P = unknown> {
     this.#clock = opts.clock;
     this.#policy = opts.policy;
     this.#table = new ProfileTable(opts.profile);
-    this.lateMode = opts.lateMode ?? 'reject';
+    this.lateMode = opts.lateMode ?? opts.policy.late ?? 'drop';
     this.adaptLatency = opts.adaptLatency ?? false;
     this.latencyFactor = opts.latencyFactor ?? 1;
-    if (this.lateMode !== 'reject' && this.lateMode !== 'best-effort') throw new SchedulerError(`Scheduler: lateMode must be 'reject' or 'best-effort', got ${JSON.stringify(this.lateMode)}`);
+    if (this.lateMode !== 'drop' && this.lateMode !== 'serve') throw new SchedulerError(`Scheduler: lateMode must be 'drop' or 'serve', got ${JSON.stringify(this.lateMode)}`);
     this.maxQueue = opts.maxQueue ?? Number.POSITIVE_INFINITY;
     if (!(this.maxQueue >= 1)) throw new SchedulerError(`Scheduler: maxQueue must be >= 1, got ${opts.maxQueue}`);
     const mb = opts.maxBatch ?? opts.policy.maxBatch ?? DEFAULT_MAX_BATCH;
     if (!Number.isInteger(mb) || mb < 1) throw new SchedulerError(`Scheduler: maxBatch must be a positive integer, got ${mb}`);
-    this.maxBatch = Math.min(mb, this.#table.maxBatch);
-    const be = opts.policy.bestEffortSubnetId;
-    if (be !== undefined && !this.#table.has(be)) throw new SchedulerError(`Scheduler: policy's bestEffortSubnetId ${be} is not in the profile`);
-    this.#bestBatch = this.#table.subnets.map((_, si) => {
-      const row = new Int32Array(this.maxBatch + 1);
+    this.#requestedMaxBatch = mb;
+    this.#install(this.#table, opts.policy);
+  }
+
+  /**
+   * Serve from now on with a new latency profile and the policy built on it (same sub-network ids).
+   * Queued requests keep their place; a pinned request's sub-network must still be in the profile.
+   */
+  replaceProfile(profile: LatencyProfile, policy: Policy): void {
+    if (typeof policy?.decide !== 'function') throw new SchedulerError('replaceProfile: policy must be a Policy');
+    const table = new ProfileTable(profile);
+    for (const r of this.#queue) {
+      if (r.pinnedSubnet !== undefined && !table.has(r.pinnedSubnet)) throw new SchedulerError(`replaceProfile: queued request ${r.id} is pinned to subnet ${r.pinnedSubnet}, which the new profile lacks`);
+    }
+    this.#install(table, policy);
+  }
+
+  #install(table: ProfileTable, policy: Policy): void {
+    const be = policy.bestEffortSubnetId;
+    if (be !== undefined && !table.has(be)) throw new SchedulerError(`Scheduler: policy's bestEffortSubnetId ${be} is not in the profile`);
+    const maxBatch = Math.min(this.#requestedMaxBatch, table.maxBatch);
+    let minLatency = Number.POSITIVE_INFINITY;
+    let bestRate = 0;
+    const usable = policy.subnetIds === undefined ? undefined : new Set(policy.subnetIds);
+    const bestBatch = table.subnets.map((s, si) => {
+      const row = new Int32Array(maxBatch + 1);
       let best = 1;
-      for (let m = 1; m <= this.maxBatch; m++) {
-        if (m / this.#table.latency(si, m) > best / this.#table.latency(si, best)) best = m;
+      for (let m = 1; m <= maxBatch; m++) {
+        if (m / table.latency(si, m) > best / table.latency(si, best)) best = m;
         row[m] = best;
+      }
+      if (usable === undefined || usable.has(s.id)) {
+        minLatency = Math.min(minLatency, table.latency(si, 1));
+        bestRate = Math.max(bestRate, best / table.latency(si, best));
       }
       return row;
     });
+    this.#table = table;
+    this.#policy = policy;
+    this.#maxBatch = maxBatch;
+    this.#bestBatch = bestBatch;
+    this.#minLatencyMs = minLatency;
+    this.#bestRatePerMs = bestRate;
+    this.#updateCapacity();
   }
+
+  /** Largest batch for pinned and best-effort batches (requested, capped at the profile's largest). */
+  get maxBatch(): number { return this.#maxBatch; }
 
   get size(): number {
     return this.#queue.size;
@@ -142,12 +186,12 @@ export class Scheduler<P = unknown> {
   }
 
   /**
-   * Put back a request whose worker died. Returns false (and queues nothing) in 'reject' mode
+   * Put back a request whose worker died. Returns false (and queues nothing) in 'drop' mode
    * when it can no longer make its deadline: the caller answers it with a deadline error.
    */
   requeue(r: QueuedRequest<P>): boolean {
     this.#checkRequest(r);
-    if (this.lateMode === 'reject' && this.#doomed(r, 1)) {
+    if (this.lateMode === 'drop' && this.#doomed(r, 1)) {
       this.#stats.requeueRefused++;
       return false;
     }
@@ -158,7 +202,7 @@ export class Scheduler<P = unknown> {
 
   /**
    * Called when a worker frees (pull). Returns the batch to run (null if nothing to run) and
-   * the requests that can no longer make their deadline ('reject' mode; answer them at once).
+   * the requests that can no longer make their deadline ('drop' mode; answer them at once).
    */
   next(): NextResult<P> {
     const expired: QueuedRequest<P>[] = [];
@@ -170,8 +214,8 @@ export class Scheduler<P = unknown> {
       const slack = head.deadline - now;
       let decision = this.#decide(head, slack, n);
       let bestEffort = false;
-      if (decision === null || (decision.expectedLatencyMs > slack && this.lateMode === 'reject')) {
-        if (this.lateMode === 'reject') {
+      if (decision === null || (decision.expectedLatencyMs > slack && this.lateMode === 'drop')) {
+        if (this.lateMode === 'drop') {
           this.#take(head.id);
           this.#stats.expired++;
           expired.push(head);
@@ -184,10 +228,10 @@ export class Scheduler<P = unknown> {
     }
   }
 
-  /** Pop every head that can no longer make its deadline ('reject' mode; [] in 'best-effort'). */
+  /** Pop every head that can no longer make its deadline ('drop' mode; [] in 'serve'). */
   expireDue(): QueuedRequest<P>[] {
     const out: QueuedRequest<P>[] = [];
-    if (this.lateMode !== 'reject') return out;
+    if (this.lateMode !== 'drop') return out;
     for (let head = this.#queue.peek(); head; head = this.#queue.peek()) {
       if (!this.#doomed(head, this.#queue.size)) break;
       this.#take(head.id);
@@ -195,6 +239,34 @@ export class Scheduler<P = unknown> {
       out.push(head);
     }
     return out;
+  }
+
+  /** The scheduler's clock. */
+  now(): number { return this.#clock.now(); }
+
+  /** Queued requests that leave before a request with this deadline (EDF order). */
+  countAhead(deadline: number): number {
+    return this.#queue.countUpTo(deadline);
+  }
+
+  /**
+   * The cheapest batch-1 latency and the most images per ms any (sub-network, batch) the policy may use
+   * reaches on one worker, both scaled by the latency factor: what an optimistic capacity bound may assume.
+   */
+  capacity(): Readonly<{ minLatencyMs: number; bestRatePerMs: number }> {
+    return this.#capacity;
+  }
+
+  /**
+   * When the head can no longer be served even on the cheapest option: its deadline minus that option's
+   * latency ('drop' mode; undefined in 'serve' mode or with an empty queue). A request whose
+   * policy has no option that cheap is caught earlier by `next()` or `expireDue()`.
+   */
+  headDoomAt(): number | undefined {
+    const head = this.#queue.peek();
+    if (head === undefined || this.lateMode !== 'drop') return undefined;
+    const l1 = head.pinnedSubnet === undefined ? this.#minLatencyMs : this.#table.latency(this.#table.indexOf(head.pinnedSubnet), 1);
+    return head.deadline - l1 * this.#factor;
   }
 
   /** Live worker count changed: policies that plan across workers (slackfit-q) follow it. */
@@ -207,13 +279,21 @@ export class Scheduler<P = unknown> {
   set latencyFactor(f: number) {
     if (!Number.isFinite(f) || f <= 0) throw new SchedulerError(`latencyFactor must be a positive number, got ${f}`);
     this.#factor = Math.min(LATENCY_FACTOR_MAX, Math.max(LATENCY_FACTOR_MIN, f));
+    this.#updateCapacity();
+  }
+
+  /** Admission reads capacity() on every arrival: kept as one object, updated when its inputs change. */
+  #updateCapacity(): void {
+    this.#capacity = { minLatencyMs: this.#minLatencyMs * this.#factor, bestRatePerMs: this.#bestRatePerMs / this.#factor };
   }
 
   /** A batch of `batchSize` on `subnetId` took `measuredMs` end to end: adapt the latency factor (if enabled). */
   observeBatch(subnetId: number, batchSize: number, measuredMs: number): void {
-    if (!this.adaptLatency || !this.#table.has(subnetId) || !(measuredMs > 0)) return;
+    if (!this.#table.has(subnetId) || !(measuredMs > 0)) return;
     const profiled = this.#table.latency(this.#table.indexOf(subnetId), Math.min(Math.max(1, batchSize), this.#table.maxBatch));
     if (!(profiled > 0)) return;
+    this.#policy.observe?.(profiled * this.#factor, measuredMs);
+    if (!this.adaptLatency) return;
     this.latencyFactor = this.#factor + LATENCY_EWMA_ALPHA * (measuredMs / profiled - this.#factor);
   }
 

@@ -4,7 +4,8 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../../supernet/checkpoint/atomic-fs.ts';
 import { join } from 'node:path';
 import { adapterLabel } from '../../supernet/backends/webgpu-adapter.ts';
 import type { ProfileJson, ProfileKey } from '../profiler/measure.ts';
@@ -57,8 +58,6 @@ export async function readUsableProfile(checkpointDir: string, key: ProfileKey, 
 
 export async function writeProfile(checkpointDir: string, p: ProfileJson): Promise<string> {
   const file = profilePath(checkpointDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(p, null, 1));
-  await rename(tmp, file);
+  await writeFileAtomically(file, JSON.stringify(p, null, 1));
   return file;
 }

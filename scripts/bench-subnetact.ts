@@ -43,6 +43,7 @@ const backend = await selectBackend();
 console.log(`backend: ${backend.name}${quick ? ' (quick)' : ''}`);
 const ckpt = await ensureDefaultCheckpoint();
 const model = await loadModel(ckpt);
+const supernetBytes = tf.memory().numBytes; // before anything is materialised (views of shared layers would count again)
 const engine = new SubnetEngine(model.supernet);
 const paretoSubnets = paretoSet(model.arch);
 const pareto = paretoSubnets.map((p) => model.supernet.validate(p.config));
@@ -94,7 +95,6 @@ console.log('\n2/4. forward: actuated (cached, uncached) vs exported static mode
 console.log(table(forwardRows));
 
 // 3. Memory: the supernet's weights + per-subnet BN statistics vs separate static models.
-const supernetBytes = tf.memory().numBytes - engine.cache.bytes;
 const bnBytes = (c: SubnetConfig): number => {
   const small = { ...c, image_size: 64 } as SubnetConfig; // statistics size does not depend on resolution
   const x = input(1, small);

@@ -9,7 +9,8 @@
  *    process (baseline: the same probe with the server idle, this run), lateness of refusals past their
  *    deadline p99, deadline-met share of admitted requests, mean served accuracy, server RSS peak.
  * Flags: --checkpoint DIR (default: the embedded default), --slo-ms N (1000), --seconds N (15),
- *        --multipliers 2,5,10,30, --kinds json,binary,jpeg, --policy P (the server's default).
+ *        --multipliers 2,5,10,30, --kinds json,binary,jpeg, --policy P (the server's default),
+ *        --capacity N (skip the closed-loop measurement: compare runs at the same rates), --out FILE.
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -103,8 +104,8 @@ const idleProbe = startProbe(server.url);
 await new Promise((r) => setTimeout(r, 3000));
 const idle = await idleProbe.stop();
 const closedLoop: Record<number, number> = {};
-for (const clients of [2, 4, 8]) closedLoop[clients] = await capacity(request('binary'), clients);
-const cap = Math.max(...Object.values(closedLoop));
+if (flag('--capacity') === undefined) for (const clients of [2, 4, 8]) closedLoop[clients] = await capacity(request('binary'), clients);
+const cap = Number(flag('--capacity') ?? Math.max(...Object.values(closedLoop)));
 console.log(`server: ${meta.parameters?.backend} backend, policy ${meta.parameters?.policy}, image ${size}px, SLO ${sloMs} ms; capacity ${cap.toFixed(2)} req/s (closed loop, on time; by clients ${JSON.stringify(closedLoop)}); live p99 idle ${idle.p99.toFixed(1)} ms`);
 
 const runs: Array<Record<string, string | number>> = [];
@@ -132,7 +133,7 @@ for (const kind of kinds) {
 }
 await server.stop('SIGTERM');
 console.log(`\n${table(runs)}`);
-await writeResults('bench/results/overload.json', {
+await writeResults(flag('--out') ?? 'bench/results/overload.json', {
   server: { backend: meta.parameters?.backend, policy: meta.parameters?.policy, image_size: size, slo_ms: sloMs, checkpoint },
   capacity_req_s: cap, capacity_by_clients: closedLoop, live_idle: idle, seconds_per_burst: seconds,
   targets: { answered_equals_sent: true, live_p99_ms: 100, refusal_lateness_p99_ms: 50, admitted_deadline_met: 0.99 },

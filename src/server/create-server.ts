@@ -135,7 +135,10 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     const d = new Dispatcher(scheduler, systemClock, fanOut(metrics.events, statistics));
     dispatcher = d;
     threads?.attach(d);
-    await prep?.ready();
+    if (prep) {
+      await prep.ready();
+      log(`request preparation: ${prep.threads} thread(s), measured ${prep.costs.parse.toFixed(1)} ms per JSON MB, ${prep.costs.decode.toFixed(1)} ms per decoded megapixel`);
+    }
     if (config.nats !== undefined) router = await startRouter(config.nats, checkpoint, arch, subnets, facts.backend, profile, scheduler, d, log);
     service.attach({
       dispatcher: d,

@@ -1,7 +1,9 @@
 /**
  * A tiny SVG chart writer (no dependencies): scatter, line and stacked-area plots with axes, ticks and a legend.
+ * Colours come from the palette shared with the dashboard (src/palette.ts).
  * @module
  */
+import { seriesColor } from '../palette.ts';
 
 export interface XY { x: number; y: number; label?: string }
 export interface Series { name: string; points: XY[]; color?: string }
@@ -16,8 +18,6 @@ export interface ChartOptions {
   width?: number;
   height?: number;
 }
-
-export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -74,7 +74,7 @@ export function chart(o: ChartOptions): string {
     `<text x="${m.l + pw / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`,
     `<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
   stackedSeries.forEach((s, i) => {
-    const color = s.color ?? PALETTE[i % PALETTE.length]!;
+    const color = s.color ?? seriesColor(i);
     const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
     if (o.kind === 'scatter') {
       for (const p of pts) {

@@ -9,6 +9,8 @@ import { paretoSet, parseArch } from '../../supernet/archs.ts';
 import { parseBackendName } from '../../supernet/backend.ts';
 import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
 import { DEFAULT_ARCH, ensureDefaultCheckpoint } from '../../supernet/load.ts';
+import { createDashboard } from '../dashboard/dashboard.ts';
+import { coreSnapshot, tapService } from '../dashboard/service-tap.ts';
 import { createApp } from '../http/app.ts';
 import { installSignalHandlers, startHttpServer } from '../http/serve.ts';
 import { createDecodePool } from '../imaging/decode-pool.ts';
@@ -91,17 +93,23 @@ export function run(argv: string[]): Promise<number> {
       workers: { total: totalWorkers(), alive: dispatcher?.workerCount ?? 0 },
     });
     const service = new LocalInferenceService(modelName, systemClock, describe);
+    // dashboard wiring (moves to createServer)
+    let dashboardCore: { scheduler: Scheduler<ItemPayload>; dispatcher: Dispatcher } | undefined;
+    const dashboard = createDashboard({ now: () => systemClock.now(), model: describe, sloMs, snapshot: () => coreSnapshot(dashboardCore && {
+      queued: dashboardCore.scheduler.size, inFlight: dashboardCore.dispatcher.inFlightCount, latencyFactor: dashboardCore.scheduler.latencyFactor,
+      alive: dashboardCore.dispatcher.workerCount, backend: backendName }) });
     const decodePool = decodeThreads > 0 ? createDecodePool({ threads: decodeThreads }) : undefined;
-    const app = createApp({ service, metrics, defaultSloMs: sloMs, bodyLimitBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now(),
-      ...(decodePool ? { decodePool } : {}) });
+    const app = createApp({ service: tapService(service, dashboard.events, () => systemClock.now()), dashboard, metrics, defaultSloMs: sloMs,
+      bodyLimitBytes: Math.round(bodyLimitMb * 2 ** 20), now: () => systemClock.now(), ...(decodePool ? { decodePool } : {}) });
     const http = await startHttpServer({ app, port, host, service, log });
-    log(`listening on http://${host}:${http.port} (live; not ready until the model is loaded, profiled and warm)`);
-    installSignalHandlers({ close: async () => { await http.close(); await router?.close(); await decodePool?.close(); }, service, log });
+    log(`listening on http://${host}:${http.port} (live; not ready until the model is loaded, profiled and warm); dashboard at /dashboard`);
+    installSignalHandlers({ close: async () => { dashboard.close(); await http.close(); await router?.close(); await decodePool?.close(); }, service, log });
 
     try {
       await startServing();
     } catch (e) {
       log(`start-up failed: ${(e as Error).message}`);
+      dashboard.close();
       await http.close();
       await router?.close();
       await decodePool?.close();
@@ -153,11 +161,15 @@ export function run(argv: string[]): Promise<number> {
       const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy, profile, lateMode: late, maxQueue,
         latencyFactor: profileScale, adaptLatency: adapt === 'on' });
       const d = new Dispatcher(scheduler, systemClock, {
-        onBatch: (id, size, ms) => { metrics.recordBatch(id, size, ms); metrics.setLatencyFactor(scheduler.latencyFactor); },
+        onBatch: (id, size, ms, worker) => {
+          metrics.recordBatch(id, size, ms); metrics.setLatencyFactor(scheduler.latencyFactor);
+          dashboard.events.batchFinished?.(systemClock.now(), { worker, subnetId: id, size, computeMs: ms, wallMs: ms, ok: true }); // dashboard wiring (moves to createServer)
+        },
         onWorkers: (alive) => metrics.setWorkers(alive, totalWorkers()),
         onPending: (queued, inFlight) => metrics.setPending(queued + inFlight),
       });
       dispatcher = d;
+      dashboardCore = { scheduler, dispatcher: d }; // dashboard wiring (moves to createServer)
       for (const w of localWorkers) {
         d.addWorker(w);
         w.onDeath((reason) => void respawn?.(w, reason));

@@ -30,6 +30,7 @@ export function createApp(deps: AppDeps): Hono {
     deps.metrics.setWorkers(workers.alive, workers.total);
     return c.body(await deps.metrics.render(), 200, { 'Content-Type': deps.metrics.contentType });
   });
+  deps.dashboard?.register(app);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {
     const res = toErrorResponse(err);

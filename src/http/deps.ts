@@ -5,6 +5,7 @@
 import type { InferenceService } from '../serving/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DecodePool } from '../imaging/decode-pool.ts';
+import type { Hono } from 'hono';
 
 export interface AppDeps {
   service: InferenceService;
@@ -23,6 +24,8 @@ export interface AppDeps {
   decodePool?: DecodePool;
   /** Called for unexpected (500) errors. @default console.error */
   log?: (message: string, err?: unknown) => void;
+  /** Routes of the live dashboard (src/dashboard), when enabled. */
+  dashboard?: { register(app: Hono): void };
   /** Reported by `GET /v2`. @default 'superserve', '0.1.0' */
   serverName?: string;
   serverVersion?: string;

@@ -5,6 +5,8 @@
  * @module
  */
 import { writeFileSync } from 'node:fs';
+import type { LatencyProfile } from '../scheduler/index.ts';
+import { policyLabel } from '../sim/report.ts';
 import type { SummaryRun, TimeSeries } from '../sim/summary.ts';
 import { PALETTE } from '../palette.ts';
 import { DASHBOARD_ASSETS } from './assets.ts';
@@ -87,7 +89,7 @@ export function reportHtml(title: string, runs: ReportRun[], opts: FrameOptions 
 <main>
   <section id="stats" class="stats" aria-label="run summary"></section>
   <section id="charts" class="charts" aria-label="time series"></section>
-  <section class="panels"><div class="panel"><h2>All runs</h2><div class="scroll"><table id="runs"></table></div></div></section>
+  <section class="panels"><div class="panel wide"><h2>All runs</h2><div class="scroll"><table id="runs"></table></div></div></section>
 </main>
 <script type="application/json" id="report-data">${json}</script>
 <script>${inline('uplot.js')}</script>
@@ -100,6 +102,14 @@ export function reportHtml(title: string, runs: ReportRun[], opts: FrameOptions 
 
 export function writeReportHtml(path: string, title: string, runs: ReportRun[], opts: FrameOptions = {}): void {
   writeFileSync(path, reportHtml(title, runs, opts));
+}
+
+/** The runs of an experiment that kept a time series, named as in its report.md. */
+export function experimentReportRuns(runs: { run: SummaryRun; series?: TimeSeries }[], profile: LatencyProfile): ReportRun[] {
+  const subnets = profile.subnets.map((s) => ({ id: s.id, accuracy: s.accuracy }));
+  return runs.filter((r) => r.series !== undefined).map(({ run, series }) => ({
+    name: `${run.experiment} ${run.trace} ${policyLabel(run.policy, profile)}`, series: series!, sloMs: run.slo_ms, subnets, summary: run,
+  }));
 }
 
 function escapeHtml(s: string): string {

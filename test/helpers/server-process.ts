@@ -29,8 +29,9 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServer(args: string[], readyTimeoutMs = 240_000): Promise<ServerProcess> {
-  const port = await freePort();
+/** `port`: listen there (a restart on the same address); a free port by default. */
+export async function startServer(args: string[], readyTimeoutMs = 240_000, port?: number): Promise<ServerProcess> {
+  port ??= await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'bin/superserve.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SUPERSERVE_BACKEND: 'wasm' } });
   let out = '';

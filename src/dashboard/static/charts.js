@@ -118,6 +118,7 @@
       if (series.length === 0 || (!clockAxis && !series.some((s) => hasData(s.values(frame.columns))))) continue;
       const card = el('figure', { class: 'chart', 'data-chart': spec.id });
       const caption = el('figcaption', {}, spec.title + (spec.id === 'attainment' && frame.sloMs != null ? ' (SLO ' + frame.sloMs + ' ms, ' + frame.windowS + ' s window)' : spec.id === 'accuracy' ? ' (' + frame.windowS + ' s window)' : ''));
+      caption.append(el('span', { class: 'unit' }, spec.unit));
       const plot = el('div', { class: 'plot' });
       card.append(caption, plot);
       root.append(card);

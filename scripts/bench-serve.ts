@@ -17,19 +17,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { paretoSet } from '../supernet/archs.ts';
-import { DEFAULT_ARCH, ensureDefaultCheckpoint } from '../supernet/load.ts';
+import { ensureDefaultCheckpoint } from '../supernet/load.ts';
 import { createApp } from '../src/http/app.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { replay } from '../src/replay/client.ts';
-import { createPolicy, profileFromJson, Scheduler, systemClock } from '../src/scheduler/index.ts';
-import { Dispatcher, type ItemPayload } from '../src/serving/dispatcher.ts';
-import { LocalInferenceService } from '../src/serving/service.ts';
+import { systemClock } from '../src/scheduler/index.ts';
 import { burstyTrace } from '../src/sim/traces.ts';
 import { startServer } from '../test/helpers/server-process.ts';
 import { benchScheduler } from './bench-scheduler.ts';
 import { table, writeResults } from './bench-common.ts';
-import { InstantWorker } from './lib/instant-worker.ts';
+import { instantService } from './lib/instant-service.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -63,17 +60,7 @@ bare.post('/v2/models/superserve/infer', async (c) => {
   return c.json({ model_name: 'superserve', parameters: { n: Array.isArray(b.inputs) ? b.inputs.length : 0 },
     outputs: [{ name: 'logits', datatype: 'FP32', shape: [1, 1000], data: bareLogits }, { name: 'top5', datatype: 'INT64', shape: [1, 5], data: [0, 1, 2, 3, 4] }] });
 });
-const profile = profileFromJson(JSON.parse(readFileSync(new URL('../data/profiles/ofa-resnet50-a40.json', import.meta.url), 'utf8')));
-const subnets = paretoSet(DEFAULT_ARCH);
-const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy: createPolicy('slackfit-q', profile), profile });
-const dispatcher = new Dispatcher(scheduler, systemClock);
-dispatcher.addWorker(new InstantWorker('instant-0'));
-const service = new LocalInferenceService('superserve', systemClock, () => ({
-  name: 'superserve', versions: ['1'], platform: 'bench', arch: DEFAULT_ARCH, backend: 'none', untrained: true, checkpoint: 'instant',
-  policy: 'slackfit-q', defaultSloMs: 1000, subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
-  imageSize: size, workers: { total: 1, alive: 1 },
-}));
-service.attach({ scheduler, dispatcher, accuracyOf: (id) => subnets[id]?.accuracy ?? 0, hasSubnet: (id) => id >= 0 && id < subnets.length });
+const { service } = instantService(size);
 const full = createApp({ service, metrics: createMetrics(), defaultSloMs: 1000, now: () => systemClock.now() });
 const listen = (app: Hono): Promise<{ port: number; close(): void }> => new Promise((resolve) => {
   const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ port: info.port, close: () => s.close() }));

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.ts';
+import { createDashboard } from '../../src/dashboard/dashboard.ts';
 import { createApp } from '../../src/http/app.ts';
 import { startHttpServer } from '../../src/http/serve.ts';
 import { createMetrics } from '../../src/metrics.ts';

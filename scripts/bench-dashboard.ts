@@ -90,11 +90,18 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
   const bodyFile = join(tmp, 'body.json');
   const size = 32;
   await writeFile(bodyFile, JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from({ length: 3 * size * size }, (_, i) => (i % 17) / 17) }], parameters: { slo_ms: 60_000 } }));
-  const load = (url: string, seconds = 6, conc = 16): Promise<{ rps: number; ok: number; requests: number }> => new Promise((res, rej) => {
+  /** Closed-loop load from another process; `cpuUs`: this process's (the servers') CPU time per request. */
+  const load = (url: string, seconds = 6, conc = 16): Promise<{ rps: number; ok: number; requests: number; cpuUs: number }> => new Promise((res, rej) => {
     const p = spawn(process.execPath, ['--import', 'tsx', loadScript, url, bodyFile, String(seconds), String(conc)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const cpu0 = process.cpuUsage();
     let out = '';
     p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    p.on('exit', (code) => (code === 0 ? res(JSON.parse(out) as { rps: number; ok: number; requests: number }) : rej(new Error(`load exited ${code}`))));
+    p.on('exit', (code) => {
+      if (code !== 0) { rej(new Error(`load exited ${code}`)); return; }
+      const cpu = process.cpuUsage(cpu0);
+      const r = JSON.parse(out) as { rps: number; ok: number; requests: number };
+      res({ ...r, cpuUs: (cpu.user + cpu.system) / Math.max(1, r.requests) });
+    });
   });
   const listen = (app: Hono): Promise<{ port: number; close(): void }> => new Promise((res) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => res({ port: info.port, close: () => s.close() }));
@@ -122,7 +129,7 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
     return { stop: () => new Promise((res) => { p.once('exit', () => res(Number(out.trim()))); p.kill('SIGTERM'); }) };
   };
 
-  const rounds: Array<{ off: number; none: number; client: number; messages: number }> = [];
+  const rounds: Array<{ off: number; none: number; client: number; messages: number; cpu_us_per_req: { off: number; none: number; client: number } }> = [];
   const nRounds = Number(flag('--rounds') ?? 7);
   const withClient = async () => {
     const c = await sseClient();
@@ -134,8 +141,9 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
     let n; let w;
     if (i % 2 === 0) { n = await load(url(on.port)); w = await withClient(); } else { w = await withClient(); n = await load(url(on.port)); }
     for (const r of [o, n, w.r]) if (r.ok !== r.requests) throw new Error(`${r.requests - r.ok} requests answered with an error`);
-    rounds.push({ off: o.rps, none: n.rps, client: w.r.rps, messages: w.messages });
-    console.log(`  round ${i + 1}: no dashboard ${o.rps.toFixed(0)}, dashboard without client ${n.rps.toFixed(0)}, with one client ${w.r.rps.toFixed(0)} req/s (${w.messages} SSE messages)`);
+    rounds.push({ off: o.rps, none: n.rps, client: w.r.rps, messages: w.messages, cpu_us_per_req: { off: o.cpuUs, none: n.cpuUs, client: w.r.cpuUs } });
+    console.log(`  round ${i + 1}: no dashboard ${o.rps.toFixed(0)}, dashboard without client ${n.rps.toFixed(0)}, with one client ${w.r.rps.toFixed(0)} req/s ` +
+      `(server CPU ${o.cpuUs.toFixed(0)} / ${n.cpuUs.toFixed(0)} / ${w.r.cpuUs.toFixed(0)} µs per request; ${w.messages} SSE messages)`);
   }
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const o = med(rounds.map((r) => r.off)); const n = med(rounds.map((r) => r.none)); const c = med(rounds.map((r) => r.client));
@@ -144,11 +152,16 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
     body: `FP32 [1,3,${size},${size}] JSON, 16 connections, 6 s per measurement`, off_rps: o, no_client_rps: n, one_client_rps: c,
     ratio_one_client_vs_none: r3(c / n), median_of_paired_ratios_one_client_vs_none: r3(med(rounds.map((x) => x.client / x.none))),
     ratio_dashboard_vs_off: r3(n / o), median_of_paired_ratios_dashboard_vs_off: r3(med(rounds.map((x) => x.none / x.off))),
+    cpu_us_per_req: { off: med(rounds.map((x) => x.cpu_us_per_req.off)), none: med(rounds.map((x) => x.cpu_us_per_req.none)), client: med(rounds.map((x) => x.cpu_us_per_req.client)) },
     clients_dropped: dashboard.clients().dropped, rounds,
   };
   dashboard.close(); on.close(); off.close();
   console.log(`\nB. full HTTP path, medians of ${nRounds} rounds:`);
-  console.log(table([{ config: 'no dashboard', 'req/s': o }, { config: 'dashboard, no client', 'req/s': n }, { config: 'dashboard, one SSE client', 'req/s': c }]));
+  console.log(table([
+    { config: 'no dashboard', 'req/s': o, 'server CPU µs / request': http.cpu_us_per_req.off },
+    { config: 'dashboard, no client', 'req/s': n, 'server CPU µs / request': http.cpu_us_per_req.none },
+    { config: 'dashboard, one SSE client', 'req/s': c, 'server CPU µs / request': http.cpu_us_per_req.client },
+  ]));
   console.log(`one client vs none: ${http.ratio_one_client_vs_none} (median of paired rounds ${http.median_of_paired_ratios_one_client_vs_none}; target >= 0.97); ` +
     `dashboard listening vs off: ${http.ratio_dashboard_vs_off} (paired ${http.median_of_paired_ratios_dashboard_vs_off})`);
   results.http = http;

@@ -53,6 +53,13 @@
     return v.toFixed(d);
   }
 
+  /* Tick labels on a clock axis: local hh:mm:ss on one line (uPlot's default adds a second, date line). */
+  function clockLabel(v) {
+    const d = new Date(v * 1000);
+    const two = (n) => String(n).padStart(2, '0');
+    return two(d.getHours()) + ':' + two(d.getMinutes()) + ':' + two(d.getSeconds());
+  }
+
   function hasData(col) {
     return Array.isArray(col) && col.some((v) => v != null);
   }
@@ -127,7 +134,9 @@
         width, height: 200,
         scales: { x: { time: clockAxis }, y: spec.range ? { range: spec.range } : spec.min0 ? { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.08 : 1] } : {} },
         axes: [
-          { label: clockAxis ? 'time (local clock)' : 'time since start (s)', labelSize: 18, size: clockAxis ? 58 : 40 },
+          clockAxis
+            ? { label: 'time (local clock)', labelSize: 18, size: 40, space: 64, values: (u, splits) => splits.map(clockLabel) }
+            : { label: 'time since start (s)', labelSize: 18, size: 40 },
           { label: spec.unit, labelSize: 18, size: 52 },
         ],
         legend: { live: true },

@@ -11,13 +11,10 @@
  * Flags: --skip-browser, --rounds N (B, default 7), --duration-s N (C, default 45).
  * @module
  */
-import { serve } from '@hono/node-server';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Hono } from 'hono';
 import { createDashboard, type Dashboard } from '../src/dashboard/dashboard.ts';
 import { writeReportHtml } from '../src/dashboard/report.ts';
 import { coreSnapshot, tapService } from '../src/dashboard/service-tap.ts';
@@ -31,6 +28,7 @@ import { chromiumOrSkip, launchChromium } from '../test/helpers/chromium.ts';
 import { startServer, tempCheckpoint } from '../test/helpers/server-process.ts';
 import { table, writeResults } from './bench-common.ts';
 import { instantService } from './lib/instant-service.ts';
+import { listenOnLoopback, runLoad, writeInferBody, type LoadResult } from './lib/load-runner.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -85,27 +83,10 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
 
 // B. Overhead on the full HTTP path.
 {
-  const loadScript = new URL('./lib/http-load.ts', import.meta.url).pathname;
-  const tmp = await mkdtemp(join(tmpdir(), 'superserve-bench-dashboard-'));
-  const bodyFile = join(tmp, 'body.json');
   const size = 32;
-  await writeFile(bodyFile, JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from({ length: 3 * size * size }, (_, i) => (i % 17) / 17) }], parameters: { slo_ms: 60_000 } }));
-  /** Closed-loop load from another process; `cpuUs`: this process's (the servers') CPU time per request. */
-  const load = (url: string, seconds = 6, conc = 16): Promise<{ rps: number; ok: number; requests: number; cpuUs: number }> => new Promise((res, rej) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', loadScript, url, bodyFile, String(seconds), String(conc)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const cpu0 = process.cpuUsage();
-    let out = '';
-    p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    p.on('exit', (code) => {
-      if (code !== 0) { rej(new Error(`load exited ${code}`)); return; }
-      const cpu = process.cpuUsage(cpu0);
-      const r = JSON.parse(out) as { rps: number; ok: number; requests: number };
-      res({ ...r, cpuUs: (cpu.user + cpu.system) / Math.max(1, r.requests) });
-    });
-  });
-  const listen = (app: Hono): Promise<{ port: number; close(): void }> => new Promise((res) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => res({ port: info.port, close: () => s.close() }));
-  });
+  const bodyFile = await writeInferBody(size);
+  const load = (url: string): Promise<LoadResult> => runLoad(url, bodyFile);
+  const listen = listenOnLoopback;
 
   // The same core as bench:serve, once with the dashboard listening (as `serve` wires it) and once without.
   let dashboard: Dashboard | undefined;

@@ -10,11 +10,7 @@
  * Flags: --skip-engine, --duration-s N (part C per policy, default 60), --slo-ms N, --policies a,b.
  * @module
  */
-import { serve } from '@hono/node-server';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { ensureDefaultCheckpoint } from '../supernet/load.ts';
@@ -27,6 +23,7 @@ import { startServer } from '../test/helpers/server-process.ts';
 import { benchScheduler } from './bench-scheduler.ts';
 import { table, writeResults } from './bench-common.ts';
 import { instantService } from './lib/instant-service.ts';
+import { listenOnLoopback, runLoad, writeInferBody, type LoadResult } from './lib/load-runner.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -39,17 +36,9 @@ console.log(table(sched.map((r) => ({ policy: r.policy, queued: r.queued, 'decid
 results.scheduler = sched;
 
 // B. HTTP path vs bare Hono.
-const loadScript = new URL('./lib/http-load.ts', import.meta.url).pathname;
-const tmp = await mkdtemp(join(tmpdir(), 'superserve-bench-'));
-const bodyFile = join(tmp, 'body.json');
 const size = 32;
-await writeFile(bodyFile, JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from({ length: 3 * size * size }, (_, i) => (i % 17) / 17) }], parameters: { slo_ms: 60_000 } }));
-const load = (url: string, seconds = 6, conc = 16): Promise<{ rps: number; ok: number; requests: number }> => new Promise((resolve, reject) => {
-  const p = spawn(process.execPath, ['--import', 'tsx', loadScript, url, bodyFile, String(seconds), String(conc)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { rps: number; ok: number; requests: number }) : reject(new Error(`load exited ${code}`))));
-});
+const bodyFile = await writeInferBody(size);
+const load = (url: string): Promise<LoadResult> => runLoad(url, bodyFile);
 
 const bare = new Hono();
 // The bare handler parses the same body and answers with a response of the same shape and size
@@ -62,9 +51,7 @@ bare.post('/v2/models/superserve/infer', async (c) => {
 });
 const { service } = instantService(size);
 const full = createApp({ service, metrics: createMetrics(), defaultSloMs: 1000, now: () => systemClock.now() });
-const listen = (app: Hono): Promise<{ port: number; close(): void }> => new Promise((resolve) => {
-  const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ port: info.port, close: () => s.close() }));
-});
+const listen = listenOnLoopback;
 const bareSrv = await listen(bare);
 const fullSrv = await listen(full);
 const rounds: Array<{ bare: number; full: number }> = [];

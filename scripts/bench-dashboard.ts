@@ -2,6 +2,7 @@
  * `npm run bench:dashboard`: writes bench/results/dashboard.json and screenshots.
  * A. memory: one hour of simulated uptime (a virtual clock, 3600 ticks of 200 requests/s) through the dashboard's
  *    listener and ring; heap and RSS after 10 min and after 1 h of ticks, and the size of the state a new client gets;
+ *    A2. cost, timed in-process over many repetitions: the events of one request, one tick without and with a client;
  * B. overhead: requests/s of the full HTTP path (V2 decode, admission, scheduler, dispatcher, an instantly answering
  *    worker, V2 encode) with the dashboard listening and one SSE client connected, vs none connected, and vs no
  *    dashboard at all; a load process with 16 connections, 7 interleaved rounds, medians;
@@ -79,6 +80,51 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
   };
   console.log(`A. memory over 1 h of simulated uptime (${perSecond} req/s): ${d.sampleCount} samples kept; heap ${start.heap_used_mib} -> ${tenMin.heap_used_mib} (10 min) -> ${hour.heap_used_mib} MiB (1 h), ratio ${mem.heap_1h_over_10min}; RSS ${hour.rss_mib} MiB; a new client's state ${mem.state_json_kib} KiB`);
   results.memory = mem;
+}
+
+// A2. What the dashboard costs per request and per tick, timed in-process over many repetitions (robust to a
+// noisy machine): the events of one answered request, and one tick with no client and with one reading client.
+{
+  const clock = new VirtualClock(0);
+  const model = instantService(32).service.metadata();
+  const snapshot = (): ServingSnapshot => ({ queued: 12, inFlight: 4, latencyFactor: 1.2, workers: [{ name: 'w0', kind: 'thread', state: 'busy', backend: 'wasm' }] });
+  const d = createDashboard({ now: () => clock.now(), snapshot, model: () => model, sloMs: 1000, timer: false });
+  const app = createApp({ service: instantService(32).service, metrics: createMetrics(), defaultSloMs: 1000, dashboard: d });
+  const image = { subnetId: 2, accuracy: 77, batchSize: 8, queueMs: 5, computeMs: 20, finishedAt: 0 };
+  const n = 1_000_000;
+  let t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    d.events.arrived!(i, 1);
+    d.events.answered!(i, { images: [image], latencyMs: i % 500, deadlineMet: true });
+    if (i % 8 === 0) d.events.batchFinished!(i, { worker: 'w0', subnetId: i % 6, size: 8, computeMs: 20, wallMs: 21, ok: true });
+  }
+  const eventNs = ((performance.now() - t0) * 1e6) / n;
+  const ticks = async (k: number): Promise<number> => {
+    const start = performance.now();
+    for (let i = 0; i < k; i++) { clock.set(clock.now() + 1000); d.tick(); if (i % 50 === 0) await new Promise((r) => setImmediate(r)); }
+    return ((performance.now() - start) * 1000) / k;
+  };
+  for (let i = 0; i < 600; i++) { clock.set(clock.now() + 1000); d.tick(); } // a full ring
+  const tickNoClientUs = await ticks(3000);
+  const res = await app.request('/dashboard/events');
+  const reader = res.body!.getReader();
+  let bytes = 0;
+  const draining = (async () => { for (;;) { const r = await reader.read(); if (r.done) return; bytes += r.value.byteLength; } })();
+  const tickOneClientUs = await ticks(3000);
+  t0 = performance.now();
+  for (let i = 0; i < 20; i++) await (await app.request('/dashboard/state')).arrayBuffer();
+  const initMs = (performance.now() - t0) / 20;
+  d.close();
+  await draining;
+  const cost = {
+    events_ns_per_request: Math.round(eventNs), tick_us_no_client: Math.round(tickNoClientUs), tick_us_one_client: Math.round(tickOneClientUs),
+    sse_bytes_per_tick: Math.round(bytes / 3000), new_client_state_ms: Math.round(initMs * 100) / 100,
+    // Share of one core the dashboard takes at 1000 req/s with one client (one tick per second).
+    core_share_at_1000_rps_one_client: Number(((eventNs * 1000 + tickOneClientUs * 1000) / 1e9).toPrecision(2)),
+  };
+  console.log(`A2. cost: ${cost.events_ns_per_request} ns of events per request; a tick ${cost.tick_us_no_client} µs without a client, ${cost.tick_us_one_client} µs with one ` +
+    `(${cost.sse_bytes_per_tick} bytes sent); a new client's state ${cost.new_client_state_ms} ms; at 1000 req/s with one client: ${(cost.core_share_at_1000_rps_one_client * 100).toPrecision(2)} % of a core`);
+  results.cost = cost;
 }
 
 // B. Overhead on the full HTTP path.

@@ -15,6 +15,8 @@
   let capacity = 600;
   let dirty = false;
   let source = null;
+  let lastMessageAt = 0;
+  let silenceMs = 5000;
 
   function setConnection(state, text) {
     const badge = $('connection');
@@ -89,6 +91,8 @@
 
   function onInit(e) {
     const m = JSON.parse(e.data);
+    lastMessageAt = Date.now();
+    silenceMs = 5 * m.resolutionMs;
     names = m.names;
     capacity = m.capacity;
     columns = m.frame.columns;
@@ -101,6 +105,7 @@
 
   function onSample(e) {
     const m = JSON.parse(e.data);
+    lastMessageAt = Date.now();
     if (!columns) return;
     names.forEach((name, i) => {
       const col = columns[name];
@@ -134,6 +139,16 @@
       }
     };
   }
+
+  // A stream that stays silent (a server that hung, a connection dropped without a reset) is reopened.
+  setInterval(() => {
+    if (source && source.readyState === EventSource.OPEN && lastMessageAt > 0 && Date.now() - lastMessageAt > silenceMs) {
+      setConnection('down', 'reconnecting…');
+      source.close();
+      lastMessageAt = 0;
+      connect();
+    }
+  }, 1000);
 
   document.addEventListener('visibilitychange', draw);
   connect();

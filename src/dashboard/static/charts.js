@@ -31,7 +31,7 @@
     ] },
     { id: 'queue', title: 'Queue depth', unit: 'images', min0: true, series: [
       { col: 'queued', label: 'queued', color: 0 },
-      { col: 'inFlight', label: 'in flight (batches running)', color: 1 },
+      { col: 'inFlight', label: 'in flight (in running batches)', color: 1 },
     ] },
     { id: 'latency', title: 'Latency', unit: 'ms', min0: true, slo: true, series: [
       { col: 'p50', label: 'p50', color: 0 },

@@ -18,7 +18,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createDashboard, type Dashboard } from '../src/dashboard/dashboard.ts';
 import { writeReportHtml } from '../src/dashboard/report.ts';
-import { coreSnapshot, tapService } from '../src/dashboard/service-tap.ts';
+import { fanOut } from '../src/serving/events.ts';
 import { createApp } from '../src/http/app.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { replay } from '../src/replay/client.ts';
@@ -48,7 +48,7 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
     now: () => clock.now(), snapshot, sloMs: 1000, timer: false,
     model: () => ({ name: 'm', versions: ['1'], platform: 'p', arch: 'ofa-resnet50', backend: 'wasm', untrained: true, checkpoint: 'c', policy: 'slackfit', defaultSloMs: 1000, subnets, imageSize: 224, workers: { total: 2, alive: 2 } }),
   });
-  const app = createApp({ service: instantService(32).service, metrics: createMetrics(), defaultSloMs: 1000, dashboard: d });
+  const app = createApp({ service: instantService(32), metrics: createMetrics(), defaultSloMs: 1000, dashboard: d });
   const perSecond = 200;
   const simulate = (seconds: number): void => {
     for (let s = 0; s < seconds; s++) {
@@ -86,10 +86,10 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
 // noisy machine): the events of one answered request, and one tick with no client and with one reading client.
 {
   const clock = new VirtualClock(0);
-  const model = instantService(32).service.metadata();
+  const model = instantService(32).metadata();
   const snapshot = (): ServingSnapshot => ({ queued: 12, inFlight: 4, latencyFactor: 1.2, workers: [{ name: 'w0', kind: 'thread', state: 'busy', backend: 'wasm' }] });
   const d = createDashboard({ now: () => clock.now(), snapshot, model: () => model, sloMs: 1000, timer: false });
-  const app = createApp({ service: instantService(32).service, metrics: createMetrics(), defaultSloMs: 1000, dashboard: d });
+  const app = createApp({ service: instantService(32), metrics: createMetrics(), defaultSloMs: 1000, dashboard: d });
   const image = { subnetId: 2, accuracy: 77, batchSize: 8, queueMs: 5, computeMs: 20, finishedAt: 0 };
   const n = 1_000_000;
   let t0 = performance.now();
@@ -135,14 +135,19 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
   const listen = listenOnLoopback;
 
   // The same core as bench:serve, once with the dashboard listening (as `serve` wires it) and once without.
-  let dashboard: Dashboard | undefined;
-  const withDash = instantService(size, { onBatch: (subnetId, n, ms, worker) => dashboard?.events.batchFinished?.(systemClock.now(), { worker, subnetId, size: n, computeMs: ms, wallMs: ms, ok: true }) });
-  dashboard = createDashboard({
-    now: () => systemClock.now(), model: () => withDash.service.metadata(), sloMs: 1000,
-    snapshot: () => coreSnapshot({ queued: withDash.scheduler.size, inFlight: withDash.dispatcher.inFlightCount, latencyFactor: withDash.scheduler.latencyFactor, alive: withDash.dispatcher.workerCount, backend: 'none' }),
-  });
-  const on = await listen(createApp({ service: tapService(withDash.service, dashboard.events, () => systemClock.now()), dashboard, metrics: createMetrics(), defaultSloMs: 1000, now: () => systemClock.now() }));
-  const off = await listen(createApp({ service: instantService(size).service, metrics: createMetrics(), defaultSloMs: 1000, now: () => systemClock.now() }));
+  // The same core as bench:serve (metrics listening, as `serve` wires it), once with the dashboard listening too.
+  const serverWith = (withDashboard: boolean) => {
+    const metrics = createMetrics();
+    let service: ReturnType<typeof instantService> | undefined;
+    const dashboard = withDashboard ? createDashboard({ now: () => systemClock.now(), model: () => service!.metadata(), snapshot: () => service!.snapshot(), sloMs: 1000 }) : undefined;
+    service = instantService(size, dashboard ? fanOut(metrics.events, dashboard.events) : fanOut(metrics.events));
+    metrics.setSnapshot(() => service!.snapshot());
+    return { dashboard, app: createApp({ service, metrics, defaultSloMs: 1000, now: () => systemClock.now(), ...(dashboard ? { dashboard } : {}) }) };
+  };
+  const withDash = serverWith(true);
+  const dashboard: Dashboard = withDash.dashboard!;
+  const on = await listen(withDash.app);
+  const off = await listen(serverWith(false).app);
   const url = (port: number) => `http://127.0.0.1:${port}/v2/models/superserve/infer`;
 
   /** A dashboard client in its own process: reads the SSE stream and counts the messages. */

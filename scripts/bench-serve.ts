@@ -49,8 +49,10 @@ bare.post('/v2/models/superserve/infer', async (c) => {
   return c.json({ model_name: 'superserve', parameters: { n: Array.isArray(b.inputs) ? b.inputs.length : 0 },
     outputs: [{ name: 'logits', datatype: 'FP32', shape: [1, 1000], data: bareLogits }, { name: 'top5', datatype: 'INT64', shape: [1, 5], data: [0, 1, 2, 3, 4] }] });
 });
-const { service } = instantService(size);
-const full = createApp({ service, metrics: createMetrics(), defaultSloMs: 1000, now: () => systemClock.now() });
+const metrics = createMetrics();
+const service = instantService(size, metrics.events);
+metrics.setSnapshot(() => service.snapshot());
+const full = createApp({ service, metrics, defaultSloMs: 1000, now: () => systemClock.now() });
 const listen = listenOnLoopback;
 const bareSrv = await listen(bare);
 const fullSrv = await listen(full);

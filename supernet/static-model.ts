@@ -4,7 +4,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { writeDirAtomically } from './checkpoint/atomic-fs.ts';
 import { join } from 'node:path';
 import { staticSubnetFromArtifacts } from './archs.ts';
 import type { MaterializedSubnet, StaticArtifacts } from './types.ts';
@@ -27,18 +28,10 @@ export async function saveStaticSubnet(dir: string, a: StaticArtifacts): Promise
     format: STATIC_FORMAT, version: 1, arch: a.arch, config: a.config, topology: a.topology,
     weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
   };
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  try {
-    await mkdir(tmp, { recursive: true });
+  await writeDirAtomically(dir, async (tmp) => {
     await writeFile(join(tmp, 'weights.bin'), new Uint8Array(data as ArrayBuffer));
     await writeFile(join(tmp, 'model.json'), JSON.stringify(json, null, 1));
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  }, { force: true });
 }
 
 export async function loadStaticSubnet(dir: string): Promise<MaterializedSubnet> {

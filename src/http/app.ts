@@ -25,11 +25,7 @@ export function createApp(deps: AppDeps): Hono {
   registerHealth(app, deps.service);
   registerMetadata(app, deps.service, { name: deps.serverName ?? 'superserve', version: deps.serverVersion ?? '0.1.0' });
   registerInfer(app, deps);
-  app.get('/metrics', async (c) => {
-    const { workers } = deps.service.metadata();
-    deps.metrics.setWorkers(workers.alive, workers.total);
-    return c.body(await deps.metrics.render(), 200, { 'Content-Type': deps.metrics.contentType });
-  });
+  app.get('/metrics', async (c) => c.body(await deps.metrics.render(), 200, { 'Content-Type': deps.metrics.contentType }));
   deps.dashboard?.register(app);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {

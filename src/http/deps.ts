@@ -4,12 +4,14 @@
  */
 import type { InferenceService } from '../serving/types.ts';
 import type { Metrics } from '../metrics.ts';
-import type { DecodePool } from '../imaging/decode-pool.ts';
+import type { PixelBudget } from './image-budget.ts';
+import type { PrepPool } from './prep/prep-pool.ts';
 import type { Hono } from 'hono';
 
 export interface AppDeps {
   service: InferenceService;
-  metrics: Metrics;
+  /** Rendered at GET /metrics (it listens to the service's events itself). */
+  metrics: Pick<Metrics, 'render' | 'contentType'>;
   /** Largest accepted request body; larger ones get 413. @default 67_108_864 (64 MiB) */
   bodyLimitBytes?: number;
   /** SLO for requests that give neither `parameters.slo_ms` nor `parameters.timeout`. */
@@ -20,8 +22,10 @@ export interface AppDeps {
   maxBatch?: number;
   /** Service clock; when given, each request's `arrivalMs` is read from it as the request arrives. */
   now?: () => number;
-  /** Decodes BYTES images off the event loop; without it they are decoded inline on the HTTP thread. */
-  decodePool?: DecodePool;
+  /** Parses large bodies and decodes BYTES images off the event loop; without it both happen inline (tests). */
+  prepPool?: PrepPool;
+  /** Pixel budgets for BYTES images. @default DEFAULT_PIXEL_BUDGET */
+  pixelBudget?: PixelBudget;
   /** Called for unexpected (500) errors. @default console.error */
   log?: (message: string, err?: unknown) => void;
   /** Routes of the live dashboard (src/dashboard), when enabled. */

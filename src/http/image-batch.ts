@@ -1,11 +1,10 @@
 /**
- * Encoded BYTES images -> one NHWC `ImageBatch`: decoded and OFA-preprocessed either inline (on the
- * calling thread) or on a `DecodePool`'s worker threads, with the same 400 for an undecodable image.
+ * Encoded BYTES images -> one NHWC `ImageBatch`, decoded and OFA-preprocessed on the calling thread
+ * (the server decodes on its preparation pool, src/http/prep/; this is the inline path for tools and tests).
  * @module
  */
 import type { ImageBatch } from '../serving/types.ts';
 import { decodeImage, ImageDecodeError, preprocessOfa } from '../imaging/index.ts';
-import type { DecodePool } from '../imaging/decode-pool.ts';
 import { RequestValidationError } from './errors.ts';
 
 /** JPEG/PNG bytes of one input, to be preprocessed to `size` x `size`. */
@@ -22,21 +21,6 @@ export function decodeImagesInline(images: EncodedImages): ImageBatch {
       throw asRequestError(images.inputName, i, err);
     }
   });
-  return { data, n: items.length, height: size, width: size };
-}
-
-export async function decodeImagesWithPool(images: EncodedImages, pool: DecodePool): Promise<ImageBatch> {
-  const { items, size } = images;
-  let pixels: Float32Array[];
-  try {
-    pixels = await pool.preprocessAll(items, size);
-  } catch (err) {
-    throw asRequestError(images.inputName, err instanceof ImageDecodeError ? err.index ?? 0 : 0, err);
-  }
-  if (pixels.length === 1) return { data: pixels[0]!, n: 1, height: size, width: size };
-  const perImage = size * size * 3;
-  const data = new Float32Array(items.length * perImage);
-  pixels.forEach((p, i) => data.set(p, i * perImage));
   return { data, n: items.length, height: size, width: size };
 }
 

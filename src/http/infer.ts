@@ -1,43 +1,82 @@
 /**
- * `POST /v2/models/{m}[/versions/{v}]/infer`: read the body under the limit, decode it (JSON or the
- * binary tensor data extension; BYTES images on the decode pool when there is one), call
- * `service.infer` with the client's abort signal (so a client that leaves has its queued request
- * removed), encode the V2 reply and record request-level metrics.
+ * `POST /v2/models/{m}[/versions/{v}]/infer`. The event loop only reads the body and moves bytes:
+ * 1. read the body under the limit (413 beyond);
+ * 2. admission on what the request header says, before anything costly (binary-extension bodies);
+ * 3. parse and validate: inline for small bodies, on the preparation pool for large ones;
+ * 4. admission again (service.admit: not ready, shutting down, queue full, overloaded, SLO too tight);
+ * 5. BYTES images: pixel budgets from their headers, then decoding on the preparation pool, EDF by deadline;
+ * 6. service.infer with the client's abort signal (a client that leaves has its queued images removed);
+ * 7. encode the V2 reply.
+ * Every refusal is reported to the service's event stream exactly once (metrics, statistics, dashboard).
  * @module
  */
 import type { Context, Hono } from 'hono';
-import { ServiceError } from '../serving/types.ts';
-import { readBodyLimited, parseJson } from './body.ts';
+import type { RefusalReason } from '../serving/events.ts';
+import { HTTPException } from 'hono/http-exception';
+import { ServiceError, type ImageBatch, type ModelMetadata } from '../serving/types.ts';
+import { peekAdmission } from './admission-peek.ts';
+import { parseJson, readRequestBody, type PrefixCheck } from './body.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
-import { toErrorResponse } from './errors.ts';
-import { decodeImagesInline, decodeImagesWithPool } from './image-batch.ts';
+import { BodyTooLargeError, RequestValidationError, UnknownModelError } from './errors.ts';
+import { checkPixelBudget, DEFAULT_PIXEL_BUDGET } from './image-budget.ts';
+import { decodeImagesInline } from './image-batch.ts';
 import { modelPaths, requireModel } from './models.ts';
-import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody } from './v2-binary.ts';
-import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type EncodeContext } from './v2-codec.ts';
+import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody, type SplitBody } from './v2-binary.ts';
+import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type CodecLimits, type EncodeContext, type ParsedInferRequest } from './v2-codec.ts';
+
+/**
+ * Parsed on the event loop up to these sizes (well under a millisecond), on the pool beyond: JSON text costs
+ * per number, a binary tensor section only a copy (and a transpose for NCHW).
+ */
+export const PARSE_INLINE_MAX = { jsonBytes: 64 * 1024, binaryBytes: 4 * 1024 * 1024 };
 
 export function registerInfer(app: Hono, deps: AppDeps): void {
-  const { service, metrics } = deps;
+  const { service } = deps;
   const bodyLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const limits = { defaultSloMs: deps.defaultSloMs, maxSloMs: deps.maxSloMs ?? DEFAULT_MAX_SLO_MS, maxBatch: deps.maxBatch ?? DEFAULT_MAX_BATCH };
+  const limits: CodecLimits = { defaultSloMs: deps.defaultSloMs, maxSloMs: deps.maxSloMs ?? DEFAULT_MAX_SLO_MS, maxBatch: deps.maxBatch ?? DEFAULT_MAX_BATCH };
+  const budget = deps.pixelBudget ?? DEFAULT_PIXEL_BUDGET;
+  const now = deps.now ?? (() => performance.now());
+  const prep = deps.prepPool;
+
+  const parse = async (body: SplitBody, meta: ModelMetadata, arrivalMs: number, signal: AbortSignal): Promise<ParsedInferRequest> => {
+    const inline = body.json.byteLength <= PARSE_INLINE_MAX.jsonBytes && (body.binary?.byteLength ?? 0) <= PARSE_INLINE_MAX.binaryBytes;
+    if (prep === undefined || inline) return parseInferRequest(parseJson(body.json), meta, limits, body.binary);
+    return prep.parse(body.json, body.binary, meta, limits, { deadline: arrivalMs + limits.maxSloMs, signal });
+  };
 
   const handler = async (c: Context) => {
-    const startedMs = performance.now();
-    const arrivalMs = deps.now?.();
+    const arrivalMs = now();
     // @hono/node-server aborts this signal when the response closes unfinished (client gone).
     const signal = c.req.raw.signal;
-    const meta = requireModel(service, c.req.param('m'), c.req.param('v'));
+    let images = 0;
+    let reported = false;
+    const inService = <T>(f: () => T): T => { reported = true; const out = f(); reported = false; return out; };
     try {
-      if (!service.isReady()) throw new ServiceError('not_ready', `model '${meta.name}' is not ready`, 1);
-      const body = splitBinaryBody(await readBodyLimited(c.req.raw, bodyLimit), c.req.header(INFERENCE_HEADER_CONTENT_LENGTH));
-      const req = parseInferRequest(parseJson(body.json), meta, limits, body.binary);
-      const batch = req.input.kind === 'tensor' ? req.input.batch
-        : deps.decodePool ? await decodeImagesWithPool(req.input.images, deps.decodePool) : decodeImagesInline(req.input.images);
-      const outcome = await service.infer(batch, {
-        sloMs: req.sloMs,
-        signal,
-        ...(req.subnetId === undefined ? {} : { subnetId: req.subnetId }),
-        ...(arrivalMs === undefined ? {} : { arrivalMs }),
-      });
+      const meta = requireModel(service, c.req.param('m'), c.req.param('v'));
+      const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
+      // Binary extension: admission on the JSON header as soon as it has arrived, before the tensor bytes.
+      const early: PrefixCheck | undefined = headerLength !== undefined && /^\d+$/.test(headerLength.trim()) ? {
+        bytes: Number(headerLength),
+        check: (json) => {
+          const peek = peekAdmission(json, limits);
+          if (peek === undefined) return;
+          images = peek.images;
+          inService(() => service.admit(peek.images, { sloMs: peek.sloMs, arrivalMs, ...(peek.subnetId === undefined ? {} : { subnetId: peek.subnetId }) }));
+        },
+      } : undefined;
+      const body = splitBinaryBody(await readRequestBody(c, bodyLimit, early), headerLength);
+      const req = await parse(body, meta, arrivalMs, signal);
+      images = req.input.kind === 'tensor' ? req.input.batch.n : req.input.images.items.length;
+      const opts = { sloMs: req.sloMs, arrivalMs, ...(req.subnetId === undefined ? {} : { subnetId: req.subnetId }) };
+      inService(() => service.admit(images, opts));
+      let batch: ImageBatch;
+      if (req.input.kind === 'tensor') batch = req.input.batch;
+      else {
+        checkPixelBudget(req.input.images, budget);
+        batch = prep ? await prep.decode(req.input.images, { deadline: arrivalMs + req.sloMs, signal }) : decodeImagesInline(req.input.images);
+      }
+      reported = true;
+      const outcome = await service.infer(batch, { ...opts, signal });
       const ctx: EncodeContext = {
         modelName: meta.name,
         ...(meta.versions[0] === undefined ? {} : { modelVersion: c.req.param('v') ?? meta.versions[0] }),
@@ -46,22 +85,23 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
         outputs: req.outputs,
         binaryOutputs: req.binaryOutputs,
       };
-      if (req.binaryOutputs.length === 0) {
-        const reply = encodeInferResponse(outcome, ctx);
-        metrics.recordSuccess(outcome, performance.now() - startedMs);
-        return c.json(reply);
-      }
+      if (req.binaryOutputs.length === 0) return c.json(encodeInferResponse(outcome, ctx));
       const reply = encodeBinaryInferResponse(outcome, ctx);
-      metrics.recordSuccess(outcome, performance.now() - startedMs);
       return c.body(reply.body, 200, {
         'Content-Type': 'application/octet-stream',
         [INFERENCE_HEADER_CONTENT_LENGTH]: String(reply.headerLength),
       });
     } catch (err) {
-      const { reason, sloMissed } = toErrorResponse(err);
-      metrics.recordFailure(reason, { sloMissed });
+      if (!reported) service.reportRefused(refusalReason(err), images);
       throw err;
     }
   };
   for (const path of modelPaths('/infer')) app.post(path, handler);
+}
+
+/** The event-stream reason of an error raised outside the service (the HTTP status comes from errors.ts). */
+function refusalReason(err: unknown): RefusalReason {
+  if (err instanceof ServiceError) return err.kind;
+  const client = err instanceof RequestValidationError || err instanceof UnknownModelError || err instanceof BodyTooLargeError || err instanceof HTTPException;
+  return client ? 'bad_request' : 'worker_failed';
 }

@@ -1,14 +1,18 @@
 /**
- * Listen with @hono/node-server and shut down gracefully: stop accepting, let the service answer
- * everything it accepted, then close the sockets. Signal wiring is separate so tests can call
- * `close()` without sending signals.
+ * Listen with @hono/node-server and shut down without losing a request: every request whose headers
+ * the server has read ("accepted") is answered before its socket closes. Signal wiring is separate so
+ * tests can call `close()` without sending signals.
+ *
+ * Timeouts: a keep-alive socket is closed by the server only after `keepAliveTimeoutMs` idle (longer
+ * than common clients' own idle timeouts, so clients close first and never send into a closing socket),
+ * headers must arrive within `headersTimeoutMs`, a whole request within `requestTimeoutMs` (Node answers
+ * 408 beyond). None of them can close a socket whose request was read and not yet answered.
  * @module
  */
 import { serve } from '@hono/node-server';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
-import type { InferenceService } from '../serving/types.ts';
 
 export interface HttpServerOptions {
   app: Hono;
@@ -16,47 +20,86 @@ export interface HttpServerOptions {
   port?: number;
   /** @default '0.0.0.0' */
   host?: string;
-  service: InferenceService;
+  /** Stops the service accepting work: called first on close (requests arriving later get 503). */
+  service: { drain(): Promise<void> };
   log?: (message: string) => void;
-  /** After the service drained, how long to wait for responses to finish writing. @default 5000 */
-  closeTimeoutMs?: number;
+  /** @default 65_000 */
+  keepAliveTimeoutMs?: number;
+  /** @default 120_000 */
+  requestTimeoutMs?: number;
+  /** How long close() waits for accepted requests before closing their sockets anyway. @default 70_000 */
+  drainTimeoutMs?: number;
 }
 
 export interface HttpServerHandle {
   port: number;
-  /** Stop accepting, await `service.drain()`, then close all connections. Idempotent. */
+  /** Requests read and not yet fully answered. */
+  readonly openRequests: number;
+  /**
+   * Stop accepting connections, let the service refuse new work, wait until every accepted request has
+   * been answered, then close all sockets. Idempotent.
+   */
   close(): Promise<void>;
 }
+
+export class ListenError extends Error { override name = 'ListenError'; }
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHandle> {
   const log = opts.log ?? (() => {});
   const host = opts.host ?? '0.0.0.0';
+  const requestedPort = opts.port ?? 8080;
+  let draining = false;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: opts.app.fetch, port: opts.port ?? 8080, hostname: host }, () => resolve(s as Server)) as Server;
-    s.once('error', reject);
+    // autoCleanupIncoming off: its drain of an unread body force-closes the socket after 500 ms, which resets
+    // keep-alive clients under load. Our body reader discards what it does not read (body.ts), and Node
+    // itself drains a body nobody touched.
+    const s = serve({ fetch: opts.app.fetch, port: requestedPort, hostname: host, autoCleanupIncoming: false }, () => resolve(s as Server)) as Server;
+    s.once('error', (e: NodeJS.ErrnoException) => {
+      reject(new ListenError(e.code === 'EADDRINUSE' ? `port ${requestedPort} on ${host} is already in use` : `cannot listen on ${host}:${requestedPort}: ${e.message}`));
+    });
   });
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 65_000;
+  server.requestTimeout = opts.requestTimeoutMs ?? 120_000;
+  // Node wants headersTimeout above keepAliveTimeout, or a reused socket may be cut while its headers arrive.
+  server.headersTimeout = server.keepAliveTimeout + 1000;
   const port = (server.address() as AddressInfo).port;
+
+  let open = 0;
+  let onIdle: (() => void) | undefined;
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    open++;
+    if (draining) res.setHeader('Connection', 'close');
+    res.once('close', () => {
+      open--;
+      if (open === 0) onIdle?.();
+    });
+  });
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
-    log('shutting down: no new connections, draining accepted requests');
+    log('shutting down: no new connections; answering every accepted request');
+    draining = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await opts.service.drain();
-    // Responses may still be flushing; idle keep-alive sockets would hold close() open forever.
     server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), opts.closeTimeoutMs ?? 5000);
+    if (open > 0) {
+      const timeout = opts.drainTimeoutMs ?? 70_000;
+      const idle = new Promise<void>((resolve) => { onIdle = resolve; });
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeout); });
+      if (await Promise.race([idle.then(() => false), timedOut])) log(`shutdown: ${open} request(s) still open after ${timeout} ms; closing their sockets`);
+      clearTimeout(timer);
+    }
+    server.closeAllConnections();
     await closed;
-    clearTimeout(timer);
     log('drained and closed');
   })());
-  return { port, close };
+  return { port, get openRequests() { return open; }, close };
 }
 
 export interface SignalHandlerOptions {
-  /** Graceful shutdown, e.g. `startHttpServer(...).close`. */
+  /** Graceful shutdown, e.g. the server's close. */
   close: () => Promise<void>;
-  /** Drained again after `close()` (a no-op when close already drained it, as startHttpServer's does). */
-  service?: Pick<InferenceService, 'drain'>;
   log?: (message: string) => void;
   /** @default process.exit */
   exit?: (code: number) => void;
@@ -70,12 +113,10 @@ export function installSignalHandlers(opts: SignalHandlerOptions): () => void {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let shuttingDown = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (shuttingDown) { exit(1); return; }
+    if (shuttingDown) { opts.log?.(`${signal} again: exiting now`); exit(1); return; }
     shuttingDown = true;
     opts.log?.(`${signal} received: shutting down`);
-    opts.close()
-      .then(() => opts.service?.drain())
-      .then(() => exit(0), (err: unknown) => { opts.log?.(`shutdown failed: ${String(err)}`); exit(1); });
+    opts.close().then(() => exit(0), (err: unknown) => { opts.log?.(`shutdown failed: ${String(err)}`); exit(1); });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -5,14 +5,25 @@
  * `encodeInferResponse` / `encodeBinaryInferResponse` turn an `InferOutcome` into the V2 reply. Pure: no I/O, no tfjs.
  * @module
  */
+import type { ImageOutcome } from '../serving/events.ts';
 import type { ImageBatch, InferOutcome, ModelMetadata } from '../serving/types.ts';
 import { RequestValidationError } from './errors.ts';
 import { decodeImagesInline } from './image-batch.ts';
 import { BinarySection, binaryDataSize, fp32Bytes, frameBinaryBody, int64Bytes } from './v2-binary.ts';
 import { parseInput, type ParsedInput, type V2Input } from './v2-tensors.ts';
 
-export const OUTPUT_NAMES = ['logits', 'top5'] as const;
+export const OUTPUT_NAMES = ['logits', 'top5', 'subnet_id', 'accuracy', 'batch_size', 'queue_ms', 'compute_ms'] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
+/** Returned when the request names no outputs. The per-image serving outputs are returned on request. */
+export const DEFAULT_OUTPUTS: readonly OutputName[] = ['logits', 'top5'];
+/** Per-image serving facts: each image of a request may run in its own batch, on its own sub-network. */
+const PER_IMAGE_OUTPUTS = {
+  subnet_id: { datatype: 'INT64', value: (i: ImageOutcome) => i.subnetId },
+  accuracy: { datatype: 'FP32', value: (i: ImageOutcome) => i.accuracy },
+  batch_size: { datatype: 'INT64', value: (i: ImageOutcome) => i.batchSize },
+  queue_ms: { datatype: 'FP32', value: (i: ImageOutcome) => i.queueMs },
+  compute_ms: { datatype: 'FP32', value: (i: ImageOutcome) => i.computeMs },
+} as const;
 
 export interface CodecLimits {
   /** SLO used when the request names none. */
@@ -138,7 +149,7 @@ function decodeOutputs(outputs: unknown, binaryDefault: unknown): { outputs: Out
     throw new RequestValidationError(`parameters.binary_data_output must be a boolean, got ${JSON.stringify(binaryDefault)}`);
   }
   const allBinary = binaryDefault === true;
-  if (outputs === undefined) return { outputs: [...OUTPUT_NAMES], binaryOutputs: allBinary ? [...OUTPUT_NAMES] : [] };
+  if (outputs === undefined) return { outputs: [...DEFAULT_OUTPUTS], binaryOutputs: allBinary ? [...DEFAULT_OUTPUTS] : [] };
   if (!Array.isArray(outputs) || outputs.length === 0) throw new RequestValidationError('"outputs" must be a non-empty array of {"name"}');
   const binaryOutputs: OutputName[] = [];
   const names = outputs.map((o, i) => {
@@ -165,7 +176,9 @@ export interface V2InferResponse {
   model_version?: string;
   id?: string;
   parameters: {
-    subnet_id: number;
+    /** Present when every image ran on the same sub-network (ask for the `subnet_id` output per image). */
+    subnet_id?: number;
+    /** Mean over the images. */
     accuracy: number;
     batch_size: number;
     queue_ms: number;
@@ -210,15 +223,21 @@ function encodeReply(outcome: InferOutcome, ctx: EncodeContext): { json: V2Infer
       const shape = [ctx.n, c];
       return { name, datatype: 'FP32', shape, ...(binary(name, () => fp32Bytes(outcome.logits)) ?? { data: Array.from(outcome.logits) }) };
     }
-    const ids = topK(outcome.logits, ctx.n, c, k);
-    return { name, datatype: 'INT64', shape: [ctx.n, k], ...(binary(name, () => int64Bytes(ids)) ?? { data: ids }) };
+    if (name === 'top5') {
+      const ids = topK(outcome.logits, ctx.n, c, k);
+      return { name, datatype: 'INT64', shape: [ctx.n, k], ...(binary(name, () => int64Bytes(ids)) ?? { data: ids }) };
+    }
+    const spec = PER_IMAGE_OUTPUTS[name];
+    const values = outcome.images.map(spec.value);
+    const bytes = () => (spec.datatype === 'FP32' ? fp32Bytes(Float32Array.from(values)) : int64Bytes(values));
+    return { name, datatype: spec.datatype, shape: [ctx.n], ...(binary(name, bytes) ?? { data: values }) };
   });
   const json: V2InferResponse = {
     model_name: ctx.modelName,
     ...(ctx.modelVersion === undefined ? {} : { model_version: ctx.modelVersion }),
     ...(ctx.id === undefined ? {} : { id: ctx.id }),
     parameters: {
-      subnet_id: outcome.subnetId,
+      ...(outcome.subnetId === undefined ? {} : { subnet_id: outcome.subnetId }),
       accuracy: outcome.accuracy,
       batch_size: outcome.batchSize,
       queue_ms: outcome.queueMs,

@@ -2,13 +2,13 @@
  * One V2 input tensor -> `ImageBatch` (NHWC float32): FP32 `[N,3,H,W]` / `[N,H,W,3]` with flat or
  * nested row-major JSON data or binary data (see v2-binary.ts), or BYTES holding JPEG/PNG images (base64
  * in JSON, or length-prefixed binary). `parseInput` leaves images encoded so they can be decoded off the
- * event loop (image-batch.ts); `inputToBatch` decodes them inline. Pure: no I/O, no tfjs.
+ * event loop (src/http/prep/). Pure: no I/O, no tfjs.
  * @module
  */
 import type { ImageBatch } from '../serving/types.ts';
 import { RequestValidationError } from './errors.ts';
 import { readBytesElements, readFp32LE } from './v2-binary.ts';
-import { decodeImagesInline, type EncodedImages } from './image-batch.ts';
+import type { EncodedImages } from './image-batch.ts';
 
 export interface TensorLimits {
   /** Most images in one request. */
@@ -35,12 +35,6 @@ export function parseInput(input: V2Input, limits: TensorLimits): ParsedInput {
   if (input.datatype === 'FP32') return { kind: 'tensor', batch: fp32ToBatch(input, limits) };
   if (input.datatype === 'BYTES') return { kind: 'images', images: bytesToImages(input, limits) };
   throw new RequestValidationError(`input '${input.name}': datatype ${JSON.stringify(input.datatype)} is not supported (use FP32 or BYTES)`);
-}
-
-/** parseInput, with images decoded and preprocessed inline (on the calling thread). */
-export function inputToBatch(input: V2Input, limits: TensorLimits): ImageBatch {
-  const parsed = parseInput(input, limits);
-  return parsed.kind === 'tensor' ? parsed.batch : decodeImagesInline(parsed.images);
 }
 
 function checkShape(input: V2Input): number[] {

@@ -5,5 +5,4 @@
 export { decodeImage, sniffImageFormat, ImageDecodeError } from './decode.ts';
 export type { DecodedImage, DecodeOptions, ImageFormat } from './decode.ts';
 export { preprocessOfa, resizedSize, pyRound, PreprocessError, IMAGENET_MEAN, IMAGENET_STD, OFA_CROP_RATIO } from './preprocess.ts';
-export { createDecodePool, DecodePoolError } from './decode-pool.ts';
-export type { DecodePool, DecodePoolOptions } from './decode-pool.ts';
+export { imageDimensions, type Dimensions } from './dimensions.ts';

@@ -53,7 +53,8 @@ class StepPolicy implements Policy {
   readonly maxBatch: number;
   readonly #steps: StepTable;
 
-  constructor(readonly name: string, table: ProfileTable, opts: PolicyOptions, rule: Rule, readonly bestEffortSubnetId: number) {
+  constructor(readonly name: string, table: ProfileTable, opts: PolicyOptions, rule: Rule, readonly bestEffortSubnetId: number,
+    readonly subnetIds?: readonly number[]) {
     const { grid, maxBatch } = resolveOptions(table, opts, 'profiled');
     this.maxBatch = maxBatch;
     const latencies: number[] = [];
@@ -80,10 +81,10 @@ export function maxAccPolicy(profile: LatencyProfile, opts: PolicyOptions = {}):
 export function fixedPolicy(profile: LatencyProfile, subnetId: number, opts: PolicyOptions = {}): Policy {
   const t = new ProfileTable(profile);
   if (!t.has(subnetId)) throw new PolicyError(`fixed:${subnetId}: no such subnet (ids: ${t.subnets.map((s) => s.id).join(', ')})`);
-  return new StepPolicy(`fixed:${subnetId}`, t, opts, fixedRule(t.indexOf(subnetId)), subnetId);
+  return new StepPolicy(`fixed:${subnetId}`, t, opts, fixedRule(t.indexOf(subnetId)), subnetId, [subnetId]);
 }
 
 export function infaasPolicy(profile: LatencyProfile, opts: PolicyOptions = {}): Policy {
   const t = new ProfileTable(profile);
-  return new StepPolicy('infaas', t, opts, fixedRule(0), t.subnets[0]!.id);
+  return new StepPolicy('infaas', t, opts, fixedRule(0), t.subnets[0]!.id, [t.subnets[0]!.id]);
 }

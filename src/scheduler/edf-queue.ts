@@ -16,6 +16,8 @@ export class EdfQueue<P = unknown> {
   readonly #heap: Entry<P>[] = [];
   readonly #slot = new Map<number, number>();
   #seq = 0;
+  /** Largest deadline pushed since the queue was last empty: an upper bound on every queued deadline. */
+  #maxDeadline = Number.NEGATIVE_INFINITY;
 
   get size(): number {
     return this.#heap.length;
@@ -54,6 +56,26 @@ export class EdfQueue<P = unknown> {
   }
 
   /**
+   * How many queued requests have a deadline <= `deadline` (they leave before a request with that deadline).
+   * O(1) when `deadline` is at least every queued deadline (one SLO for all: the common case), else it
+   * walks only the part of the heap that counts.
+   */
+  countUpTo(deadline: number): number {
+    if (deadline >= this.#maxDeadline) return this.#heap.length;
+    let count = 0;
+    const stack = this.#heap.length > 0 ? [0] : [];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (this.#heap[i]!.req.deadline > deadline) continue;
+      count++;
+      const l = 2 * i + 1;
+      if (l < this.#heap.length) stack.push(l);
+      if (l + 1 < this.#heap.length) stack.push(l + 1);
+    }
+    return count;
+  }
+
+  /**
    * Pop up to `max` requests in EDF order that `accept` admits. Requests it refuses are put
    * back with their original order; at most `scanLimit` requests are looked at (bounds the
    * cost when many refused requests sit near the head).
@@ -82,6 +104,8 @@ export class EdfQueue<P = unknown> {
   }
 
   #insert(e: Entry<P>): void {
+    if (this.#heap.length === 0) this.#maxDeadline = Number.NEGATIVE_INFINITY;
+    if (e.req.deadline > this.#maxDeadline) this.#maxDeadline = e.req.deadline;
     this.#heap.push(e);
     const i = this.#heap.length - 1;
     this.#slot.set(e.req.id, i);

@@ -12,6 +12,9 @@ import type { LatencyProfile, Policy } from './types.ts';
 
 export type { PolicyOptions } from './options.ts';
 
+/** What `auto` / `default` means, for the server and the simulator alike (README, Scheduling policies, says why). */
+export const DEFAULT_POLICY = 'slackfit';
+
 export const POLICY_NAMES = ['slackfit', 'slackfit-q', 'maxbatch', 'maxacc', 'fixed:<id>', 'infaas'] as const;
 
 export function createPolicy(name: string, profile: LatencyProfile, opts: PolicyOptions = {}): Policy {

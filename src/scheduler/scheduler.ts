@@ -21,6 +21,10 @@
  * - Bounded queue: `enqueue` refuses when `maxQueue` requests wait; `requeue` (after a worker
  *   died) ignores the bound, since those requests were already admitted, but in 'reject' mode
  *   refuses a request that can no longer make its deadline.
+ * - Capacity: `capacity()` gives the cheapest latency and the best throughput any option reaches; the
+ *   pull loop's admission test and expiry timer read it (see pull-loop.ts).
+ * - Profile refresh: `replaceProfile()` swaps the latency profile and the policy built on it while
+ *   requests wait (a quick start-up profile refined while serving).
  * - Latency factor: every profiled latency is multiplied by `latencyFactor` (default 1). Scaling all
  *   latencies uniformly is the same as deciding on slack / factor, so the policies' precomputed
  *   tables stay valid. `observeBatch()` feeds measured batch times into an EWMA of measured /
@@ -66,13 +70,16 @@ export interface NextResult<P> {
 export class Scheduler<P = unknown> {
   readonly lateMode: LateMode;
   readonly maxQueue: number;
-  readonly maxBatch: number;
   readonly #clock: Clock;
-  readonly #policy: Policy;
-  readonly #table: ProfileTable;
+  #policy: Policy;
+  #table: ProfileTable;
   readonly #queue = new EdfQueue<P>();
   /** #bestBatch[si][m] = batch <= m with the highest throughput on subnet index si. */
-  readonly #bestBatch: Int32Array[];
+  #bestBatch: Int32Array[] = [];
+  /** Unscaled (factor 1): the cheapest batch-1 latency and the best images per ms of any option. */
+  #minLatencyMs = 0;
+  #bestRatePerMs = 0;
+  readonly #requestedMaxBatch: number;
   readonly #pinned = new Set<number>();
   readonly #stats: Omit<SchedulerStats, 'queued' | 'perSubnet'> = {
     enqueued: 0, rejectedFull: 0, dispatches: 0, dispatchedRequests: 0, bestEffortDispatches: 0,
@@ -81,6 +88,7 @@ export class Scheduler<P = unknown> {
   readonly #perSubnet = new Map<number, { batches: number; requests: number }>();
   readonly adaptLatency: boolean;
   #factor = 1;
+  #maxBatch = 1;
 
   constructor(opts: SchedulerOptions) {
     if (!opts || typeof opts.clock?.now !== 'function') throw new SchedulerError('Scheduler: opts.clock must be a Clock');
@@ -96,19 +104,53 @@ export class Scheduler<P = unknown> {
     if (!(this.maxQueue >= 1)) throw new SchedulerError(`Scheduler: maxQueue must be >= 1, got ${opts.maxQueue}`);
     const mb = opts.maxBatch ?? opts.policy.maxBatch ?? DEFAULT_MAX_BATCH;
     if (!Number.isInteger(mb) || mb < 1) throw new SchedulerError(`Scheduler: maxBatch must be a positive integer, got ${mb}`);
-    this.maxBatch = Math.min(mb, this.#table.maxBatch);
-    const be = opts.policy.bestEffortSubnetId;
-    if (be !== undefined && !this.#table.has(be)) throw new SchedulerError(`Scheduler: policy's bestEffortSubnetId ${be} is not in the profile`);
-    this.#bestBatch = this.#table.subnets.map((_, si) => {
-      const row = new Int32Array(this.maxBatch + 1);
+    this.#requestedMaxBatch = mb;
+    this.#install(this.#table, opts.policy);
+  }
+
+  /**
+   * Serve from now on with a new latency profile and the policy built on it (same sub-network ids).
+   * Queued requests keep their place; a pinned request's sub-network must still be in the profile.
+   */
+  replaceProfile(profile: LatencyProfile, policy: Policy): void {
+    if (typeof policy?.decide !== 'function') throw new SchedulerError('replaceProfile: policy must be a Policy');
+    const table = new ProfileTable(profile);
+    for (const r of this.#queue) {
+      if (r.pinnedSubnet !== undefined && !table.has(r.pinnedSubnet)) throw new SchedulerError(`replaceProfile: queued request ${r.id} is pinned to subnet ${r.pinnedSubnet}, which the new profile lacks`);
+    }
+    this.#install(table, policy);
+  }
+
+  #install(table: ProfileTable, policy: Policy): void {
+    const be = policy.bestEffortSubnetId;
+    if (be !== undefined && !table.has(be)) throw new SchedulerError(`Scheduler: policy's bestEffortSubnetId ${be} is not in the profile`);
+    const maxBatch = Math.min(this.#requestedMaxBatch, table.maxBatch);
+    let minLatency = Number.POSITIVE_INFINITY;
+    let bestRate = 0;
+    const usable = policy.subnetIds === undefined ? undefined : new Set(policy.subnetIds);
+    const bestBatch = table.subnets.map((s, si) => {
+      const row = new Int32Array(maxBatch + 1);
       let best = 1;
-      for (let m = 1; m <= this.maxBatch; m++) {
-        if (m / this.#table.latency(si, m) > best / this.#table.latency(si, best)) best = m;
+      for (let m = 1; m <= maxBatch; m++) {
+        if (m / table.latency(si, m) > best / table.latency(si, best)) best = m;
         row[m] = best;
+      }
+      if (usable === undefined || usable.has(s.id)) {
+        minLatency = Math.min(minLatency, table.latency(si, 1));
+        bestRate = Math.max(bestRate, best / table.latency(si, best));
       }
       return row;
     });
+    this.#table = table;
+    this.#policy = policy;
+    this.#maxBatch = maxBatch;
+    this.#bestBatch = bestBatch;
+    this.#minLatencyMs = minLatency;
+    this.#bestRatePerMs = bestRate;
   }
+
+  /** Largest batch for pinned and best-effort batches (requested, capped at the profile's largest). */
+  get maxBatch(): number { return this.#maxBatch; }
 
   get size(): number {
     return this.#queue.size;
@@ -195,6 +237,34 @@ export class Scheduler<P = unknown> {
       out.push(head);
     }
     return out;
+  }
+
+  /** The scheduler's clock. */
+  now(): number { return this.#clock.now(); }
+
+  /** Queued requests that leave before a request with this deadline (EDF order). */
+  countAhead(deadline: number): number {
+    return this.#queue.countUpTo(deadline);
+  }
+
+  /**
+   * The cheapest batch-1 latency and the most images per ms any (sub-network, batch) the policy may use
+   * reaches on one worker, both scaled by the latency factor: what an optimistic capacity bound may assume.
+   */
+  capacity(): { minLatencyMs: number; bestRatePerMs: number } {
+    return { minLatencyMs: this.#minLatencyMs * this.#factor, bestRatePerMs: this.#bestRatePerMs / this.#factor };
+  }
+
+  /**
+   * When the head can no longer be served even on the cheapest option: its deadline minus that option's
+   * latency ('reject' mode; undefined in 'best-effort' mode or with an empty queue). A request whose
+   * policy has no option that cheap is caught earlier by `next()` or `expireDue()`.
+   */
+  headDoomAt(): number | undefined {
+    const head = this.#queue.peek();
+    if (head === undefined || this.lateMode !== 'reject') return undefined;
+    const l1 = head.pinnedSubnet === undefined ? this.#minLatencyMs : this.#table.latency(this.#table.indexOf(head.pinnedSubnet), 1);
+    return head.deadline - l1 * this.#factor;
   }
 
   /** Live worker count changed: policies that plan across workers (slackfit-q) follow it. */

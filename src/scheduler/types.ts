@@ -1,7 +1,6 @@
 /**
  * Types shared by the scheduler, the server and the simulator. Nothing here knows about
- * TensorFlow.js or HTTP; implementations live in `clock.ts`, `profile.ts`, `policy.ts` and
- * `scheduler.ts` (all re-exported from `index.ts`).
+ * TensorFlow.js or HTTP; the implementations are exported from `index.ts`.
  * @module
  */
 
@@ -57,6 +56,8 @@ export interface Policy {
   readonly bestEffortSubnetId?: number;
   /** Largest batch the policy may pick (the scheduler uses it for pinned heads too). */
   readonly maxBatch?: number;
+  /** The sub-networks it may pick, when not all (fixed, infaas): capacity bounds use only these. */
+  readonly subnetIds?: readonly number[];
   /** The number of live workers changed (policies that plan across workers use it). */
   setWorkers?(n: number): void;
 }
@@ -95,10 +96,3 @@ export interface SchedulerStats {
   /** sub-network id -> batches and requests dispatched on it. */
   perSubnet: Record<number, { batches: number; requests: number }>;
 }
-
-// The implementations named in the scheduler API, re-exported so `./types.ts` offers the whole
-// contract (the modules above import only types from here, so there is no runtime cycle).
-export { systemClock, VirtualClock } from './clock.ts';
-export { profileFromJson } from './profile.ts';
-export { createPolicy } from './policy.ts';
-export { Scheduler } from './scheduler.ts';

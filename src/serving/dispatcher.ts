@@ -1,14 +1,14 @@
 /**
- * The batcher: a p-queue with one slot per worker. When a worker frees (or work arrives while one is idle)
- * it pulls: the policy decides at that instant, the batch runs on that worker, every request is settled,
- * and the worker pulls again. A worker that dies has its in-flight requests re-queued when they can still
- * meet their deadline, otherwise failed explicitly.
+ * The server's driver of the pull loop (src/scheduler/pull-loop.ts): it runs the batches the loop starts
+ * on real workers (threads or NATS), reports their end back to the loop, answers the requests the loop
+ * expires or fails, and keeps one timer armed for the loop's next expiry. All decisions are the loop's;
+ * the simulator drives the same loop on virtual time.
  * @module
  */
-import PQueue from 'p-queue';
-import type { Clock, Dispatch, QueuedRequest, Scheduler } from '../scheduler/index.ts';
+import { PullLoop, type Admission, type Clock, type PullSink, type QueuedRequest, type RunningBatch, type Scheduler } from '../scheduler/index.ts';
 import type { BatchReply, ImageItem } from '../worker/protocol.ts';
 import type { WorkerTransport } from '../worker/transport.ts';
+import type { ServingEvents, WorkerStatus } from './events.ts';
 
 export interface ItemResult {
   logits: Float32Array;
@@ -20,119 +20,166 @@ export interface ItemResult {
   finishedAt: number;
 }
 
+export type FailureReason = 'deadline' | 'worker_failed';
+
 /** What a queued request carries: its image and how to answer it. */
 export interface ItemPayload {
   item: ImageItem;
   settle(result: ItemResult | Error, reason?: FailureReason): void;
 }
 
-export type FailureReason = 'deadline' | 'worker_failed' | 'shutting_down';
+/** Arms a one-shot timer; the default is an unref'd setTimeout (tests on a virtual clock fire it by hand). */
+export type SetTimer = (fire: () => void, delayMs: number) => { cancel(): void };
 
-export interface DispatchObserver {
-  onBatch?(subnetId: number, size: number, computeMs: number, worker: string): void;
-  onWorkers?(alive: number): void;
-  onPending?(queued: number, inFlight: number): void;
-}
+const realTimer: SetTimer = (fire, delayMs) => {
+  const t = setTimeout(fire, delayMs);
+  t.unref();
+  return { cancel: () => clearTimeout(t) };
+};
+
+/** Dead workers remembered for status reports. */
+const DEAD_KEPT = 16;
 
 export class Dispatcher {
-  private readonly idle: WorkerTransport[] = [];
-  private readonly alive = new Set<WorkerTransport>();
-  private readonly slots = new PQueue({ concurrency: 1 });
-  private nextJobId = 1;
-  private inFlight = 0;
+  readonly #loop: PullLoop<ItemPayload>;
+  readonly #clock: Clock;
+  readonly #events: ServingEvents;
+  readonly #setTimer: SetTimer;
+  readonly #workers = new Map<string, WorkerTransport>();
+  readonly #dead: string[] = [];
+  #timer: { cancel(): void } | undefined;
+  #timerAt: number | undefined;
 
-  constructor(
-    private readonly scheduler: Scheduler<ItemPayload>,
-    private readonly clock: Clock,
-    private readonly observer: DispatchObserver = {},
-  ) {}
+  constructor(scheduler: Scheduler<ItemPayload>, clock: Clock, events: ServingEvents = {}, setTimer: SetTimer = realTimer) {
+    this.#clock = clock;
+    this.#events = events;
+    this.#setTimer = setTimer;
+    const sink: PullSink<ItemPayload> = {
+      start: (batch) => void this.#run(batch),
+      expired: (requests) => this.#expire(requests),
+      failed: (requests, reason) => { for (const r of requests) r.payload.settle(new Error(reason), 'worker_failed'); },
+    };
+    this.#loop = new PullLoop(scheduler, sink);
+  }
 
-  get workerCount(): number { return this.alive.size; }
-  get inFlightCount(): number { return this.inFlight; }
+  get loop(): PullLoop<ItemPayload> { return this.#loop; }
+  get workerCount(): number { return this.#loop.workerCount; }
+  get inFlightCount(): number { return this.#loop.inFlight; }
+  get queued(): number { return this.#loop.queued; }
 
   addWorker(w: WorkerTransport): void {
-    this.alive.add(w);
-    this.idle.push(w);
-    this.slots.concurrency = Math.max(1, this.alive.size);
-    this.scheduler.setWorkers(this.alive.size);
-    w.onDeath(() => this.removeWorker(w));
-    this.observer.onWorkers?.(this.alive.size);
-    this.pump();
+    this.#workers.set(w.name, w);
+    w.onDeath((reason) => this.removeWorker(w, reason));
+    this.#act(() => this.#loop.addWorker(w.name));
+    this.#reportWorkers();
   }
 
-  removeWorker(w: WorkerTransport): void {
-    if (!this.alive.delete(w)) return;
-    const i = this.idle.indexOf(w);
-    if (i >= 0) this.idle.splice(i, 1);
-    this.slots.concurrency = Math.max(1, this.alive.size);
-    this.scheduler.setWorkers(this.alive.size);
-    this.observer.onWorkers?.(this.alive.size);
+  removeWorker(w: WorkerTransport, reason = 'worker died'): void {
+    if (this.#workers.get(w.name) !== w) return;
+    this.#workers.delete(w.name);
+    this.#dead.push(w.name);
+    if (this.#dead.length > DEAD_KEPT) this.#dead.shift();
+    this.#act(() => this.#loop.removeWorker(w.name, `worker ${w.name} died (${reason})`));
+    this.#reportWorkers();
   }
 
-  /** Call after enqueueing: idle workers pull. */
-  pump(): void {
-    while (this.idle.length > 0 && this.scheduler.size > 0) {
-      const w = this.idle.pop()!;
-      void this.slots.add(() => this.serveOne(w));
+  admission(images: number, deadline: number): Admission {
+    return this.#loop.admission(images, deadline);
+  }
+
+  /** Queue one request's images (all or none). */
+  offer(requests: QueuedRequest<ItemPayload>[]): Admission {
+    return this.#act(() => this.#loop.offer(requests));
+  }
+
+  cancel(ids: number[]): void {
+    this.#act(() => this.#loop.cancel(ids));
+  }
+
+  /** Every worker, alive or dead, with its batch in flight (dashboards, metadata). */
+  workerStatus(): WorkerStatus[] {
+    const running = new Map(this.#loop.workers().map((s) => [s.name, s.running]));
+    const out: WorkerStatus[] = [];
+    for (const [name, w] of this.#workers) {
+      const r = running.get(name);
+      out.push({
+        name, kind: w.kind ?? 'thread', state: r ? 'busy' : 'idle', backend: w.info.backend,
+        ...(r ? { batch: { subnetId: r.dispatch.subnetId, size: r.dispatch.requests.length } } : {}),
+      });
     }
-    this.observer.onPending?.(this.scheduler.size, this.inFlight);
+    for (const name of this.#dead) out.push({ name, kind: 'thread', state: 'dead' });
+    return out;
   }
 
-  private async serveOne(w: WorkerTransport): Promise<void> {
-    const { dispatch, expired } = this.scheduler.next();
-    for (const r of expired) {
-      r.payload.settle(new Error(`deadline cannot be met: slack ${(r.deadline - this.clock.now()).toFixed(1)} ms is below the cheapest sub-network's latency`), 'deadline');
-    }
-    if (dispatch === null) {
-      this.release(w);
-      return;
-    }
-    await this.run(w, dispatch);
+  /** Stop the expiry timer (shutdown, after every request was answered). */
+  close(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerAt = undefined;
   }
 
-  private async run(w: WorkerTransport, d: Dispatch<ItemPayload>): Promise<void> {
-    const jobId = this.nextJobId++;
-    const startedAt = this.clock.now();
-    this.inFlight += d.requests.length;
+  /** Runs a loop call, then re-arms the expiry timer for the loop's new state. */
+  #act<T>(f: () => T): T {
+    const out = f();
+    this.#arm();
+    return out;
+  }
+
+  #arm(): void {
+    const at = this.#loop.wakeAt();
+    if (at === this.#timerAt) return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (at === undefined) return;
+    this.#timer = this.#setTimer(() => {
+      this.#timer = undefined;
+      this.#timerAt = undefined;
+      this.#act(() => this.#loop.tick());
+    }, Math.max(0, at - this.#clock.now()));
+  }
+
+  #expire(requests: QueuedRequest<ItemPayload>[]): void {
+    const now = this.#clock.now();
+    for (const r of requests) {
+      const slack = r.deadline - now;
+      r.payload.settle(new Error(slack > 0
+        ? `deadline cannot be met: ${slack.toFixed(1)} ms left is below the cheapest sub-network's latency`
+        : `deadline passed ${(-slack).toFixed(1)} ms ago while queued`), 'deadline');
+    }
+  }
+
+  async #run(batch: RunningBatch<ItemPayload>): Promise<void> {
+    const d = batch.dispatch;
+    const w = this.#workers.get(batch.worker)!;
+    const startedAt = this.#clock.now();
+    this.#events.batchStarted?.(startedAt, { worker: w.name, subnetId: d.subnetId, size: d.requests.length, expectedMs: d.expectedLatencyMs });
+    this.#reportWorkers();
     let reply: BatchReply | undefined;
-    let failure: Error | undefined;
+    let error: string | undefined;
     try {
       // Copy: transferring would detach the buffers we still need if this batch must be re-queued.
       const items = d.requests.map((r) => ({ ...r.payload.item, data: r.payload.item.data.slice() }));
-      reply = await w.runBatch({ jobId, subnetId: d.subnetId, items });
-      if (reply.error !== undefined) failure = new Error(`worker ${w.name}: ${reply.error}`);
+      reply = await w.runBatch({ jobId: batch.jobId, subnetId: d.subnetId, items });
+      if (reply.error !== undefined) error = reply.error;
+      else if (reply.logits === undefined) error = 'worker returned no logits';
     } catch (e) {
-      failure = e as Error;
+      error = (e as Error).message;
     }
-    this.inFlight -= d.requests.length;
-    const finishedAt = this.clock.now();
-    if (failure !== undefined || reply?.logits === undefined) {
-      this.onFailedBatch(w, d, failure ?? new Error('worker returned no logits'));
-    } else {
-      const c = reply.numClasses;
-      d.requests.forEach((r: QueuedRequest<ItemPayload>, i: number) => r.payload.settle({
-        logits: reply!.logits!.slice(i * c, (i + 1) * c), numClasses: c, subnetId: d.subnetId,
-        batchSize: d.requests.length, queueMs: startedAt - r.arrival, computeMs: reply!.computeMs, finishedAt,
-      }));
-      this.scheduler.observeBatch(d.subnetId, d.requests.length, finishedAt - startedAt);
-      this.observer.onBatch?.(d.subnetId, d.requests.length, reply.computeMs, w.name);
-    }
-    if (this.alive.has(w)) this.release(w);
-    else this.pump();
+    const finishedAt = this.#clock.now();
+    const wallMs = finishedAt - startedAt;
+    this.#events.batchFinished?.(finishedAt, { worker: w.name, subnetId: d.subnetId, size: d.requests.length, computeMs: reply?.computeMs ?? wallMs, wallMs, ok: error === undefined });
+    const done = this.#act(() => this.#loop.finish(batch.jobId, error === undefined ? { ok: true, measuredMs: wallMs } : { ok: false, error }));
+    this.#reportWorkers();
+    if (done === undefined || error !== undefined) return; // re-queued after a death, or failed by the loop
+    const c = reply!.numClasses;
+    d.requests.forEach((r, i) => r.payload.settle({
+      logits: reply!.logits!.slice(i * c, (i + 1) * c), numClasses: c, subnetId: d.subnetId,
+      batchSize: d.requests.length, queueMs: startedAt - r.arrival, computeMs: reply!.computeMs, finishedAt,
+    }));
   }
 
-  private onFailedBatch(w: WorkerTransport, d: Dispatch<ItemPayload>, err: Error): void {
-    const workerGone = !this.alive.has(w);
-    for (const r of d.requests) {
-      if (workerGone && this.scheduler.requeue(r)) continue;
-      r.payload.settle(new Error(`batch failed on worker ${w.name}: ${err.message}`), 'worker_failed');
-    }
+  #reportWorkers(): void {
+    if (this.#events.workersChanged) this.#events.workersChanged(this.#clock.now(), this.workerStatus());
   }
-
-  private release(w: WorkerTransport): void {
-    this.idle.push(w);
-    this.pump();
-  }
-
-  async onIdle(): Promise<void> { await this.slots.onIdle(); }
 }

@@ -4,7 +4,8 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../../supernet/checkpoint/atomic-fs.ts';
 import { join } from 'node:path';
 import type { ProfileJson } from '../profiler/measure.ts';
 
@@ -30,7 +31,6 @@ export async function readUsableProfile(checkpointDir: string, backend: string, 
 
 export async function writeProfile(checkpointDir: string, p: ProfileJson): Promise<string> {
   const file = profilePath(checkpointDir);
-  await writeFile(`${file}.tmp`, JSON.stringify(p, null, 1));
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomically(file, JSON.stringify(p, null, 1));
   return file;
 }

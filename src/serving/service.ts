@@ -1,64 +1,83 @@
 /**
- * The serving core behind the HTTP layer: admission (bounded queue, deadline from the SLO), one EDF
- * queue entry per image, the dispatcher, and exactly one answer per accepted request.
+ * The serving core behind the protocol layers: admission (readiness, bounded queue, capacity; see
+ * src/scheduler/pull-loop.ts), one EDF queue entry per image, the dispatcher, and exactly one answer
+ * per accepted request. Everything it does is reported as `ServingEvents`.
  * @module
  */
-import type { Clock, Scheduler } from '../scheduler/index.ts';
+import type { Clock } from '../scheduler/index.ts';
 import type { Dispatcher, FailureReason, ItemPayload, ItemResult } from './dispatcher.ts';
+import type { ImageOutcome, RefusalReason, ServingEvents, ServingSnapshot } from './events.ts';
 import { ServiceError } from './types.ts';
-import type { ImageBatch, InferenceService, InferOptions, InferOutcome, ModelMetadata } from './types.ts';
-
-export interface ServiceObserver {
-  onAnswered?(outcome: InferOutcome): void;
-  onFailed?(reason: string): void;
-}
+import type { AdmitOptions, ImageBatch, InferenceService, InferOptions, InferOutcome, ModelMetadata } from './types.ts';
 
 export interface CoreParts {
-  scheduler: Scheduler<ItemPayload>;
   dispatcher: Dispatcher;
   accuracyOf(subnetId: number): number;
   hasSubnet(subnetId: number): boolean;
 }
 
 export class LocalInferenceService implements InferenceService {
-  private core: CoreParts | undefined;
-  private accepting = true;
-  private nextId = 1;
-  private open = 0;
-  private drained: (() => void) | undefined;
+  #core: CoreParts | undefined;
+  #accepting = true;
+  #nextId = 1;
+  #open = 0;
+  #drained: (() => void) | undefined;
 
   constructor(
     readonly modelName: string,
     private readonly clock: Clock,
     private readonly describe: () => ModelMetadata,
-    private readonly observer: ServiceObserver = {},
+    private readonly events: ServingEvents = {},
   ) {}
 
-  /** Attach the scheduler and dispatcher once weights, profile and warm-up are done: the service becomes ready. */
-  attach(core: CoreParts): void { this.core = core; }
+  /** Attach the dispatcher once weights, profile and warm-up are done: the service becomes ready. */
+  attach(core: CoreParts): void { this.#core = core; }
 
   isReady(): boolean {
-    return this.accepting && this.core !== undefined && this.core.dispatcher.workerCount > 0;
+    return this.#accepting && this.#core !== undefined && this.#core.dispatcher.workerCount > 0;
   }
 
   metadata(): ModelMetadata { return this.describe(); }
 
   /** False once draining has begun. */
-  isAccepting(): boolean { return this.accepting; }
+  isAccepting(): boolean { return this.#accepting; }
 
-  get openRequests(): number { return this.open; }
+  get openRequests(): number { return this.#open; }
+
+  snapshot(): ServingSnapshot {
+    const d = this.#core?.dispatcher;
+    return {
+      queued: d?.queued ?? 0, inFlight: d?.inFlightCount ?? 0,
+      latencyFactor: d?.loop.scheduler.latencyFactor ?? 1, workers: d?.workerStatus() ?? [],
+    };
+  }
+
+  admit(images: number, opts: AdmitOptions): void {
+    const arrival = opts.arrivalMs ?? this.clock.now();
+    const refusal = this.#refusal(images, arrival + opts.sloMs, opts.subnetId);
+    if (refusal !== undefined) {
+      this.events.arrived?.(arrival, images);
+      this.#refused(refusal, images);
+      throw refusal;
+    }
+  }
+
+  reportRefused(reason: RefusalReason, images: number): void {
+    const now = this.clock.now();
+    this.events.arrived?.(now, images);
+    this.events.refused?.(now, reason, images);
+  }
 
   infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome> {
-    const core = this.core;
-    if (!this.accepting) return Promise.reject(new ServiceError('shutting_down', 'server is shutting down'));
-    if (core === undefined) return Promise.reject(new ServiceError('not_ready', 'model is not ready yet (loading, profiling or warming up)', 5));
-    if (core.dispatcher.workerCount === 0) return Promise.reject(new ServiceError('not_ready', 'no inference worker is alive', 5));
-    if (opts.subnetId !== undefined && !core.hasSubnet(opts.subnetId)) {
-      return Promise.reject(new ServiceError('bad_request', `unknown sub-network id ${opts.subnetId}`));
-    }
-    if (opts.signal?.aborted) return Promise.reject(new ServiceError('cancelled', 'client disconnected'));
     const arrival = opts.arrivalMs ?? this.clock.now();
     const deadline = arrival + opts.sloMs;
+    this.events.arrived?.(arrival, batch.n);
+    const refusal = opts.signal?.aborted ? new ServiceError('cancelled', 'client disconnected') : this.#refusal(batch.n, deadline, opts.subnetId);
+    if (refusal !== undefined) {
+      this.#refused(refusal, batch.n);
+      return Promise.reject(refusal);
+    }
+    const dispatcher = this.#core!.dispatcher;
     const pixels = batch.height * batch.width * 3;
 
     return new Promise<InferOutcome>((resolve, reject) => {
@@ -66,65 +85,84 @@ export class LocalInferenceService implements InferenceService {
       const ids: number[] = [];
       let remaining = batch.n;
       let settled = false;
-      this.open++;
+      this.#open++;
       const finish = (err: ServiceError | undefined): void => {
         if (settled) return;
         settled = true;
         opts.signal?.removeEventListener('abort', onAbort);
-        this.open--;
+        this.#open--;
         if (err !== undefined) {
-          for (const id of ids) core.scheduler.remove(id);
-          this.observer.onFailed?.(err.kind);
+          dispatcher.cancel(ids);
+          this.#refused(err, batch.n);
           reject(err);
         } else {
-          const outcome = this.combine(results as ItemResult[], deadline, core);
-          this.observer.onAnswered?.(outcome);
+          const outcome = this.#combine(results as ItemResult[], arrival, deadline);
+          this.events.answered?.(this.clock.now(), { images: outcome.images, latencyMs: this.clock.now() - arrival, deadlineMet: outcome.deadlineMet });
           resolve(outcome);
         }
-        if (this.open === 0) this.drained?.();
+        if (this.#open === 0) this.#drained?.();
       };
       const onAbort = (): void => finish(new ServiceError('cancelled', 'client disconnected'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-      for (let i = 0; i < batch.n; i++) {
-        const index = i;
-        const id = this.nextId++;
+      const requests = Array.from({ length: batch.n }, (_, index) => {
+        const id = this.#nextId++;
+        ids.push(id);
         const payload: ItemPayload = {
-          item: { data: batch.data.subarray(i * pixels, (i + 1) * pixels), height: batch.height, width: batch.width },
+          item: { data: batch.data.subarray(index * pixels, (index + 1) * pixels), height: batch.height, width: batch.width },
           settle: (r: ItemResult | Error, reason?: FailureReason) => {
             if (r instanceof Error) return finish(new ServiceError(reason === 'deadline' ? 'deadline' : 'worker_failed', r.message));
             results[index] = r;
             if (--remaining === 0) finish(undefined);
           },
         };
-        const ok = core.scheduler.enqueue({ id, arrival, deadline, payload, ...(opts.subnetId !== undefined ? { pinnedSubnet: opts.subnetId } : {}) });
-        if (!ok) {
-          finish(new ServiceError('queue_full', `queue is full (${core.scheduler.size} waiting)`, 1));
-          return;
-        }
-        ids.push(id);
-      }
-      core.dispatcher.pump();
+        return { id, arrival, deadline, payload, ...(opts.subnetId !== undefined ? { pinnedSubnet: opts.subnetId } : {}) };
+      });
+      const admission = dispatcher.offer(requests);
+      if (!admission.ok) finish(new ServiceError(admission.reason, admission.message, (admission.retryAfterMs ?? 1000) / 1000));
     });
   }
 
   async drain(): Promise<void> {
-    this.accepting = false;
-    if (this.open === 0) return;
-    await new Promise<void>((resolve) => { this.drained = resolve; });
+    this.#accepting = false;
+    if (this.#open === 0) return;
+    await new Promise<void>((resolve) => { this.#drained = resolve; });
   }
 
-  private combine(results: ItemResult[], deadline: number, core: CoreParts): InferOutcome {
+  /** Why a request of `images` images with this deadline is refused now, or undefined. */
+  #refusal(images: number, deadline: number, subnetId: number | undefined): ServiceError | undefined {
+    const core = this.#core;
+    if (!this.#accepting) return new ServiceError('shutting_down', 'server is shutting down', 5);
+    if (core === undefined) return new ServiceError('not_ready', 'model is not ready yet (loading, profiling or warming up)', 5);
+    if (core.dispatcher.workerCount === 0) return new ServiceError('not_ready', 'no inference worker is alive', 5);
+    if (subnetId !== undefined && !core.hasSubnet(subnetId)) return new ServiceError('bad_request', `unknown sub-network id ${subnetId}`);
+    const a = core.dispatcher.admission(images, deadline);
+    return a.ok ? undefined : new ServiceError(a.reason, a.message, a.retryAfterMs === undefined ? undefined : a.retryAfterMs / 1000);
+  }
+
+  #refused(err: ServiceError, images: number): void {
+    this.events.refused?.(this.clock.now(), err.kind as RefusalReason, images);
+  }
+
+  #combine(results: ItemResult[], arrival: number, deadline: number): InferOutcome {
     const c = results[0]!.numClasses;
     const logits = new Float32Array(results.length * c);
     results.forEach((r, i) => logits.set(r.logits, i * c));
-    const last = results.reduce((a, b) => (b.finishedAt > a.finishedAt ? b : a));
+    const images: ImageOutcome[] = results.map((r) => ({
+      subnetId: r.subnetId, accuracy: this.#core!.accuracyOf(r.subnetId), batchSize: r.batchSize,
+      queueMs: r.queueMs, computeMs: r.computeMs, finishedAt: r.finishedAt,
+    }));
+    const last = Math.max(...results.map((r) => r.finishedAt));
+    const ids = new Set(images.map((i) => i.subnetId));
     return {
-      logits, numClasses: c, subnetId: results[0]!.subnetId, accuracy: core.accuracyOf(results[0]!.subnetId),
-      batchSize: Math.max(...results.map((r) => r.batchSize)),
-      queueMs: Math.max(...results.map((r) => r.queueMs)),
-      computeMs: Math.max(...results.map((r) => r.computeMs)),
-      deadlineMet: last.finishedAt <= deadline,
+      logits, numClasses: c, images,
+      subnetId: ids.size === 1 ? images[0]!.subnetId : undefined,
+      accuracy: images.reduce((a, i) => a + i.accuracy, 0) / images.length,
+      batchSize: Math.max(...images.map((i) => i.batchSize)),
+      queueMs: Math.max(...images.map((i) => i.queueMs)),
+      computeMs: Math.max(...images.map((i) => i.computeMs)),
+      latencyMs: last - arrival,
+      deadlineMet: last <= deadline,
     };
   }
 }

@@ -1,8 +1,9 @@
 /**
- * The contract between the HTTP layer and the serving core: the HTTP side only translates
- * requests into `InferenceService.infer` calls and outcomes back into V2 responses.
+ * The contract between the protocol layers and the serving core: they only translate requests into
+ * `InferenceService.admit` / `infer` calls and outcomes back into V2 responses.
  * @module
  */
+import type { ImageOutcome, RefusalReason } from './events.ts';
 
 /** Images as float32, already normalised the way OFA expects, in NHWC order. */
 export interface ImageBatch {
@@ -12,42 +13,50 @@ export interface ImageBatch {
   width: number;
 }
 
-export interface InferOptions {
+export interface AdmitOptions {
   /** Latency target measured from `arrivalMs` (service clock). */
   sloMs: number;
   /** Pin a sub-network by its Pareto id. */
   subnetId?: number;
-  /** Aborted when the client disconnects: queued work is removed and the promise rejects. */
-  signal?: AbortSignal;
   /** Arrival time on the service clock; defaults to now. */
   arrivalMs?: number;
+}
+
+export interface InferOptions extends AdmitOptions {
+  /** Aborted when the client disconnects: queued work is removed and the promise rejects. */
+  signal?: AbortSignal;
 }
 
 export interface InferOutcome {
   /** Row-major [n, numClasses]. */
   logits: Float32Array;
   numClasses: number;
-  subnetId: number;
+  /** How each image was served: its images may run in different batches on different sub-networks. */
+  images: ImageOutcome[];
+  /** The sub-network that served every image; undefined when they differ (see `images`). */
+  subnetId: number | undefined;
+  /** Mean accuracy of the sub-networks that served the images. */
   accuracy: number;
-  /** Size of the batch this request was served in. */
+  /** Largest batch any of its images ran in. */
   batchSize: number;
+  /** Longest queue time and compute time of its images. */
   queueMs: number;
   computeMs: number;
+  /** From arrival until its last image was done. */
+  latencyMs: number;
   deadlineMet: boolean;
 }
 
-export type ServiceErrorKind =
-  | 'queue_full'        // 503 + Retry-After
-  | 'deadline'          // cannot meet the SLO: answered at once (HTTP 504 by default)
-  | 'cancelled'         // client went away
-  | 'shutting_down'     // 503
-  | 'not_ready'         // 503
-  | 'bad_request'       // 400
-  | 'worker_failed';    // 500
+/** Why a request was not served; HTTP statuses are in src/http/errors.ts. */
+export type ServiceErrorKind = RefusalReason;
 
+/** An expected outcome (a refusal), not a bug: it carries no stack trace, which costs more than the rest of a refusal. */
 export class ServiceError extends Error {
   constructor(readonly kind: ServiceErrorKind, message: string, readonly retryAfterS?: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'ServiceError';
   }
 }
@@ -76,6 +85,14 @@ export interface InferenceService {
   /** Weights, SubnetNorm table, profile and warm-up done, and at least one worker alive. */
   isReady(): boolean;
   metadata(): ModelMetadata;
+  /**
+   * Admission before any decoding: throws the ServiceError a request of `images` images would get now
+   * (not ready, shutting down, queue full, overloaded, SLO below the cheapest sub-network). `infer`
+   * checks again, since the queue moves while the request is decoded.
+   */
+  admit(images: number, opts: AdmitOptions): void;
+  /** A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not queued. */
+  reportRefused(reason: RefusalReason, images: number): void;
   infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome>;
   /** Stop accepting; resolves when every accepted request has been answered. */
   drain(): Promise<void>;

@@ -1,18 +1,17 @@
 /**
- * Discrete-event simulator on a virtual clock, driving the server's own `Scheduler` and policies.
- *
- * It replays the serving dispatcher's event logic (src/serving/dispatcher.ts) synchronously:
- * - each arrival is enqueued on its own, then idle workers pull (`pump`);
- * - a worker pulls by calling `scheduler.next()`; expired requests are answered with a deadline error;
- *   a dispatch occupies the worker for `expectedLatencyMs` (the profile, interpolated for the batch);
- * - idle workers form a LIFO stack, as in the dispatcher;
- * - a failed worker's in-flight batch is re-queued (`scheduler.requeue`), or failed if that is refused;
+ * Discrete-event simulator on a virtual clock. It drives the server's own pull loop
+ * (src/scheduler/pull-loop.ts: admission, EDF queue, policy, workers, expiry timer) exactly as the
+ * server's dispatcher does, only the batches "run" for a virtual duration instead of on a worker:
+ * - a started batch occupies its worker for `durationOf(subnet, batch, expected)` (default: the
+ *   profiled latency the scheduler expects); with `adaptLatency` the measured durations feed the
+ *   scheduler's latency factor, as on the server;
+ * - the loop's timer (`wakeAt`) is an event like any other;
+ * - a failed worker's running batch is re-queued by the loop (or failed when that is refused);
  * - events at the same instant: batch completions first (lower worker index first), then failures,
- *   then arrivals in trace order.
- * test/sim/shared-path.test.ts checks that this yields the same decisions as the real Dispatcher.
+ *   then the timer, then arrivals in trace order.
  * @module
  */
-import { createPolicy, Scheduler, type Clock, type Dispatch, type LateMode, type LatencyProfile, type Policy, type PolicyOptions, type QueuedRequest } from '../scheduler/index.ts';
+import { createPolicy, PullLoop, Scheduler, type Clock, type Dispatch, type LateMode, type LatencyProfile, type Policy, type PolicyOptions, type PullSink, type QueuedRequest, type RunningBatch } from '../scheduler/index.ts';
 import { RunRecorder } from './summary.ts';
 
 export class SimulationError extends Error {
@@ -39,6 +38,10 @@ export interface SimOptions {
   onExpired?: (expired: QueuedRequest<number>[]) => void;
   /** Extra options for `createPolicy`; `workers` defaults to the simulated worker count. */
   policyOptions?: PolicyOptions;
+  /** Virtual duration of a started batch (ms). @default the profiled latency the scheduler expects */
+  durationOf?: (subnetId: number, batchSize: number, expectedMs: number) => number;
+  /** Feed batch durations back into the scheduler's latency factor, as the server does. @default false */
+  adaptLatency?: boolean;
 }
 
 export interface SimResult {
@@ -49,7 +52,7 @@ export interface SimResult {
   policyName: string;
 }
 
-interface InFlight { until: number; dispatch: Dispatch<number> }
+interface InFlight { until: number; durationMs: number; batch: RunningBatch<number> }
 
 export function simulate(o: SimOptions): SimResult {
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new SimulationError(`workers must be a positive integer, got ${o.workers}`);
@@ -62,40 +65,42 @@ export function simulate(o: SimOptions): SimResult {
   const clock: Clock = { now: () => now };
   const policy = typeof o.policy === 'string' ? createPolicy(o.policy, o.profile, { workers: o.workers, ...o.policyOptions }) : o.policy;
   const scheduler = new Scheduler<number>({
-    clock, policy, profile: o.profile,
+    clock, policy, profile: o.profile, adaptLatency: o.adaptLatency ?? false,
     ...(o.lateMode ? { lateMode: o.lateMode } : {}), ...(o.maxQueue !== undefined ? { maxQueue: o.maxQueue } : {}),
   });
   const accuracy = new Map(o.profile.subnets.map((s) => [s.id, s.accuracy]));
   const durationMs = o.durationMs ?? (n ? arrivals[n - 1]! : 0);
   const rec = new RunRecorder(n, durationMs, o.profile.subnets.map((s) => s.id), o.binMs ?? 100);
   const fails = [...(o.failAtMs ?? [])].sort((a, b) => a - b);
+  const durationOf = o.durationOf ?? ((_s: number, _b: number, expected: number) => expected);
 
+  const names = Array.from({ length: o.workers }, (_, w) => `w${w}`);
+  const indexOf = new Map(names.map((name, w) => [name, w]));
   const alive: boolean[] = new Array(o.workers).fill(true);
   const busy: (InFlight | null)[] = new Array(o.workers).fill(null);
-  const idle: number[] = [];
-  for (let w = 0; w < o.workers; w++) idle.push(w);
   let aliveCount = o.workers;
-  rec.workers(0, aliveCount);
   let dispatches = 0;
   let endMs = 0;
 
-  const answer = (r: QueuedRequest<number>, t: number, subnetId: number) => {
-    rec.served(r.arrival, t - r.arrival, t <= r.deadline, subnetId, accuracy.get(subnetId) ?? 0);
-    if (t > endMs) endMs = t;
-  };
-
-  const pump = (t: number) => {
-    while (idle.length > 0 && scheduler.size > 0) {
-      const w = idle.pop()!;
-      const { dispatch, expired } = scheduler.next();
-      if (expired.length) { rec.failed('deadline', true, expired.length); o.onExpired?.(expired); }
-      if (dispatch === null) { idle.push(w); if (expired.length === 0) break; continue; }
+  const sink: PullSink<number> = {
+    start(batch) {
+      const w = indexOf.get(batch.worker)!;
+      const d = batch.dispatch;
+      const dur = durationOf(d.subnetId, d.requests.length, d.expectedLatencyMs);
+      busy[w] = { until: now + dur, durationMs: dur, batch };
       dispatches++;
-      busy[w] = { until: t + dispatch.expectedLatencyMs, dispatch };
-      rec.batch(t, dispatch.subnetId, dispatch.requests.length, accuracy.get(dispatch.subnetId) ?? 0);
-      o.onDispatch?.(dispatch, w);
-    }
+      rec.batch(now, d.subnetId, d.requests.length, accuracy.get(d.subnetId) ?? 0);
+      o.onDispatch?.(d, w);
+    },
+    expired(requests) {
+      rec.failed('deadline', true, requests.length);
+      o.onExpired?.(requests);
+    },
+    failed(requests) { rec.failed('worker_failed', true, requests.length); },
   };
+  const loop = new PullLoop<number>(scheduler, sink);
+  rec.workers(0, aliveCount);
+  for (const name of names) loop.addWorker(name);
 
   let i = 0; let f = 0;
   for (;;) {
@@ -104,41 +109,45 @@ export function simulate(o: SimOptions): SimResult {
     for (let w = 0; w < busy.length; w++) { const b = busy[w]; if (b && b.until < ct) { ct = b.until; cw = w; } }
     const ft = f < fails.length ? fails[f]! : Infinity;
     const at = i < n ? arrivals[i]! : Infinity;
-    if (cw < 0 && i >= n && (f >= fails.length || scheduler.size === 0)) break;
-    if (ct <= ft && ct <= at && cw >= 0) {
+    const wt = scheduler.size > 0 ? loop.wakeAt() ?? Infinity : Infinity;
+    if (cw < 0 && i >= n && wt === Infinity && (f >= fails.length || scheduler.size === 0)) break;
+    if (cw >= 0 && ct <= ft && ct <= wt && ct <= at) {
       if (ct > now) now = ct;
       const b = busy[cw]!; busy[cw] = null;
-      for (const r of b.dispatch.requests) answer(r, ct, b.dispatch.subnetId);
-      idle.push(cw);
-      pump(now);
-    } else if (ft <= at) {
+      const d = b.batch.dispatch;
+      for (const r of d.requests) answer(r, ct, d.subnetId);
+      loop.finish(b.batch.jobId, { ok: true, measuredMs: b.durationMs });
+    } else if (ft <= wt && ft <= at) {
       if (ft > now) now = ft;
       f++;
-      killOne(now);
+      killOne();
+    } else if (wt <= at) {
+      if (wt > now) now = wt;
+      loop.tick();
     } else {
       if (at > now) now = at;
       rec.arrived(at);
-      const r: QueuedRequest<number> = { id: i, arrival: at, deadline: at + o.sloMs, payload: i };
+      const admission = loop.offer([{ id: i, arrival: at, deadline: at + o.sloMs, payload: i }]);
       i++;
-      if (!scheduler.enqueue(r)) rec.failed('queue_full');
-      pump(now);
+      if (!admission.ok) rec.failed(admission.reason);
     }
   }
   // left in the queue: every worker died (or the policy refused to serve): answered with an error
   if (scheduler.size > 0) rec.failed(aliveCount === 0 ? 'no_worker' : 'unserved', true, scheduler.size);
-  function killOne(t: number): void {
+
+  function answer(r: QueuedRequest<number>, t: number, subnetId: number): void {
+    rec.served(r.arrival, t - r.arrival, t <= r.deadline, subnetId, accuracy.get(subnetId) ?? 0);
+    if (t > endMs) endMs = t;
+  }
+
+  function killOne(): void {
     let w = -1;
     for (let k = o.workers - 1; k >= 0; k--) if (alive[k]) { w = k; break; }
     if (w < 0) return;
     alive[w] = false; aliveCount--;
-    scheduler.setWorkers(aliveCount);
-    rec.workers(t, aliveCount);
-    const ix = idle.indexOf(w);
-    if (ix >= 0) idle.splice(ix, 1);
-    const b = busy[w];
+    rec.workers(now, aliveCount);
     busy[w] = null;
-    if (b) for (const r of b.dispatch.requests) if (!scheduler.requeue(r)) rec.failed('worker_failed');
-    pump(t);
+    loop.removeWorker(names[w]!);
   }
   return { recorder: rec, dispatches, endMs, policyName: policy.name };
 }

@@ -22,6 +22,7 @@ export interface NatsWorkerOptions {
 
 export class NatsWorker implements WorkerTransport {
   readonly name: string;
+  readonly kind = 'nats' as const;
   readonly info: WorkerInfo;
   private readonly subject: string;
   private readonly controlSubject: string;

@@ -7,6 +7,8 @@ import type { BatchJob, BatchReply, WorkerInfo } from './protocol.ts';
 export interface WorkerTransport {
   readonly name: string;
   readonly info: WorkerInfo;
+  /** Where it runs. @default 'thread' */
+  readonly kind?: 'thread' | 'nats';
   /** Resolves with the reply; rejects if the worker died or missed its deadline. */
   runBatch(job: BatchJob, deadlineMs?: number): Promise<BatchReply>;
   /** Called once when the worker is gone for good (crash, missed heartbeats). */

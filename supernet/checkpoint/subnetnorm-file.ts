@@ -6,10 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchName, BnStats, SubnetNormTable } from '../types.ts';
-import { writeChunks } from './atomic-fs.ts';
+import { writeFileAtomically } from './atomic-fs.ts';
 import { CHECKPOINT_JSON, parseCheckpointJson } from './checkpoint-format.ts';
 import { CheckpointError } from './errors.ts';
 import { stateDictSpec } from './spec.ts';
@@ -63,20 +63,8 @@ export async function writeSubnetNorm(dir: string, table: SubnetNormTable): Prom
   index.sha256 = hash.digest('hex');
 
   // bin first, index last: a reader that sees the new index also sees the new bin (sha256 checked).
-  const tmpBin = join(dir, `${SUBNETNORM_BIN}.tmp-${process.pid}`);
-  const tmpJson = join(dir, `${SUBNETNORM_JSON}.tmp-${process.pid}`);
-  try {
-    await rm(tmpBin, { force: true });
-    await rm(tmpJson, { force: true });
-    await writeChunks(tmpBin, chunks);
-    await writeChunks(tmpJson, [new TextEncoder().encode(JSON.stringify(index) + '\n')]);
-    await rename(tmpBin, join(dir, SUBNETNORM_BIN));
-    await rename(tmpJson, join(dir, SUBNETNORM_JSON));
-  } catch (err) {
-    await rm(tmpBin, { force: true });
-    await rm(tmpJson, { force: true });
-    throw err;
-  }
+  await writeFileAtomically(join(dir, SUBNETNORM_BIN), chunks);
+  await writeFileAtomically(join(dir, SUBNETNORM_JSON), JSON.stringify(index) + '\n');
 }
 
 /** The stored SubnetNorm table of a checkpoint directory (empty when it has none). */

@@ -23,8 +23,3 @@ export function applyActivation<T extends tf.Tensor>(x: T, act: Activation): T {
     case 'none': return x;
   }
 }
-
-/** The activation name OFA writes in configs (`act_func`), or null for none. */
-export function ofaActName(act: Activation): string | null {
-  return act === 'none' ? null : act;
-}

@@ -3,7 +3,7 @@
  * @module
  */
 export { makeDivisible } from './make-divisible.ts';
-export { type Activation, applyActivation, hswish, hsigmoid, ofaActName } from './activations.ts';
+export { type Activation, applyActivation, hswish, hsigmoid } from './activations.ts';
 export { WeightLayoutError, rawToTensor, convOihwToHwio, depthwiseOihwToHwc1, linearToInOut } from './layout.ts';
 export { BN_EPS, type BnParams, bnScaleShift, foldBn, batchNormWith } from './bn-fold.ts';
 export { type TorchConvOptions, conv2dTorch, depthwiseConv2dTorch } from './torch-conv.ts';

@@ -1,7 +1,9 @@
 /**
  * End to end: the real `superserve serve` process on a free port, concurrent infer requests with mixed SLOs
- * (FP32 tensors and a JPEG), exactly one well-formed answer each, and SlackFit choosing smaller sub-networks
- * under a tight SLO than under a loose one.
+ * (FP32 tensors and a JPEG), exactly one well-formed answer each; a multi-image request split across batches
+ * reports each image's sub-network and batch; SlackFit choosing smaller sub-networks under a tight SLO than under
+ * a loose one. The server runs with --late best-effort and --adapt-latency off, so what is checked are the
+ * scheduler's choices from its profile, never this machine's speed.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,7 +19,7 @@ let imageSize = 224;
 test.before(async () => {
   ckpt = await tempCheckpoint();
   server = await startServer(['--checkpoint', ckpt, '--policy', 'slackfit', '--slo-ms', '5000', '--profile-batches', '1,2,4',
-    '--profile-repeats', '2', '--warmup', '1']);
+    '--profile-repeats', '2', '--warmup', '1', '--late', 'best-effort', '--adapt-latency', 'off']);
   const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters?: { image_size?: number } };
   imageSize = meta.parameters?.image_size ?? 224;
 });
@@ -27,10 +29,13 @@ test.after(async () => {
   assert.is(code, 0, `server exit code on SIGTERM\n${server?.output()}`);
 });
 
-function tensorBody(sloMs: number, seed: number): string {
-  const n = 3 * imageSize * imageSize;
+function tensorBody(sloMs: number, seed: number, images = 1, outputs?: string[]): string {
+  const n = 3 * imageSize * imageSize * images;
   const data = Array.from({ length: n }, (_, i) => Math.sin(i * 0.001 + seed));
-  return JSON.stringify({ id: `t${seed}`, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs } });
+  return JSON.stringify({
+    id: `t${seed}`, inputs: [{ name: 'input', datatype: 'FP32', shape: [images, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs },
+    ...(outputs ? { outputs: outputs.map((name) => ({ name })) } : {}),
+  });
 }
 
 function jpegBody(sloMs: number): string {
@@ -69,6 +74,22 @@ test('concurrent requests with mixed SLOs, tensors and a JPEG: exactly one well-
   assert.ok(replies.filter((r) => r.status === 200).length >= bodies.length / 2, 'most requests served');
   const ids = replies.filter((r) => r.status === 200).map((r) => r.json.id);
   assert.is(new Set(ids).size, ids.length, 'no request answered twice');
+});
+
+test('a request of 6 images is split across batches (largest batch 4): each image reports its own sub-network and batch', async () => {
+  const r = await infer(tensorBody(60_000, 7, 6, ['top5', 'subnet_id', 'batch_size', 'accuracy', 'queue_ms', 'compute_ms']));
+  assert.is(r.status, 200, JSON.stringify(r.json));
+  const out = (name: string) => r.json.outputs.find((o) => o.name === name)!;
+  assert.equal(out('top5').shape, [6, 5]);
+  for (const name of ['subnet_id', 'batch_size', 'accuracy', 'queue_ms', 'compute_ms']) assert.equal(out(name).shape, [6], name);
+  const sizes = out('batch_size').data;
+  assert.ok(sizes.every((b) => b >= 1 && b <= 4), `batch sizes ${sizes}`);
+  assert.ok(new Set(sizes).size > 1 || sizes.length > Math.max(...sizes), `6 images cannot all be in one batch of at most 4: ${sizes}`);
+  const ids = out('subnet_id').data;
+  const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters: { subnets: Array<{ id: number; accuracy: number }> } };
+  out('accuracy').data.forEach((a, i) => assert.is(a, meta.parameters.subnets.find((s) => s.id === ids[i])!.accuracy, `image ${i}: accuracy of its sub-network`));
+  if (new Set(ids).size > 1) assert.not.ok('subnet_id' in r.json.parameters, 'mixed sub-networks: no single id in parameters');
+  else assert.is(r.json.parameters.subnet_id, ids[0]);
 });
 
 test('SlackFit picks smaller sub-networks under a tight SLO than under a loose one', async () => {

@@ -137,7 +137,7 @@ test('too many clients get 503; after close() new streams get 503', async () => 
 test('a connected dashboard does not hold up server shutdown once closed', async () => {
   const { app, dashboard, step } = setup();
   const service = new FakeService();
-  const http = await startHttpServer({ app, port: 0, host: '127.0.0.1', service, closeTimeoutMs: 60_000 });
+  const http = await startHttpServer({ app, port: 0, host: '127.0.0.1', service, drainTimeoutMs: 60_000 });
   const res = await fetch(`http://127.0.0.1:${http.port}/dashboard/events`);
   const reader = res.body!.getReader();
   const buf = { text: '' };
@@ -147,7 +147,7 @@ test('a connected dashboard does not hold up server shutdown once closed', async
   const t0 = Date.now();
   dashboard.close();
   await http.close();
-  assert.ok(Date.now() - t0 < 30_000, 'closed without waiting for the 60 s connection timeout');
+  assert.ok(Date.now() - t0 < 30_000, 'closed without waiting for the 60 s drain timeout');
   assert.equal(await readMessages(reader, 1, buf), []);
 });
 

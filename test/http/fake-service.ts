@@ -4,8 +4,9 @@
  * made unready or failing, and can hold requests until released or aborted (for disconnect and drain tests).
  * @module
  */
-import type { ImageBatch, InferenceService, InferOptions, InferOutcome, ModelMetadata, SubnetInfo } from '../../src/serving/types.ts';
+import type { AdmitOptions, ImageBatch, InferenceService, InferOptions, InferOutcome, ModelMetadata, SubnetInfo } from '../../src/serving/types.ts';
 import { ServiceError } from '../../src/serving/types.ts';
+import type { RefusalReason } from '../../src/serving/events.ts';
 import type { Metrics } from '../../src/metrics.ts';
 
 export const FAKE_SUBNETS: SubnetInfo[] = [
@@ -37,6 +38,17 @@ export class FakeService implements InferenceService {
 
   isReady(): boolean { return this.ready; }
 
+  admit(images: number, _opts: AdmitOptions): void {
+    const refusal = this.draining ? new ServiceError('shutting_down', 'server is shutting down', 2)
+      : !this.ready ? new ServiceError('not_ready', 'model is not ready', 1) : undefined;
+    if (refusal) { this.reportRefused(refusal.kind, images); throw refusal; }
+  }
+
+  reportRefused(reason: RefusalReason, images: number): void {
+    this.metrics?.events.arrived?.(0, images);
+    this.metrics?.events.refused?.(0, reason, images);
+  }
+
   metadata(): ModelMetadata {
     return {
       name: this.modelName, versions: ['1'], platform: 'superserve_tfjs', arch: 'ofa-mbv3-w1.2', backend: 'fake',
@@ -55,6 +67,15 @@ export class FakeService implements InferenceService {
   release(): void { for (const h of this.held.splice(0)) h.resolve(); }
 
   async infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome> {
+    try {
+      return await this.#infer(batch, opts);
+    } catch (e) {
+      this.metrics?.events.refused?.(0, e instanceof ServiceError ? e.kind : 'worker_failed', batch.n);
+      throw e;
+    }
+  }
+
+  async #infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome> {
     if (this.draining) throw new ServiceError('shutting_down', 'server is shutting down', 2);
     this.calls.push({ batch, opts });
     for (const w of this.arrivalWaiters) w();
@@ -63,17 +84,14 @@ export class FakeService implements InferenceService {
     try {
       if (this.hold) await this.waitForRelease(opts.signal);
       const subnetId = opts.subnetId ?? 1;
+      const accuracy = FAKE_SUBNETS.find((s) => s.id === subnetId)!.accuracy;
+      const images = Array.from({ length: batch.n }, () => ({ subnetId, accuracy, batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, finishedAt: 0 }));
       const outcome: InferOutcome = {
-        logits: channelMeans(batch),
-        numClasses: FAKE_CLASSES,
-        subnetId,
-        accuracy: FAKE_SUBNETS.find((s) => s.id === subnetId)!.accuracy,
-        batchSize: batch.n,
-        queueMs: 1.5,
-        computeMs: 2.5,
-        deadlineMet: opts.sloMs >= FAKE_MIN_SLO_MS,
+        logits: channelMeans(batch), numClasses: FAKE_CLASSES, images, subnetId, accuracy,
+        batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, latencyMs: 4, deadlineMet: opts.sloMs >= FAKE_MIN_SLO_MS,
       };
-      this.metrics?.recordBatch(subnetId, batch.n, outcome.computeMs);
+      this.metrics?.events.batchFinished?.(0, { worker: 'fake', subnetId, size: batch.n, computeMs: outcome.computeMs, wallMs: outcome.computeMs, ok: true });
+      this.metrics?.events.answered?.(0, { images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet });
       return outcome;
     } finally {
       this.inFlight--;

@@ -43,12 +43,30 @@ test('decodeInferRequest: defaults and validation errors are RequestValidationEr
 });
 
 test('encodeInferResponse refuses logits that do not match n x classes', () => {
-  const outcome = { logits: new Float32Array(5), numClasses: 3, subnetId: 0, accuracy: 0.7, batchSize: 2, queueMs: 0, computeMs: 0, deadlineMet: true };
+  const images = [0, 1].map(() => ({ subnetId: 0, accuracy: 0.7, batchSize: 2, queueMs: 0, computeMs: 0, finishedAt: 0 }));
+  const outcome = { logits: new Float32Array(5), numClasses: 3, images, subnetId: 0, accuracy: 0.7, batchSize: 2, queueMs: 0, computeMs: 0, latencyMs: 0, deadlineMet: true };
   assert.throws(() => encodeInferResponse(outcome, { modelName: 'm', n: 2, outputs: ['logits'] }), /5 logits for 2 images x 3 classes/);
   const ok = encodeInferResponse({ ...outcome, logits: new Float32Array([1, 2, 3, 3, 2, 1]) }, { modelName: 'm', n: 2, outputs: ['top5'] });
   assert.equal(ok.outputs, [{ name: 'top5', datatype: 'INT64', shape: [2, 3], data: [2, 1, 0, 0, 1, 2] }]);
   assert.not.ok('id' in ok);
   assert.not.ok('model_version' in ok);
+});
+
+test('per-image outputs: each image\'s sub-network, accuracy and timing; subnet_id in parameters only when all agree', () => {
+  const images = [
+    { subnetId: 2, accuracy: 76, batchSize: 8, queueMs: 12.5, computeMs: 40, finishedAt: 100 },
+    { subnetId: 0, accuracy: 72, batchSize: 3, queueMs: 30, computeMs: 15, finishedAt: 120 },
+  ];
+  const outcome = { logits: new Float32Array(6), numClasses: 3, images, subnetId: undefined, accuracy: 74, batchSize: 8, queueMs: 30, computeMs: 40, latencyMs: 120, deadlineMet: true };
+  const r = encodeInferResponse(outcome, { modelName: 'm', n: 2, outputs: ['subnet_id', 'accuracy', 'batch_size', 'queue_ms', 'compute_ms'] });
+  assert.equal(r.outputs.map((o) => [o.name, o.datatype, o.shape, o.data]), [
+    ['subnet_id', 'INT64', [2], [2, 0]], ['accuracy', 'FP32', [2], [76, 72]], ['batch_size', 'INT64', [2], [8, 3]],
+    ['queue_ms', 'FP32', [2], [12.5, 30]], ['compute_ms', 'FP32', [2], [40, 15]],
+  ]);
+  assert.not.ok('subnet_id' in r.parameters, 'mixed sub-networks: no single id');
+  assert.is(r.parameters.accuracy, 74);
+  const same = encodeInferResponse({ ...outcome, subnetId: 2 }, { modelName: 'm', n: 2, outputs: ['logits'] });
+  assert.is(same.parameters.subnet_id, 2);
 });
 
 test.run();

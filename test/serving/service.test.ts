@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPolicy, Scheduler, VirtualClock, type LatencyProfile } from '../../src/scheduler/index.ts';
-import { Dispatcher, type ItemPayload } from '../../src/serving/dispatcher.ts';
+import { Dispatcher, type ItemPayload, type SetTimer } from '../../src/serving/dispatcher.ts';
 import { LocalInferenceService } from '../../src/serving/service.ts';
 import { ServiceError, type ImageBatch, type ModelMetadata } from '../../src/serving/types.ts';
 import type { BatchJob, BatchReply, WorkerInfo } from '../../src/worker/protocol.ts';
@@ -43,10 +43,16 @@ class ManualWorker implements WorkerTransport {
 function setup(opts: { maxQueue?: number; policy?: string } = {}) {
   const clock = new VirtualClock(0);
   const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy(opts.policy ?? 'maxacc', profile), profile, ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) });
-  const dispatcher = new Dispatcher(scheduler, clock);
+  // The expiry timer on the virtual clock: armed like setTimeout, fired by the test.
+  const timer: { at?: number; fire?: () => void } = {};
+  const setTimer: SetTimer = (fire, delayMs) => {
+    timer.at = clock.now() + delayMs; timer.fire = () => { timer.at = undefined; fire(); };
+    return { cancel: () => { timer.at = undefined; timer.fire = undefined; } };
+  };
+  const dispatcher = new Dispatcher(scheduler, clock, {}, setTimer);
   const service = new LocalInferenceService('m', clock, () => ({}) as ModelMetadata);
-  service.attach({ scheduler, dispatcher, accuracyOf: (id) => (id === 0 ? 70 : 80), hasSubnet: (id) => id === 0 || id === 1 });
-  return { clock, scheduler, dispatcher, service };
+  service.attach({ dispatcher, accuracyOf: (id) => (id === 0 ? 70 : 80), hasSubnet: (id) => id === 0 || id === 1 });
+  return { clock, scheduler, dispatcher, service, timer };
 }
 
 const images = (n: number, value = 1): ImageBatch => ({ data: new Float32Array(n * 2 * 2 * 3).fill(value), n, height: 2, width: 2 });
@@ -137,18 +143,40 @@ test('a worker that dies mid-batch: its requests are re-queued and served by ano
   assert.is(dispatcher.workerCount, 1);
 });
 
-test('a head that cannot make its deadline is answered at once with a deadline error', async () => {
-  const { service, dispatcher, clock } = setup();
+test('admission: a request the busy worker cannot serve by its deadline is refused on arrival (overloaded)', async () => {
+  const { service, dispatcher, scheduler } = setup();
   const w = new ManualWorker('w');
   dispatcher.addWorker(w);
-  const busy = service.infer(images(1), { sloMs: 1000 });
+  const busy = service.infer(images(1), { sloMs: 1000 }); // maxacc: subnet 1, 20 ms: the worker is free at t=20
   await flush();
-  const doomed = service.infer(images(1), { sloMs: 15 }).catch((e: unknown) => e);
-  clock.advance(10); // 5 ms of slack left, cheapest option takes 10 ms
+  // free at 20, then at least the cheapest option (10 ms): done at 30 at the earliest, deadline 15
+  assert.throws(() => service.admit(1, { sloMs: 15 }), (e: unknown) => (e as ServiceError).kind === 'overloaded');
+  const err = await service.infer(images(1), { sloMs: 15 }).catch((e: unknown) => e);
+  assert.is((err as ServiceError).kind, 'overloaded');
+  assert.ok((err as ServiceError).retryAfterS! > 0);
+  assert.is(scheduler.size, 0, 'nothing was queued');
+  // an SLO below the cheapest sub-network's latency is refused whatever the load
+  assert.throws(() => service.admit(1, { sloMs: 5 }), (e: unknown) => (e as ServiceError).kind === 'deadline');
   w.finish();
   await busy;
-  const err = await doomed;
+});
+
+test('expiry timer: a queued request is answered at the moment it can no longer make it, not at the next pull', async () => {
+  const { service, dispatcher, clock, timer } = setup({ policy: 'fixed:0' });
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  const busy = service.infer(images(1), { sloMs: 1000 }); // on the worker; expected free at t=10
+  await flush();
+  const queued = service.infer(images(1), { sloMs: 40 }).catch((e: unknown) => e); // admitted: 10 + 10 <= 40
+  assert.is(timer.at, 30, 'armed for deadline 40 minus the cheapest latency 10');
+  clock.set(31); // the worker is slower than profiled: still busy
+  timer.fire!();
+  const err = await queued;
   assert.is((err as ServiceError).kind, 'deadline');
+  assert.is(w.jobs.length, 1, 'the worker never pulled');
+  w.finish();
+  await busy;
+  assert.is(timer.at, undefined, 'nothing queued: no timer');
 });
 
 test('drain: stops accepting, resolves when the last accepted request is answered', async () => {

@@ -1,14 +1,13 @@
 /**
- * The simulator must make exactly the decisions the server makes: this drives the real serving
- * Dispatcher (src/serving/dispatcher.ts) + Scheduler on a virtual clock with fake workers that finish
- * after the profiled latency, and compares every dispatch (time, worker, sub-network, request ids,
- * expirations) with the simulator's on the same trace. Any divergence in queue, policy or event
- * handling between the two fails it.
+ * The simulator and the server drive one pull loop (src/scheduler/pull-loop.ts). This checks it twice:
+ * structurally (both construct and feed PullLoop), and by outcome: the real serving Dispatcher on a virtual
+ * clock with fake workers that finish after the profiled latency makes exactly the simulator's decisions
+ * on the same trace — every dispatch (time, worker, sub-network, request ids), refusal and expiry.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createPolicy, ProfileTable, Scheduler, VirtualClock, type LatencyProfile } from '../../src/scheduler/index.ts';
-import { Dispatcher, type ItemPayload } from '../../src/serving/dispatcher.ts';
+import { createPolicy, ProfileTable, PullLoop, Scheduler, VirtualClock, type LatencyProfile } from '../../src/scheduler/index.ts';
+import { Dispatcher, type ItemPayload, type SetTimer } from '../../src/serving/dispatcher.ts';
 import type { BatchJob, BatchReply, WorkerInfo } from '../../src/worker/protocol.ts';
 import type { WorkerTransport } from '../../src/worker/transport.ts';
 import { loadProfile } from '../../src/sim/profiles.ts';
@@ -23,7 +22,14 @@ interface Pending { until: number; worker: number; resolve: (r: BatchReply) => v
 async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, policyName: string, workers: number, sloMs: number, failAtMs: number[]): Promise<string[]> {
   const clock = new VirtualClock(0);
   const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy(policyName, profile, { workers }), profile });
-  const dispatcher = new Dispatcher(scheduler, clock);
+  let wake: { at: number; fire: () => void } | undefined;
+  const setTimer: SetTimer = (fire, delayMs) => {
+    const t = { at: clock.now() + delayMs, fire };
+    wake = t;
+    return { cancel: () => { if (wake === t) wake = undefined; } };
+  };
+  const dispatcher = new Dispatcher(scheduler, clock, {}, setTimer);
+  const refused: number[] = [];
   const table = new ProfileTable(profile);
   const log: string[] = [];
   const pending: Pending[] = [];
@@ -52,7 +58,7 @@ async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, 
   let i = 0; let f = 0;
   const fails = [...failAtMs];
   const alive = new Array(workers).fill(true);
-  while (i < arrivals.length || pending.length > 0 || (f < fails.length && scheduler.size > 0)) {
+  while (i < arrivals.length || pending.length > 0 || wake !== undefined || (f < fails.length && scheduler.size > 0)) {
     let best = -1;
     for (let k = 0; k < pending.length; k++) {
       const p = pending[k]!; const b = best >= 0 ? pending[best]! : undefined;
@@ -61,13 +67,14 @@ async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, 
     const ct = best >= 0 ? pending[best]!.until : Infinity;
     const ft = f < fails.length ? fails[f]! : Infinity;
     const at = i < arrivals.length ? arrivals[i]! : Infinity;
-    if (ct === Infinity && at === Infinity && ft === Infinity) break;
-    if (ct <= ft && ct <= at) {
+    const wt = wake?.at ?? Infinity;
+    if (ct === Infinity && at === Infinity && ft === Infinity && wt === Infinity) break;
+    if (ct <= ft && ct <= wt && ct <= at) {
       clock.set(Math.max(ct, clock.now()));
       const p = pending.splice(best, 1)[0]!;
       rejecters[p.worker]!.shift();
       p.resolve(p.reply);
-    } else if (ft <= at) {
+    } else if (ft <= wt && ft <= at) {
       clock.set(Math.max(ft, clock.now())); f++;
       let w = -1;
       for (let k = workers - 1; k >= 0; k--) if (alive[k]) { w = k; break; }
@@ -78,6 +85,11 @@ async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, 
         for (const p of mine) pending.splice(pending.indexOf(p), 1);
         for (const rej of rejecters[w]!.splice(0)) rej(new Error('worker killed'));
       }
+    } else if (wt <= at) {
+      clock.set(Math.max(wt, clock.now()));
+      const fire = wake!.fire;
+      wake = undefined;
+      fire();
     } else {
       clock.set(Math.max(at, clock.now()));
       const id = i++;
@@ -86,25 +98,36 @@ async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, 
         item: { data, height: 1, width: 1 },
         settle: (_r, reason) => { if (reason === 'deadline') expiredSince.push(id); },
       };
-      scheduler.enqueue({ id, arrival: at, deadline: at + sloMs, payload });
-      dispatcher.pump();
+      if (!dispatcher.offer([{ id, arrival: at, deadline: at + sloMs, payload }]).ok) refused.push(id);
     }
     await flush();
   }
-  return [...log, `expired:${expiredSince.join(',')}`];
+  return [...log, `expired:${expiredSince.join(',')}`, `refused:${refused.join(',')}`];
 }
 
 function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: string, workers: number, sloMs: number, failAtMs: number[]): string[] {
   const log: string[] = [];
   const expired: number[] = [];
-  simulate({
+  const refused: number[] = [];
+  const offer = PullLoop.prototype.offer;
+  // Which arrivals the loop refused: the simulator's own record counts them but does not name them.
+  PullLoop.prototype.offer = function (this: PullLoop<number>, rs) {
+    const a = offer.call(this, rs);
+    if (!a.ok) refused.push(...rs.map((r) => r.id));
+    return a;
+  };
+  try {
+    simulate({
     profile, arrivalsMs: arrivals, policy, workers, sloMs, failAtMs,
     onDispatch: (d, w) => {
       log.push(`${d.decidedAt}:w${w}:s${d.subnetId}:[${d.requests.map((r) => r.id).join(',')}]`);
     },
     onExpired: (ex) => { expired.push(...ex.map((r) => r.id)); },
-  });
-  return [...log, `expired:${expired.join(',')}`];
+    });
+  } finally {
+    PullLoop.prototype.offer = offer;
+  }
+  return [...log, `expired:${expired.join(',')}`, `refused:${refused.join(',')}`];
 }
 
 const profile = loadProfile('a40', 2.5).profile;
@@ -117,9 +140,24 @@ for (const policy of ['slackfit', 'slackfit-q', 'maxbatch', 'fixed:4']) {
     const sim = simDecisions(profile, trace, policy, 4, 36, []);
     assert.ok(server.length > 50, `only ${server.length} dispatches`);
     assert.equal(sim, server);
-    if (policy === 'fixed:4') assert.ok(server.at(-1)!.split(',').length > 10, 'fixed:4 should expire requests');
+    if (policy === 'fixed:4') assert.ok(server.at(-1)!.split(',').length > 10, 'fixed:4 should refuse requests');
   });
 }
+
+test('the simulator and the server dispatcher drive the same PullLoop class', () => {
+  const clock = new VirtualClock(0);
+  const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy('slackfit', profile), profile });
+  assert.instance(new Dispatcher(scheduler, clock).loop, PullLoop);
+  let offers = 0;
+  const offer = PullLoop.prototype.offer;
+  PullLoop.prototype.offer = function (this: PullLoop<number>, rs) { offers++; return offer.call(this, rs); };
+  try {
+    simulate({ profile, arrivalsMs: trace.subarray(0, 100), policy: 'slackfit', workers: 2, sloMs: 36 });
+  } finally {
+    PullLoop.prototype.offer = offer;
+  }
+  assert.is(offers, 100, 'every simulated arrival goes through PullLoop.offer');
+});
 
 test('identical decisions when workers die mid-batch (requeue path)', async () => {
   const server = (await serverDecisions(profile, trace, 'slackfit', 4, 36, [150, 300]));

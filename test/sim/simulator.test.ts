@@ -40,15 +40,34 @@ test('hand-computed: maxacc, 2 workers, SLO 25 ms: every request on time, accura
   assert.is(r.endMs, 70);
 });
 
-test('hand-computed: maxacc, 1 worker: heads whose slack is below every option are rejected, attainment 0.2', () => {
-  // Slower small subnet: t=0 r0 on subnet 1 until 20; at t=20 heads r1..r4 have slack 6..9 < l(0,1) = 10
+test('hand-computed: maxacc, 1 worker: requests that cannot be served in time are refused on arrival, attainment 0.2', () => {
+  // Slower small subnet: t=0 r0 on subnet 1 until 20. r1..r4 arrive at 1..4 (deadlines 26..29): the worker
+  // frees at 20 and the cheapest option takes 10, so none can finish before 30: refused at once (overloaded).
   const slow: LatencyProfile = { ...TOY, subnets: [{ id: 0, accuracy: 70, latencyMs: { 1: 10, 2: 12, 4: 16 } }, TOY.subnets[1]!] };
   const r = simulate({ profile: slow, arrivalsMs: Float64Array.from([0, 1, 2, 3, 4]), policy: 'maxacc', workers: 1, sloMs: 25 });
   const run = r.recorder.toRun(ID);
   assert.is(run.slo_attainment, 0.2);
   assert.is(run.mean_accuracy, 80);
-  assert.equal(run.errors, { deadline: 4 });
+  assert.equal(run.errors, { overloaded: 4 });
   assert.is(run.answered, 5); assert.is(run.ok, 1);
+});
+
+test('hand-computed: a queued head is expired by the timer at deadline - cheapest latency, before its worker frees', () => {
+  // fixed:1 (20 ms at b1, 28 at b2), SLO 45. t=0 r0 on the worker until 20. r1 at t=1 (deadline 46): free at 20,
+  // + 20 = 40 <= 46: admitted. Its batch is noisy: the simulated worker takes 60 ms for r0, so r1 is still queued at
+  // 46 - 20 = 26, when the timer expires it (answered at 26, not at the worker's next pull at 60).
+  const expiredAt: number[] = [];
+  let t = 0;
+  const r = simulate({
+    profile: TOY, arrivalsMs: Float64Array.from([0, 1]), policy: 'fixed:1', workers: 1, sloMs: 45,
+    durationOf: (_s, _b, expected) => (t++ === 0 ? 60 : expected),
+    onExpired: (ex) => expiredAt.push(...ex.map((q) => q.id)),
+  });
+  const run = r.recorder.toRun(ID);
+  assert.equal(expiredAt, [1]);
+  assert.equal(run.errors, { deadline: 1 });
+  assert.is(run.ok, 1);
+  assert.is(r.endMs, 60);
 });
 
 test('hand-computed: a killed worker\'s batch is re-queued and served by the survivor', () => {
@@ -63,11 +82,12 @@ test('hand-computed: a killed worker\'s batch is re-queued and served by the sur
   const run = r.recorder.toRun(ID);
   assert.is(run.slo_attainment, 1); assert.is(run.mean_accuracy, 70);
   assert.is(run.p50_ms, 4); assert.is(run.p99_ms, 9);
-  // the only worker dies at t=2 with r0 in flight: r0 (re-queued), r1 and r2 are answered no_worker
+  // the only worker dies at t=2 with r0 in flight: r0 (re-queued), r1 and r2 wait for a worker that never comes
+  // and are answered by the expiry timer when they can no longer make their deadline
   const dead = simulate({ profile: TOY, arrivalsMs: Float64Array.from([0, 1, 10]), policy: 'fixed:0', workers: 1, sloMs: 25, failAtMs: [2] });
   const d = dead.recorder.toRun(ID);
   assert.is(d.sent, 3); assert.is(d.ok, 0); assert.is(d.answered, 3);
-  assert.equal(d.errors, { no_worker: 3 });
+  assert.equal(d.errors, { deadline: 3 });
 });
 
 test('A40 profile: forward-only vs end-to-end loading, and a real run gives a well-formed summary', () => {

@@ -62,8 +62,12 @@ if (nats !== null) {
   const aliveHistory: number[] = [];
   let admitted = 0;
   const dispatcher = new Dispatcher(scheduler, systemClock, {
-    onWorkers: (alive) => { aliveHistory.push(alive); metrics.setWorkers(alive, admitted); },
+    workersChanged: (_at, ws) => {
+      const alive = ws.filter((w) => w.state !== 'dead').length;
+      if (aliveHistory.at(-1) !== alive) aliveHistory.push(alive);
+    },
   });
+  metrics.setSnapshot(() => ({ queued: dispatcher.queued, inFlight: dispatcher.inFlightCount, latencyFactor: 1, workers: dispatcher.workerStatus() }));
   const spies = new Map<string, Spy>();
   const refused: string[] = [];
   const routerLog: string[] = [];
@@ -83,7 +87,7 @@ if (nats !== null) {
     const data = new Float32Array(size * size * 3).fill(0.25);
     data[0] = id;
     const now = systemClock.now();
-    const ok = scheduler.enqueue({
+    const admission = dispatcher.offer([{
       id, arrival: now, deadline: now + SLO_MS,
       payload: {
         item: { data, height: size, width: size },
@@ -93,9 +97,8 @@ if (nats !== null) {
           answers.set(id, list);
         },
       },
-    });
-    assert.ok(ok, `request ${id} was not admitted`);
-    dispatcher.pump();
+    }]);
+    assert.ok(admission.ok, `request ${id} was not admitted: ${JSON.stringify(admission)}`);
   };
   /** Open loop: one request every `gapMs`, whatever the answers do. */
   const sendTrace = async (n: number, gapMs: number): Promise<void> => {

@@ -1,4 +1,4 @@
 // Node's Worker cannot load .ts files directly: register tsx inside the thread, then load the real entry.
 import { register } from 'tsx/esm/api';
 register();
-await import('./decode-worker.ts');
+await import('./prep-worker.ts');

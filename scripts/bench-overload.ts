@@ -1,0 +1,138 @@
+/**
+ * `npm run bench:overload`: the server under bursts far beyond its capacity; writes bench/results/overload.json.
+ * 1. Capacity, closed loop: 32 clients send one-image requests back to back for 20 s at the burst SLO;
+ *    capacity = on-time answers per second.
+ * 2. Open-loop bursts at 2x, 5x, 10x and 30x that capacity (15 s each) over keep-alive connections, for each
+ *    request kind: FP32 as JSON numbers, FP32 with the binary tensor extension, a JPEG photo (500x375).
+ *    Per burst: sent vs answered (and sockets that got no answer), `/v2/health/live` p99 from a separate
+ *    process (baseline: the same probe with the server idle, this run), lateness of refusals past their
+ *    deadline p99, deadline-met share of admitted requests, mean served accuracy, server RSS peak.
+ * Flags: --checkpoint DIR (default: the embedded default), --slo-ms N (1000), --seconds N (15),
+ *        --multipliers 2,5,10,30, --kinds json,binary,jpeg, --policy P (the server's default).
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import jpeg from 'jpeg-js';
+import { ensureDefaultCheckpoint } from '../supernet/load.ts';
+import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../src/http/v2-binary.ts';
+import { runBurst, type BurstResult, type LiveProbeResult } from '../src/replay/burst.ts';
+import { startServer, type ServerProcess } from '../test/helpers/server-process.ts';
+import { table, writeResults } from './bench-common.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const sloMs = Number(flag('--slo-ms') ?? 1000);
+const seconds = Number(flag('--seconds') ?? 15);
+const multipliers = (flag('--multipliers') ?? '2,5,10,30').split(',').map(Number);
+const kinds = (flag('--kinds') ?? 'json,binary,jpeg').split(',') as RequestKind[];
+const checkpoint = flag('--checkpoint') ?? await ensureDefaultCheckpoint();
+
+type RequestKind = 'json' | 'binary' | 'jpeg';
+interface Request { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> }
+
+const server = await startServer(['--checkpoint', checkpoint, '--slo-ms', String(sloMs), ...(flag('--policy') ? ['--policy', flag('--policy')!] : [])], 900_000);
+const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters?: { image_size?: number; backend?: string; policy?: string } };
+const size = meta.parameters?.image_size ?? 224;
+
+function request(kind: RequestKind): Request {
+  const params = { slo_ms: sloMs };
+  if (kind === 'jpeg') {
+    const w = 500, h = 375;
+    const rgba = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < w * h; i++) rgba.set([(i * 7) % 256, ((i / w) * 3) % 256, (i % w) % 256, 255], i * 4);
+    const jpg = Buffer.from(jpeg.encode({ data: rgba, width: w, height: h }, 85).data);
+    return json({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [jpg.toString('base64')] }], parameters: params });
+  }
+  const data = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.01));
+  if (kind === 'json') return json({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from(data) }], parameters: params });
+  const bytes = fp32Bytes(data);
+  const framed = frameBinaryBody({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], parameters: { binary_data_size: bytes.byteLength } }], parameters: { ...params, binary_data_output: true } }, [bytes]);
+  return { body: framed.body, headers: { 'content-type': 'application/octet-stream', [INFERENCE_HEADER_CONTENT_LENGTH]: String(framed.headerLength) } };
+}
+function json(v: unknown): Request {
+  return { body: new TextEncoder().encode(JSON.stringify(v)), headers: { 'content-type': 'application/json' } };
+}
+
+/** GET /v2/health/live timed from its own process (this one is busy sending the burst). */
+function startProbe(url: string): { stop(): Promise<LiveProbeResult> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./lib/live-probe.ts', import.meta.url).pathname, url, '100'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  return {
+    stop: () => new Promise((resolve) => { child.once('exit', () => resolve(JSON.parse(out) as LiveProbeResult)); child.stdin.end(); }),
+  };
+}
+
+function rssMb(s: ServerProcess): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch { return Number.NaN; }
+}
+
+async function waitIdle(s: ServerProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const m = /^nv_inference_pending_request_count\{[^}]*\} (\d+)/m.exec(await (await fetch(`${s.url}/metrics`)).text());
+    if (Number(m?.[1]) === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// 1. Capacity, closed loop.
+async function capacity(req: Request): Promise<number> {
+  const until = performance.now() + 20_000;
+  let onTime = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (performance.now() < until) {
+      const r = await fetch(`${server.url}/v2/models/superserve/infer`, { method: 'POST', headers: req.headers, body: req.body });
+      const text = await r.arrayBuffer();
+      if (r.status === 200) {
+        const n = Number(r.headers.get(INFERENCE_HEADER_CONTENT_LENGTH) ?? text.byteLength);
+        const params = (JSON.parse(new TextDecoder().decode(new Uint8Array(text, 0, n))) as { parameters: { deadline_met: boolean } }).parameters;
+        if (params.deadline_met) onTime++;
+      }
+    }
+  }));
+  return onTime / ((performance.now() - t0) / 1000);
+}
+
+const idleProbe = startProbe(server.url);
+await new Promise((r) => setTimeout(r, 3000));
+const idle = await idleProbe.stop();
+const cap = await capacity(request('binary'));
+console.log(`server: ${meta.parameters?.backend} backend, policy ${meta.parameters?.policy}, image ${size}px, SLO ${sloMs} ms; capacity ${cap.toFixed(2)} req/s (closed loop, on time); live p99 idle ${idle.p99.toFixed(1)} ms`);
+
+const runs: Array<Record<string, string | number>> = [];
+for (const kind of kinds) {
+  const req = request(kind);
+  for (const k of multipliers) {
+    await waitIdle(server);
+    let peak = rssMb(server);
+    const sampler = setInterval(() => { peak = Math.max(peak, rssMb(server)); }, 200);
+    const probe = startProbe(server.url);
+    const r: BurstResult = await runBurst({ url: server.url, path: '/v2/models/superserve/infer', body: req.body, headers: req.headers, ratePerS: k * cap, seconds, sloMs, probeEveryMs: 0 });
+    const live = await probe.stop();
+    clearInterval(sampler);
+    const achieved = r.sent / Math.max(1e-9, (r.fates.at(-1)!.sentAt - r.fates[0]!.sentAt) / 1000);
+    const row = {
+      kind, multiplier: k, rate: Number((k * cap).toFixed(1)), achieved_rate: Number(achieved.toFixed(1)), sent: r.sent, answered: r.answered,
+      unanswered: Object.values(r.unanswered).reduce((a, b) => a + b, 0), ok: r.byStatus['200'] ?? 0, s503: r.byStatus['503'] ?? 0, s504: r.byStatus['504'] ?? 0,
+      live_p99_ms: Number(live.p99.toFixed(1)), live_failed: live.failed, refusal_lateness_p99_ms: Number(r.refusalLatenessMs.p99.toFixed(1)),
+      admitted_deadline_met: Number(r.okDeadlineMet.toFixed(4)), mean_accuracy: Number(r.meanAccuracy.toFixed(2)), ok_p99_ms: Number(r.okLatencyMs.p99.toFixed(0)),
+      rss_peak_mb: Number(peak.toFixed(0)),
+    };
+    runs.push(row);
+    console.log(table([row]));
+  }
+}
+await server.stop('SIGTERM');
+console.log(`\n${table(runs)}`);
+await writeResults('bench/results/overload.json', {
+  server: { backend: meta.parameters?.backend, policy: meta.parameters?.policy, image_size: size, slo_ms: sloMs, checkpoint },
+  capacity_req_s: cap, live_idle: idle, seconds_per_burst: seconds,
+  targets: { answered_equals_sent: true, live_p99_ms: 100, refusal_lateness_p99_ms: 50, admitted_deadline_met: 0.99 },
+  runs,
+});
+process.exit(0);

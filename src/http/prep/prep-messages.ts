@@ -1,0 +1,19 @@
+/**
+ * Messages between the request-preparation pool and its threads. Buffers are transferred where the
+ * sender owns them; errors travel as name + message and are rebuilt on the main thread.
+ * @module
+ */
+import type { ModelMetadata } from '../../serving/types.ts';
+import type { CodecLimits, ParsedInferRequest } from '../v2-codec.ts';
+
+export type PrepRequest =
+  /** Validate a V2 infer body (JSON, and the binary section when the binary extension was used). */
+  | { kind: 'parse'; id: number; json: Uint8Array; binary?: Uint8Array; meta: ModelMetadata; limits: CodecLimits }
+  /** Decode one JPEG/PNG and preprocess it as OFA does to `size` x `size`. */
+  | { kind: 'decode'; id: number; bytes: Uint8Array; size: number; maxPixels: number };
+
+export type PrepReply =
+  | { type: 'ready' }
+  | { type: 'parsed'; id: number; request: ParsedInferRequest }
+  | { type: 'decoded'; id: number; pixels: Float32Array }
+  | { type: 'failed'; id: number; name: string; message: string };

@@ -1,0 +1,37 @@
+/**
+ * A request-preparation thread: parses and validates large infer bodies and decodes JPEG/PNG images,
+ * so the HTTP/scheduling thread never spends more than a few microseconds per request on them.
+ * @module
+ */
+import { parentPort } from 'node:worker_threads';
+import { decodeImage } from '../../imaging/decode.ts';
+import { preprocessOfa } from '../../imaging/preprocess.ts';
+import { parseJson } from '../body.ts';
+import { parseInferRequest, type ParsedInferRequest } from '../v2-codec.ts';
+import type { PrepReply, PrepRequest } from './prep-messages.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('prep-worker must run in a worker thread');
+
+port.on('message', (req: PrepRequest) => {
+  try {
+    if (req.kind === 'decode') {
+      const pixels = preprocessOfa(decodeImage(req.bytes, { maxPixels: req.maxPixels }), req.size);
+      port.postMessage({ type: 'decoded', id: req.id, pixels } satisfies PrepReply, [pixels.buffer as ArrayBuffer]);
+      return;
+    }
+    const request = parseInferRequest(parseJson(req.json), req.meta, req.limits, req.binary);
+    port.postMessage({ type: 'parsed', id: req.id, request } satisfies PrepReply, transferables(request));
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    port.postMessage({ type: 'failed', id: req.id, name: e.name, message: e.message } satisfies PrepReply);
+  }
+});
+port.postMessage({ type: 'ready' } satisfies PrepReply);
+
+/** Buffers of the parsed request this thread owns outright (views into the body are copied instead). */
+function transferables(r: ParsedInferRequest): ArrayBuffer[] {
+  if (r.input.kind !== 'tensor') return [];
+  const data = r.input.batch.data;
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? [data.buffer as ArrayBuffer] : [];
+}

@@ -1,0 +1,249 @@
+/**
+ * The worker pool as a synchronous state machine: the one pull loop that the server (on real time) and
+ * the simulator (on virtual time) both drive. It knows which workers are alive, idle or busy and with
+ * which batch; it does no I/O and reads time only through the scheduler's clock. Its driver carries out
+ * what it reports through a `PullSink`: start this batch on that worker, answer these requests with a
+ * deadline error, answer these with a worker failure.
+ *
+ * Events in: `offer` (arrival), `finish` (a worker is done), `addWorker` / `removeWorker` (joined, died),
+ * `tick` (the timer the driver arms for `wakeAt()`), `cancel` (the client went away).
+ *
+ * Pull: whenever a worker is idle and requests wait, the idle worker (last freed first) asks the
+ * scheduler for the next batch. So an idle worker implies an empty queue.
+ *
+ * Admission (`admission()`, also applied by `offer`), in this order:
+ * 1. `queue_full`: the bounded queue cannot take the request's images.
+ * 2. `deadline`: its latency budget is below the cheapest sub-network's batch-1 latency (no server state
+ *    could meet it).
+ * 3. `overloaded`: even if every alive worker ran the highest-throughput option back to back from the
+ *    moment it frees (busy workers at their batch's expected end), the requests that leave before it
+ *    (EDF: deadline <= its deadline) plus its own images would not be done by its deadline. The bound
+ *    is optimistic (no batching granularity, no switching), so a refused request could not have made it
+ *    unless requests ahead of it are dropped later. `retryAfterMs` = when the whole queue would be done.
+ * Rules 2 and 3 apply in 'reject' late mode only; in 'best-effort' mode late requests are served.
+ *
+ * Expiry: in 'reject' mode a queued request that can no longer make its deadline is answered then, not
+ * at the next pull: `wakeAt()` is the moment the head's slack falls below the cheapest option, and
+ * `tick()` expires every head that is doomed. Requests in a batch already started are never expired.
+ * @module
+ */
+import type { Scheduler } from './scheduler.ts';
+import type { Dispatch, QueuedRequest } from './types.ts';
+
+export interface RunningBatch<P> {
+  jobId: number;
+  worker: string;
+  dispatch: Dispatch<P>;
+  /** Clock time it was started. */
+  startedAt: number;
+}
+
+/** What the driver must do; called synchronously from inside the loop's methods. */
+export interface PullSink<P> {
+  /** Run this batch on `batch.worker` and call `finish(batch.jobId, ...)` when it is done. */
+  start(batch: RunningBatch<P>): void;
+  /** Answer these with a deadline error (they can no longer make it). */
+  expired(requests: QueuedRequest<P>[]): void;
+  /** Answer these with a worker failure (their batch was lost and they could not be re-queued in time). */
+  failed(requests: QueuedRequest<P>[], reason: string): void;
+}
+
+export type RefusedAdmission = {
+  ok: false;
+  reason: 'queue_full' | 'overloaded' | 'deadline';
+  message: string;
+  /** When a retry could be admitted (queue_full / overloaded). */
+  retryAfterMs?: number;
+};
+export type Admission = { ok: true } | RefusedAdmission;
+
+export type BatchOutcome = { ok: true; measuredMs: number } | { ok: false; error: string };
+
+export interface WorkerState<P> {
+  name: string;
+  running?: RunningBatch<P>;
+}
+
+export class PullLoop<P> {
+  readonly #scheduler: Scheduler<P>;
+  readonly #sink: PullSink<P>;
+  readonly #workers = new Map<string, WorkerState<P>>();
+  /** Idle workers, last freed on top. */
+  readonly #idle: string[] = [];
+  readonly #running = new Map<number, RunningBatch<P>>();
+  #nextJobId = 1;
+  #inFlight = 0;
+  #lastTick = Number.NEGATIVE_INFINITY;
+
+  constructor(scheduler: Scheduler<P>, sink: PullSink<P>) {
+    this.#scheduler = scheduler;
+    this.#sink = sink;
+  }
+
+  get scheduler(): Scheduler<P> { return this.#scheduler; }
+  get workerCount(): number { return this.#workers.size; }
+  get busyCount(): number { return this.#workers.size - this.#idle.length; }
+  /** Requests in batches that are running. */
+  get inFlight(): number { return this.#inFlight; }
+  get queued(): number { return this.#scheduler.size; }
+
+  workers(): WorkerState<P>[] {
+    return [...this.#workers.values()].map((w) => ({ ...w }));
+  }
+
+  addWorker(name: string): void {
+    if (this.#workers.has(name)) throw new Error(`worker ${name} is already in the pool`);
+    this.#workers.set(name, { name });
+    this.#idle.push(name);
+    this.#scheduler.setWorkers(this.#workers.size);
+    this.#pump();
+  }
+
+  /** The worker is gone: its running batch is re-queued where each request can still make it, else failed. */
+  removeWorker(name: string, reason = 'worker died'): void {
+    const w = this.#workers.get(name);
+    if (w === undefined) return;
+    this.#workers.delete(name);
+    const i = this.#idle.indexOf(name);
+    if (i >= 0) this.#idle.splice(i, 1);
+    this.#scheduler.setWorkers(Math.max(1, this.#workers.size));
+    const batch = w.running;
+    if (batch !== undefined) {
+      this.#running.delete(batch.jobId);
+      this.#inFlight -= batch.dispatch.requests.length;
+      const lost = batch.dispatch.requests.filter((r) => !this.#scheduler.requeue(r));
+      if (lost.length > 0) this.#sink.failed(lost, `${reason}; the request cannot be re-run before its deadline`);
+    }
+    this.#pump();
+  }
+
+  /** Would requests of `images` images with this deadline be admitted now? (Nothing is queued.) */
+  admission(images: number, deadline: number): Admission {
+    const s = this.#scheduler;
+    const now = this.#now();
+    if (s.size + images > s.maxQueue) {
+      return { ok: false, reason: 'queue_full', message: `queue is full (${s.size} of ${s.maxQueue} images waiting)`, retryAfterMs: this.#drainMs(s.size, now) };
+    }
+    if (s.lateMode !== 'reject' || this.#workers.size === 0) return { ok: true };
+    const cap = s.capacity();
+    if (deadline - now < cap.minLatencyMs) {
+      return { ok: false, reason: 'deadline', message: `latency budget ${(deadline - now).toFixed(1)} ms is below the cheapest sub-network's latency (${cap.minLatencyMs.toFixed(1)} ms)` };
+    }
+    const finish = this.#earliestFinish(s.countAhead(deadline) + images, now);
+    if (finish <= deadline) return { ok: true };
+    return {
+      ok: false, reason: 'overloaded',
+      message: `overloaded: the ${s.size} queued images cannot be served before this request's deadline (earliest finish ${(finish - deadline).toFixed(0)} ms late)`,
+      retryAfterMs: this.#drainMs(s.size, now),
+    };
+  }
+
+  /** Arrival of one request's images (all share a deadline): all are queued, or none and the refusal says why. */
+  offer(requests: QueuedRequest<P>[]): Admission {
+    if (requests.length === 0) return { ok: true };
+    const a = this.admission(requests.length, Math.max(...requests.map((r) => r.deadline)));
+    if (!a.ok) return a;
+    for (let k = 0; k < requests.length; k++) {
+      if (!this.#scheduler.enqueue(requests[k]!)) {
+        for (let j = 0; j < k; j++) this.#scheduler.remove(requests[j]!.id);
+        return { ok: false, reason: 'queue_full', message: `queue is full (${this.#scheduler.size} waiting)`, retryAfterMs: this.#drainMs(this.#scheduler.size, this.#now()) };
+      }
+    }
+    this.#pump();
+    return a;
+  }
+
+  /** Take queued requests out (client gone). Returns how many were still queued. */
+  cancel(ids: number[]): number {
+    let n = 0;
+    for (const id of ids) if (this.#scheduler.remove(id) !== undefined) n++;
+    return n;
+  }
+
+  /**
+   * A started batch is done. Returns it (undefined if its worker was removed meanwhile: its requests were
+   * re-queued or failed then). A failed batch on a live worker fails its requests.
+   */
+  finish(jobId: number, outcome: BatchOutcome): RunningBatch<P> | undefined {
+    const batch = this.#running.get(jobId);
+    if (batch === undefined) return undefined;
+    this.#running.delete(jobId);
+    this.#inFlight -= batch.dispatch.requests.length;
+    const w = this.#workers.get(batch.worker);
+    if (w !== undefined) {
+      w.running = undefined;
+      this.#idle.push(w.name);
+    }
+    if (outcome.ok) this.#scheduler.observeBatch(batch.dispatch.subnetId, batch.dispatch.requests.length, outcome.measuredMs);
+    else this.#sink.failed(batch.dispatch.requests, `batch failed on worker ${batch.worker}: ${outcome.error}`);
+    this.#pump();
+    return batch;
+  }
+
+  /** The timer armed for `wakeAt()` fired (or any time): answer the heads that can no longer make it. */
+  tick(): void {
+    this.#lastTick = this.#now();
+    const expired = this.#scheduler.expireDue();
+    if (expired.length > 0) this.#sink.expired(expired);
+  }
+
+  /** When `tick()` next has work (clock time), or undefined: no queue, an idle worker, or 'best-effort' mode. */
+  wakeAt(): number | undefined {
+    if (this.#idle.length > 0) return undefined;
+    const doom = this.#scheduler.headDoomAt();
+    if (doom === undefined || doom > this.#lastTick) return doom;
+    // Exactly at the boundary the cheapest option still fits; it no longer does once the deadline passes.
+    const deadline = this.#scheduler.peek()!.deadline;
+    return deadline > this.#lastTick ? deadline : this.#lastTick + 1;
+  }
+
+  #pump(): void {
+    const s = this.#scheduler;
+    while (this.#idle.length > 0 && s.size > 0) {
+      const name = this.#idle.pop()!;
+      const { dispatch, expired } = s.next();
+      if (expired.length > 0) this.#sink.expired(expired);
+      if (dispatch === null) {
+        this.#idle.push(name);
+        continue;
+      }
+      const batch: RunningBatch<P> = { jobId: this.#nextJobId++, worker: name, dispatch, startedAt: dispatch.decidedAt };
+      this.#workers.get(name)!.running = batch;
+      this.#running.set(batch.jobId, batch);
+      this.#inFlight += dispatch.requests.length;
+      this.#sink.start(batch);
+    }
+  }
+
+  #now(): number { return this.#scheduler.now(); }
+
+  /**
+   * Earliest time `work` images could be done if every alive worker ran the best-throughput option
+   * back to back from the moment it frees (water-filling over the workers' free times).
+   */
+  #earliestFinish(work: number, now: number): number {
+    const cap = this.#scheduler.capacity();
+    const free: number[] = [];
+    for (const w of this.#workers.values()) {
+      free.push(w.running === undefined ? now : Math.max(now, w.running.startedAt + w.running.dispatch.expectedLatencyMs));
+    }
+    if (free.length === 0) return Number.POSITIVE_INFINITY;
+    free.sort((a, b) => a - b);
+    const need = work / cap.bestRatePerMs;
+    let sum = 0;
+    let t = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < free.length; k++) {
+      sum += free[k]!;
+      t = (need + sum) / (k + 1);
+      const next = free[k + 1];
+      if (next === undefined || t <= next) break;
+    }
+    return Math.max(t, free[0]! + cap.minLatencyMs);
+  }
+
+  /** How long until `queued` images could be done (a Retry-After hint; 1 s when no worker is alive). */
+  #drainMs(queued: number, now: number): number {
+    const t = this.#earliestFinish(queued, now);
+    return Number.isFinite(t) ? Math.max(0, t - now) : 1000;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `superserve serve`'s flags, parsed once into a typed `ServeConfig` with every default resolved here.
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { parseArch } from '../../supernet/archs.ts';
+import { parseBackendName } from '../../supernet/backend.ts';
+import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
+import type { ArchName } from '../../supernet/types.ts';
+import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
+import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
+import type { LateMode } from '../scheduler/index.ts';
+
+export interface ServeConfig {
+  /** Checkpoint directory; undefined serves the embedded default (created on first start). */
+  checkpoint: string | undefined;
+  /** Architecture when it cannot be read from the checkpoint. */
+  arch: ArchName | undefined;
+  modelName: string;
+  /** A policy name, or 'auto' (the server's default policy). */
+  policy: string;
+  sloMs: number;
+  port: number;
+  host: string;
+  /** In-process inference worker threads (0: NATS workers only). */
+  workers: number;
+  backend: string;
+  maxQueue: number;
+  late: LateMode;
+  bodyLimitBytes: number;
+  cacheMiB: number;
+  warmup: number[];
+  reprofile: boolean;
+  profileBatches: number[] | undefined;
+  profileRepeats: number | undefined;
+  nats: string | undefined;
+  /** Workers the queue-aware policies plan for. */
+  policyWorkers: number;
+  profileScale: number;
+  adaptLatency: boolean;
+  /** Threads that parse large bodies and decode images off the event loop (0: inline, for debugging). */
+  prepThreads: number;
+  pixelBudget: PixelBudget;
+  /** Serve the live dashboard at /dashboard. */
+  dashboard: boolean;
+}
+
+export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
+       [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
+       [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
+       [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
+       [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--dashboard on|off]
+  --policy   slackfit (default; also 'auto'), slackfit-q, maxbatch, maxacc, fixed:<id>, infaas
+  --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
+  --profile-scale  initial multiplier on the profiled latencies (e.g. more workers than cores); --adapt-latency on|off
+             (default on) then tracks measured / profiled batch time online
+  --decode-threads  threads that parse large request bodies and decode JPEG/PNG off the HTTP thread
+             (default: half the cores, 1 to 4; 0 = inline on the HTTP thread)
+  --max-image-pixels / --max-request-pixels  pixel budgets of BYTES images, read from their headers
+             before decoding (defaults ${DEFAULT_PIXEL_BUDGET.maxImagePixels} / ${DEFAULT_PIXEL_BUDGET.maxRequestPixels})
+  --dashboard  the live dashboard at /dashboard (default on)`;
+
+/** Parse `serve` flags; `help: true` when --help was given. Throws UsageError (exit 2) on a bad flag. */
+export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; config: ServeConfig } {
+  const { values: v } = parseFlags(argv, {
+    checkpoint: { type: 'string' }, arch: { type: 'string' }, policy: { type: 'string' }, 'slo-ms': { type: 'string' },
+    port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' },
+    'max-queue': { type: 'string' }, late: { type: 'string' }, 'body-limit-mb': { type: 'string' },
+    'cache-mib': { type: 'string' }, warmup: { type: 'string' }, reprofile: { type: 'boolean' },
+    'model-name': { type: 'string' }, nats: { type: 'string' },
+    'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
+    'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
+    'max-image-pixels': { type: 'string' }, 'max-request-pixels': { type: 'string' }, dashboard: { type: 'string' },
+  }, SERVE_USAGE);
+  const workers = intFlag(v.workers, 'workers', 0, 64) ?? 1;
+  if (workers === 0 && v.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
+  const late = (v.late ?? 'reject') as LateMode;
+  if (late !== 'reject' && late !== 'best-effort') throw new UsageError(`--late must be reject or best-effort, got "${late}"`);
+  const backend = v.backend ?? env.SUPERSERVE_BACKEND ?? 'auto';
+  if (backend !== 'auto') parseBackendName(backend);
+  const adapt = v['adapt-latency'] ?? 'on';
+  if (adapt !== 'on' && adapt !== 'off') throw new UsageError(`--adapt-latency must be on or off, got "${adapt}"`);
+  const dashboard = v.dashboard ?? 'on';
+  if (dashboard !== 'on' && dashboard !== 'off') throw new UsageError(`--dashboard must be on or off, got "${dashboard}"`);
+  const list = (raw: string | undefined, name: string, max: number) => raw?.split(',').filter(Boolean).map((s) => intFlag(s, name, 1, max)!);
+  const config: ServeConfig = {
+    checkpoint: v.checkpoint,
+    arch: v.arch === undefined ? undefined : parseArch(v.arch),
+    modelName: v['model-name'] ?? 'superserve',
+    policy: v.policy ?? 'auto',
+    sloMs: numFlag(v['slo-ms'], 'slo-ms', 0.001) ?? 1000,
+    port: intFlag(v.port ?? env.PORT, 'port', 0, 65535) ?? 8080,
+    host: v.host ?? '0.0.0.0',
+    workers,
+    backend,
+    maxQueue: intFlag(v['max-queue'], 'max-queue', 1) ?? 10_000,
+    late,
+    bodyLimitBytes: Math.round((numFlag(v['body-limit-mb'], 'body-limit-mb', 0.001) ?? 64) * 2 ** 20),
+    cacheMiB: intFlag(v['cache-mib'], 'cache-mib', 0) ?? DEFAULT_CACHE_MIB,
+    warmup: list(v.warmup, 'warmup', 256) ?? [1],
+    reprofile: v.reprofile === true,
+    profileBatches: list(v['profile-batches'], 'profile-batches', 256),
+    profileRepeats: intFlag(v['profile-repeats'], 'profile-repeats', 2, 1000),
+    nats: v.nats,
+    policyWorkers: intFlag(v['policy-workers'], 'policy-workers', 1, 1024) ?? Math.max(1, workers),
+    profileScale: numFlag(v['profile-scale'], 'profile-scale', 0.01, 100) ?? 1,
+    adaptLatency: adapt === 'on',
+    prepThreads: intFlag(v['decode-threads'], 'decode-threads', 0, 64) ?? defaultPrepThreads(),
+    pixelBudget: {
+      maxImagePixels: intFlag(v['max-image-pixels'], 'max-image-pixels', 1) ?? DEFAULT_PIXEL_BUDGET.maxImagePixels,
+      maxRequestPixels: intFlag(v['max-request-pixels'], 'max-request-pixels', 1) ?? DEFAULT_PIXEL_BUDGET.maxRequestPixels,
+    },
+    dashboard: dashboard === 'on',
+  };
+  return { help: v.help === true, config };
+}
+
+/** Half the cores, at least 1 and at most 4: inference threads need the rest. */
+export function defaultPrepThreads(cores = availableParallelism()): number {
+  return Math.min(4, Math.max(1, Math.floor(cores / 2)));
+}

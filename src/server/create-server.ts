@@ -1,0 +1,167 @@
+/**
+ * The composition root of `superserve serve`: wires metrics, the serving core, the HTTP app and the
+ * workers from one `ServeConfig`. It listens first (live at once, or a clear error for a busy port),
+ * then loads, profiles and warms the model in the background and attaches the scheduler (ready).
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { paretoSet, type ParetoSubnet } from '../../supernet/archs.ts';
+import { DEFAULT_ARCH, DEFAULT_CHECKPOINT_DIR, ensureDefaultCheckpoint } from '../../supernet/load.ts';
+import type { ArchName } from '../../supernet/types.ts';
+import { archOfCheckpoint } from '../commands/checkpoint-arch.ts';
+import { createDashboard } from '../dashboard/dashboard.ts';
+import { UsageError } from '../usage-error.ts';
+import { createApp } from '../http/app.ts';
+import { createPrepPool, type PrepPool } from '../http/prep/prep-pool.ts';
+import { startHttpServer, type HttpServerHandle } from '../http/serve.ts';
+import { createMetrics } from '../metrics.ts';
+import { DEFAULT_PROFILE_OPTIONS, type ProfileJson } from '../profiler/measure.ts';
+import { createPolicy, DEFAULT_POLICY, profileFromJson, ProfileTable, Scheduler, systemClock, type LatencyProfile } from '../scheduler/index.ts';
+import { Dispatcher, type ItemPayload } from '../serving/dispatcher.ts';
+import { fanOut, type ServingSnapshot } from '../serving/events.ts';
+import { startLocalWorkers } from '../serving/local-workers.ts';
+import { profilePath } from '../serving/profile-store.ts';
+import { LocalInferenceService } from '../serving/service.ts';
+import type { ModelMetadata } from '../serving/types.ts';
+import { checkpointIdentity, profileHash } from '../worker/nats-identity.ts';
+import { startNatsRouter, type NatsRouter } from '../worker/nats-router.ts';
+import type { ServeConfig } from './config.ts';
+import { superviseThreads, type ThreadSupervisor } from './thread-supervisor.ts';
+
+export interface RunningServer {
+  port: number;
+  service: LocalInferenceService;
+  /** Resolves once ready; rejects (after closing everything) when start-up failed. */
+  ready: Promise<void>;
+  /** Graceful: refuse new work, answer every accepted request, stop workers and threads. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function createServer(config: ServeConfig, log: (m: string) => void): Promise<RunningServer> {
+  const arch: ArchName = config.arch ?? (config.checkpoint === undefined ? DEFAULT_ARCH : await archOfCheckpoint(config.checkpoint));
+  const subnets = paretoSet(arch);
+  const policyName = config.policy === 'auto' ? DEFAULT_POLICY : config.policy;
+  const facts = { backend: config.backend, untrained: config.checkpoint === undefined, checkpoint: config.checkpoint ?? DEFAULT_CHECKPOINT_DIR };
+  let dispatcher: Dispatcher | undefined;
+  let router: NatsRouter | undefined;
+  let threads: ThreadSupervisor | undefined;
+
+  const describe = (): ModelMetadata => ({
+    name: config.modelName, versions: ['1'], platform: `superserve_tfjs_${facts.backend}`, arch, backend: facts.backend,
+    untrained: facts.untrained, checkpoint: facts.checkpoint, policy: policyName, defaultSloMs: config.sloMs,
+    subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
+    imageSize: Math.max(...subnets.map((s) => s.config.image_size)),
+    workers: { total: config.workers + (router?.stats().alive ?? 0), alive: dispatcher?.workerCount ?? 0 },
+  });
+  const metrics = createMetrics({ model: config.modelName });
+  const now = () => systemClock.now();
+  const dashboard = config.dashboard
+    ? createDashboard({ now, snapshot: (): ServingSnapshot => service.snapshot(), model: describe, sloMs: config.sloMs })
+    : undefined;
+  const events = dashboard ? fanOut(metrics.events, dashboard.events) : fanOut(metrics.events);
+  const service = new LocalInferenceService(config.modelName, systemClock, describe, events);
+  metrics.setSnapshot(() => service.snapshot());
+  const prep: PrepPool | undefined = config.prepThreads > 0
+    ? createPrepPool({ threads: config.prepThreads, maxImagePixels: config.pixelBudget.maxImagePixels, now })
+    : undefined;
+  const app = createApp({
+    service, metrics, defaultSloMs: config.sloMs, bodyLimitBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget,
+    ...(prep ? { prepPool: prep } : {}), ...(dashboard ? { dashboard } : {}),
+  });
+  let http: HttpServerHandle;
+  try {
+    http = await startHttpServer({ app, port: config.port, host: config.host, service, log });
+  } catch (e) {
+    dashboard?.close();
+    await prep?.close();
+    throw e;
+  }
+  log(`listening on http://${config.host}:${http.port} (live; not ready until the model is loaded, profiled and warm)` +
+    (dashboard ? `; dashboard at /dashboard` : ''));
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    dashboard?.close(); // its streams would otherwise hold the HTTP server open
+    await http.close();
+    await router?.close();
+    await threads?.close();
+    dispatcher?.close();
+    await prep?.close();
+  })());
+
+  const ready = (async () => {
+    const checkpoint = config.checkpoint ?? await ensureDefaultCheckpoint();
+    facts.checkpoint = checkpoint;
+    let profileJson: ProfileJson;
+    if (config.workers > 0) {
+      const local = await startLocalWorkers({
+        checkpoint, arch, backend: config.backend, workers: config.workers, cacheMiB: config.cacheMiB, warmupBatches: config.warmup,
+        reprofile: config.reprofile, log,
+        profileOptions: {
+          ...DEFAULT_PROFILE_OPTIONS,
+          ...(config.profileBatches ? { batchSizes: config.profileBatches } : {}),
+          ...(config.profileRepeats ? { repeats: config.profileRepeats } : {}),
+        },
+      });
+      profileJson = local.profile;
+      facts.backend = local.info.backend;
+      facts.untrained = local.info.untrained;
+      threads = superviseThreads(local, { accepting: () => service.isAccepting(), log });
+    } else {
+      profileJson = await storedProfile(checkpoint);
+      facts.backend = profileJson.backend;
+    }
+    const profile = profileFromJson(profileJson);
+    const scheduler = new Scheduler<ItemPayload>({
+      clock: systemClock, policy: createPolicy(policyName, profile, { workers: config.policyWorkers }), profile,
+      lateMode: config.late, maxQueue: config.maxQueue, latencyFactor: config.profileScale, adaptLatency: config.adaptLatency,
+    });
+    const d = new Dispatcher(scheduler, systemClock, events);
+    dispatcher = d;
+    threads?.attach(d);
+    await prep?.ready();
+    if (config.nats !== undefined) router = await startRouter(config.nats, checkpoint, arch, subnets, facts.backend, profile, scheduler, d, log);
+    service.attach({
+      dispatcher: d,
+      accuracyOf: (id) => subnets[id]?.accuracy ?? Number.NaN,
+      hasSubnet: (id) => Number.isInteger(id) && id >= 0 && id < subnets.length,
+    });
+    log(`ready: ${arch}${facts.untrained ? ' (UNTRAINED embedded default: predictions are meaningless)' : ''}, policy ${policyName}, ` +
+      `SLO ${config.sloMs} ms, ${d.workerCount} local worker(s)${config.nats ? ' + NATS workers as they join' : ''}, backend ${facts.backend}`);
+  })();
+  const readyOrClosed = ready.catch(async (e: unknown) => {
+    log(`start-up failed: ${(e as Error).message}`);
+    await close();
+    throw e;
+  });
+  return { port: http.port, service, ready: readyOrClosed, close };
+}
+
+async function startRouter(url: string, checkpoint: string, arch: ArchName, subnets: ParetoSubnet[], backend: string,
+  profile: LatencyProfile, scheduler: Scheduler<ItemPayload>, d: Dispatcher, log: (m: string) => void): Promise<NatsRouter> {
+  const id = await checkpointIdentity(checkpoint, arch);
+  const table = new ProfileTable(profile);
+  const router = await startNatsRouter({
+    url,
+    expect: { ...id, backend, subnets: subnets.map((p) => p.id), profileHash: await profileHash(checkpoint) },
+    onWorker: (w) => d.addWorker(w),
+    onRefused: (reason) => log(`refused worker: ${reason}`),
+    log,
+    // The scheduler's own expectation (interpolated profile x the live latency factor) sets the reply deadline.
+    expectedLatencyMs: (subnetId, batch) => table.has(subnetId)
+      ? table.latency(table.indexOf(subnetId), Math.min(Math.max(1, batch), table.maxBatch)) * scheduler.latencyFactor
+      : undefined,
+  });
+  log(`NATS router on ${url}: waiting for workers (arch ${id.arch}, checkpoint ${id.checkpointHash}, backend ${backend})`);
+  return router;
+}
+
+/** A router without local workers cannot measure: it needs the profile stored in the checkpoint. */
+async function storedProfile(checkpoint: string): Promise<ProfileJson> {
+  const file = profilePath(checkpoint);
+  if (!existsSync(file)) {
+    throw new UsageError(`--workers 0 needs a latency profile: ${file} is missing (run \`superserve profile ${checkpoint}\` on a worker machine, or start with --workers 1 once)`);
+  }
+  return JSON.parse(await readFile(file, 'utf8')) as ProfileJson;
+}

@@ -1,0 +1,55 @@
+/**
+ * Keeps the in-process inference threads serving: a thread that dies is replaced (its batch was already
+ * re-queued by the pull loop) with a few spaced retries, and every thread is closed on shutdown.
+ * @module
+ */
+import type { Dispatcher } from '../serving/dispatcher.ts';
+import type { LocalWorkers } from '../serving/local-workers.ts';
+import type { ThreadWorker } from '../worker/threads.ts';
+
+export interface ThreadSupervisor {
+  /** Hand the started threads to the dispatcher; replacements join it too. */
+  attach(d: Dispatcher): void;
+  close(): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export function superviseThreads(local: LocalWorkers, o: { accepting: () => boolean; log: (m: string) => void }): ThreadSupervisor {
+  const live = new Set<ThreadWorker>(local.workers);
+  let dispatcher: Dispatcher | undefined;
+  let closed = false;
+
+  const watch = (w: ThreadWorker): void => {
+    w.onDeath((reason) => { live.delete(w); void replace(w, reason); });
+    dispatcher?.addWorker(w);
+  };
+  const replace = async (dead: ThreadWorker, reason: string): Promise<void> => {
+    if (closed || !o.accepting()) return;
+    o.log(`worker ${dead.name} died (${reason}); starting a replacement`);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS && !closed && o.accepting(); attempt++) {
+      try {
+        const w = await local.spawn(`${dead.name}.r${attempt}`);
+        if (closed) { await w.close(); return; }
+        live.add(w);
+        watch(w);
+        o.log(`replacement worker ${w.name} is serving`);
+        return;
+      } catch (e) {
+        o.log(`replacement attempt ${attempt} failed: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, 2000 * attempt));
+      }
+    }
+  };
+  return {
+    attach(d) {
+      dispatcher = d;
+      for (const w of live) watch(w);
+    },
+    async close() {
+      closed = true;
+      await Promise.all([...live].map((w) => w.close()));
+      live.clear();
+    },
+  };
+}

@@ -139,7 +139,8 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
   const serverWith = (withDashboard: boolean) => {
     const metrics = createMetrics();
     let service: ReturnType<typeof instantService> | undefined;
-    const dashboard = withDashboard ? createDashboard({ now: () => systemClock.now(), model: () => service!.metadata(), snapshot: () => service!.snapshot(), sloMs: 1000 }) : undefined;
+    const model = instantService(size).metadata();
+    const dashboard = withDashboard ? createDashboard({ now: () => systemClock.now(), model: () => model, snapshot: () => service!.snapshot(), sloMs: 1000 }) : undefined;
     service = instantService(size, dashboard ? fanOut(metrics.events, dashboard.events) : fanOut(metrics.events));
     metrics.setSnapshot(() => service!.snapshot());
     return { dashboard, app: createApp({ service, metrics, defaultSloMs: 1000, now: () => systemClock.now(), ...(dashboard ? { dashboard } : {}) }) };

@@ -5,7 +5,8 @@
  *    A2. cost, timed in-process over many repetitions: the events of one request, one tick without and with a client;
  * B. overhead: requests/s of the full HTTP path (V2 decode, admission, scheduler, dispatcher, an instantly answering
  *    worker, V2 encode) with the dashboard listening and one SSE client connected, vs none connected, and vs no
- *    dashboard at all; a load process with 16 connections, 7 interleaved rounds, medians;
+ *    dashboard at all, and an A/A control (the no-client configuration measured twice: the noise band of a ratio);
+ *    a load process with 16 connections, 7 interleaved rounds, medians;
  * C. a real `superserve serve` (seeded OFA-MBv3 w1.0, WASM) under a bursty open-loop replay at ~1.3x the largest
  *    sub-network's capacity, the dashboard open in headless Chromium: screenshots at 1280x800 and phone width, and the
  *    replay's report.html rendered from disk. Skipped without Chromium.
@@ -162,7 +163,7 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
     return { stop: () => new Promise((res) => { p.once('exit', () => res(Number(out.trim()))); p.kill('SIGTERM'); }) };
   };
 
-  const rounds: Array<{ off: number; none: number; client: number; messages: number; cpu_us_per_req: { off: number; none: number; client: number } }> = [];
+  const rounds: Array<{ off: number; none: number; client: number; none_again: number; messages: number; cpu_us_per_req: { off: number; none: number; client: number } }> = [];
   const nRounds = Number(flag('--rounds') ?? 7);
   const withClient = async () => {
     const c = await sseClient();
@@ -173,8 +174,10 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
     const o = await load(url(off.port));
     let n; let w;
     if (i % 2 === 0) { n = await load(url(on.port)); w = await withClient(); } else { w = await withClient(); n = await load(url(on.port)); }
-    for (const r of [o, n, w.r]) if (r.ok !== r.requests) throw new Error(`${r.requests - r.ok} requests answered with an error`);
-    rounds.push({ off: o.rps, none: n.rps, client: w.r.rps, messages: w.messages, cpu_us_per_req: { off: o.cpuUs, none: n.cpuUs, client: w.r.cpuUs } });
+    // A/A control: the same configuration as `n` measured again, so the spread of a ratio that should be 1 is known.
+    const again = await load(url(on.port));
+    for (const r of [o, n, w.r, again]) if (r.ok !== r.requests) throw new Error(`${r.requests - r.ok} requests answered with an error`);
+    rounds.push({ off: o.rps, none: n.rps, client: w.r.rps, none_again: again.rps, messages: w.messages, cpu_us_per_req: { off: o.cpuUs, none: n.cpuUs, client: w.r.cpuUs } });
     console.log(`  round ${i + 1}: no dashboard ${o.rps.toFixed(0)}, dashboard without client ${n.rps.toFixed(0)}, with one client ${w.r.rps.toFixed(0)} req/s ` +
       `(server CPU ${o.cpuUs.toFixed(0)} / ${n.cpuUs.toFixed(0)} / ${w.r.cpuUs.toFixed(0)} µs per request; ${w.messages} SSE messages)`);
   }
@@ -185,6 +188,9 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
     body: `FP32 [1,3,${size},${size}] JSON, 16 connections, 6 s per measurement`, off_rps: o, no_client_rps: n, one_client_rps: c,
     ratio_one_client_vs_none: r3(c / n), median_of_paired_ratios_one_client_vs_none: r3(med(rounds.map((x) => x.client / x.none))),
     ratio_dashboard_vs_off: r3(n / o), median_of_paired_ratios_dashboard_vs_off: r3(med(rounds.map((x) => x.none / x.off))),
+    // The same configuration twice: how far this machine's noise moves a ratio that is 1 by construction.
+    aa_control_paired_ratios: rounds.map((x) => r3(x.none_again / x.none)),
+    aa_control_median: r3(med(rounds.map((x) => x.none_again / x.none))),
     cpu_us_per_req: { off: med(rounds.map((x) => x.cpu_us_per_req.off)), none: med(rounds.map((x) => x.cpu_us_per_req.none)), client: med(rounds.map((x) => x.cpu_us_per_req.client)) },
     clients_dropped: dashboard.clients().dropped, rounds,
   };
@@ -196,7 +202,8 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
     { config: 'dashboard, one SSE client', 'req/s': c, 'server CPU µs / request': http.cpu_us_per_req.client },
   ]));
   console.log(`one client vs none: ${http.ratio_one_client_vs_none} (median of paired rounds ${http.median_of_paired_ratios_one_client_vs_none}; target >= 0.97); ` +
-    `dashboard listening vs off: ${http.ratio_dashboard_vs_off} (paired ${http.median_of_paired_ratios_dashboard_vs_off})`);
+    `dashboard listening vs off: ${http.ratio_dashboard_vs_off} (paired ${http.median_of_paired_ratios_dashboard_vs_off}); ` +
+    `A/A control (same configuration twice): median ${http.aa_control_median}, rounds ${http.aa_control_paired_ratios.join(' ')}`);
   results.http = http;
 }
 

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { test } from 'uvu';
 
 export const FIXTURES_DIR = resolve(process.env.SUPERSERVE_FIXTURES ?? '../shared/fixtures');
 
@@ -12,6 +13,19 @@ export const FIXTURES_DIR = resolve(process.env.SUPERSERVE_FIXTURES ?? '../share
 export function fixturesOrSkip(sub: string): string | null {
   const dir = resolve(FIXTURES_DIR, sub);
   if (existsSync(dir)) return dir;
-  console.warn(`\n!!! SKIPPED: fixtures not found at ${dir} (set SUPERSERVE_FIXTURES) !!!\n`);
+  if (!warned.has(dir)) console.warn(`\n!!! SKIPPED: fixtures not found at ${dir} (set SUPERSERVE_FIXTURES) !!!\n`);
+  warned.add(dir);
   return null;
+}
+const warned = new Set<string>();
+
+/** `test`, or `test.skip` when a precondition is missing: those tests count as skipped, never as passed. */
+export function testIf(available: boolean): (name: string, fn: () => void | Promise<void>) => void {
+  return available ? test : (name) => test.skip(name);
+}
+
+/** A test that needs fixture `sub`; registered as skipped when it is absent. */
+export function fixtureTest(sub: string, name: string, fn: (dir: string) => void | Promise<void>): void {
+  const dir = fixturesOrSkip(sub);
+  testIf(dir !== null)(name, () => fn(dir!));
 }

@@ -6,6 +6,7 @@ import type { InferenceService } from '../serving/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PixelBudget } from './image-budget.ts';
 import type { PrepPool } from './prep/prep-pool.ts';
+import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { Hono } from 'hono';
 
 export interface AppDeps {
@@ -26,6 +27,10 @@ export interface AppDeps {
   prepPool?: PrepPool;
   /** Pixel budgets for BYTES images. @default DEFAULT_PIXEL_BUDGET */
   pixelBudget?: PixelBudget;
+  /** Triton statistics, fed by the service's and the dispatcher's events (createServer wires it); without it the stats routes answer 400. */
+  statistics?: InferenceStatistics;
+  /** Class names for the classification extension (one per class). @default the ImageNet-1k labels in data/ */
+  labels?: readonly string[];
   /** Called for unexpected (500) errors. @default console.error */
   log?: (message: string, err?: unknown) => void;
   /** Routes of the live dashboard (src/dashboard), when enabled. */
@@ -36,5 +41,4 @@ export interface AppDeps {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_MAX_SLO_MS = 60_000;
-export const DEFAULT_MAX_BATCH = 64;
+export { DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS } from '../protocol/request.ts';

@@ -5,10 +5,10 @@
  */
 import type { ImageBatch } from '../serving/types.ts';
 import { decodeImage, ImageDecodeError, preprocessOfa } from '../imaging/index.ts';
+import type { EncodedImages } from '../protocol/tensors.ts';
 import { RequestValidationError } from './errors.ts';
 
-/** JPEG/PNG bytes of one input, to be preprocessed to `size` x `size`. */
-export interface EncodedImages { inputName: string; items: Uint8Array[]; size: number }
+export type { EncodedImages };
 
 export function decodeImagesInline(images: EncodedImages): ImageBatch {
   const { items, size } = images;

@@ -1,25 +1,27 @@
 /**
  * `POST /v2/models/{m}[/versions/{v}]/infer`. The event loop only reads the body and moves bytes:
- * 1. read the body under the limit (413 beyond);
+ * 1. read the body under the limit (413 beyond), inflating gzip/deflate bodies (the limit holds after inflating);
  * 2. admission on what the request header says, before anything costly (binary-extension bodies);
  * 3. parse and validate: inline for small bodies, on the preparation pool for large ones;
  * 4. admission again (service.admit: not ready, shutting down, queue full, overloaded, SLO too tight);
- * 5. BYTES images: pixel budgets from their headers, then decoding on the preparation pool, EDF by deadline;
- * 6. service.infer with the client's abort signal (a client that leaves has its queued images removed);
- * 7. encode the V2 reply.
+ * 5. (protocol/execute.ts, shared with gRPC) BYTES images: pixel budgets from their headers, then decoding on
+ *    the preparation pool, EDF by deadline; service.infer with the client's abort signal (a client that
+ *    leaves has its queued images removed);
+ * 6. encode the V2 reply (classification strings with the ImageNet labels).
  * Every refusal is reported to the service's event stream exactly once (metrics, statistics, dashboard).
  * @module
  */
 import type { Context, Hono } from 'hono';
-import type { RefusalReason } from '../serving/events.ts';
 import { HTTPException } from 'hono/http-exception';
-import { ServiceError, type ImageBatch, type ModelMetadata } from '../serving/types.ts';
+import type { ModelMetadata } from '../serving/types.ts';
+import { refusalReasonOf } from '../protocol/errors.ts';
+import { executeInfer } from '../protocol/execute.ts';
+import { imagenetLabels } from '../protocol/labels.ts';
 import { peekAdmission } from './admission-peek.ts';
 import { parseJson, readRequestBody, type PrefixCheck } from './body.ts';
+import { contentCoding, readCompressedBody } from './compression.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
-import { BodyTooLargeError, RequestValidationError, UnknownModelError } from './errors.ts';
-import { checkPixelBudget, DEFAULT_PIXEL_BUDGET } from './image-budget.ts';
-import { decodeImagesInline } from './image-batch.ts';
+import { DEFAULT_PIXEL_BUDGET } from './image-budget.ts';
 import { modelPaths, requireModel } from './models.ts';
 import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody, type SplitBody } from './v2-binary.ts';
 import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type CodecLimits, type EncodeContext, type ParsedInferRequest } from './v2-codec.ts';
@@ -37,6 +39,7 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
   const budget = deps.pixelBudget ?? DEFAULT_PIXEL_BUDGET;
   const now = deps.now ?? (() => performance.now());
   const prep = deps.prepPool;
+  const labels = deps.labels ?? imagenetLabels();
 
   const parse = async (body: SplitBody, meta: ModelMetadata, arrivalMs: number, signal: AbortSignal): Promise<ParsedInferRequest> => {
     const inline = body.json.byteLength <= PARSE_INLINE_MAX.jsonBytes && (body.binary?.byteLength ?? 0) <= PARSE_INLINE_MAX.binaryBytes;
@@ -64,19 +67,12 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
           inService(() => service.admit(peek.images, { sloMs: peek.sloMs, arrivalMs, ...(peek.subnetId === undefined ? {} : { subnetId: peek.subnetId }) }));
         },
       } : undefined;
-      const body = splitBinaryBody(await readRequestBody(c, bodyLimit, early), headerLength);
+      const coding = contentCoding(c.req.header('content-encoding'));
+      const raw = coding === undefined ? await readRequestBody(c, bodyLimit, early) : await readCompressedBody(c, coding, bodyLimit);
+      const body = splitBinaryBody(raw, headerLength);
       const req = await parse(body, meta, arrivalMs, signal);
-      images = req.input.kind === 'tensor' ? req.input.batch.n : req.input.images.items.length;
-      const opts = { sloMs: req.sloMs, arrivalMs, ...(req.subnetId === undefined ? {} : { subnetId: req.subnetId }) };
-      inService(() => service.admit(images, opts));
-      let batch: ImageBatch;
-      if (req.input.kind === 'tensor') batch = req.input.batch;
-      else {
-        checkPixelBudget(req.input.images, budget);
-        batch = prep ? await prep.decode(req.input.images, { deadline: arrivalMs + req.sloMs, signal }) : decodeImagesInline(req.input.images);
-      }
-      reported = true;
-      const outcome = await service.infer(batch, { ...opts, signal });
+      reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
+      const { outcome, batch } = await executeInfer(req, { service, arrivalMs, signal, pixelBudget: budget, ...(prep ? { prepPool: prep } : {}) });
       const ctx: EncodeContext = {
         modelName: meta.name,
         ...(meta.versions[0] === undefined ? {} : { modelVersion: c.req.param('v') ?? meta.versions[0] }),
@@ -84,6 +80,7 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
         n: batch.n,
         outputs: req.outputs,
         binaryOutputs: req.binaryOutputs,
+        labels,
       };
       if (req.binaryOutputs.length === 0) return c.json(encodeInferResponse(outcome, ctx));
       const reply = encodeBinaryInferResponse(outcome, ctx);
@@ -92,16 +89,9 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
         [INFERENCE_HEADER_CONTENT_LENGTH]: String(reply.headerLength),
       });
     } catch (err) {
-      if (!reported) service.reportRefused(refusalReason(err), images);
+      if (!reported) service.reportRefused(refusalReasonOf(err, (e) => e instanceof HTTPException), images);
       throw err;
     }
   };
   for (const path of modelPaths('/infer')) app.post(path, handler);
-}
-
-/** The event-stream reason of an error raised outside the service (the HTTP status comes from errors.ts). */
-function refusalReason(err: unknown): RefusalReason {
-  if (err instanceof ServiceError) return err.kind;
-  const client = err instanceof RequestValidationError || err instanceof UnknownModelError || err instanceof BodyTooLargeError || err instanceof HTTPException;
-  return client ? 'bad_request' : 'worker_failed';
 }

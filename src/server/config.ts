@@ -8,6 +8,7 @@ import { parseBackendName } from '../../supernet/backend.ts';
 import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
 import type { ArchName } from '../../supernet/types.ts';
 import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
+import { DEFAULT_GRPC_PORT } from '../grpc/server.ts';
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
 import type { LateMode } from '../scheduler/index.ts';
 
@@ -41,6 +42,8 @@ export interface ServeConfig {
   /** Threads that parse large bodies and decode images off the event loop (0: inline, for debugging). */
   prepThreads: number;
   pixelBudget: PixelBudget;
+  /** Port of the KServe V2 / Triton gRPC service; undefined: no gRPC (--grpc off). */
+  grpcPort: number | undefined;
   /** Serve the live dashboard at /dashboard. */
   dashboard: boolean;
 }
@@ -49,7 +52,8 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
        [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
-       [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--dashboard on|off]
+       [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
+       [--dashboard on|off]
   --policy   slackfit (default; also 'auto'), slackfit-q, maxbatch, maxacc, fixed:<id>, infaas
   --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
   --profile-scale  initial multiplier on the profiled latencies (e.g. more workers than cores); --adapt-latency on|off
@@ -58,6 +62,7 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
              (default: half the cores, 1 to 4; 0 = inline on the HTTP thread)
   --max-image-pixels / --max-request-pixels  pixel budgets of BYTES images, read from their headers
              before decoding (defaults ${DEFAULT_PIXEL_BUDGET.maxImagePixels} / ${DEFAULT_PIXEL_BUDGET.maxRequestPixels})
+  --grpc-port  port of the KServe V2 / Triton gRPC service (default ${DEFAULT_GRPC_PORT}); --grpc off disables it
   --dashboard  the live dashboard at /dashboard (default on)`;
 
 /** Parse `serve` flags; `help: true` when --help was given. Throws UsageError (exit 2) on a bad flag. */
@@ -70,7 +75,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     'model-name': { type: 'string' }, nats: { type: 'string' },
     'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
     'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
-    'max-image-pixels': { type: 'string' }, 'max-request-pixels': { type: 'string' }, dashboard: { type: 'string' },
+    'max-image-pixels': { type: 'string' }, 'max-request-pixels': { type: 'string' },
+    'grpc-port': { type: 'string' }, grpc: { type: 'string' }, dashboard: { type: 'string' },
   }, SERVE_USAGE);
   const workers = intFlag(v.workers, 'workers', 0, 64) ?? 1;
   if (workers === 0 && v.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
@@ -80,6 +86,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   if (backend !== 'auto') parseBackendName(backend);
   const adapt = v['adapt-latency'] ?? 'on';
   if (adapt !== 'on' && adapt !== 'off') throw new UsageError(`--adapt-latency must be on or off, got "${adapt}"`);
+  const grpc = v.grpc ?? 'on';
+  if (grpc !== 'on' && grpc !== 'off') throw new UsageError(`--grpc must be on or off, got "${grpc}"`);
+  const grpcPort = intFlag(v['grpc-port'], 'grpc-port', 0, 65535) ?? DEFAULT_GRPC_PORT;
   const dashboard = v.dashboard ?? 'on';
   if (dashboard !== 'on' && dashboard !== 'off') throw new UsageError(`--dashboard must be on or off, got "${dashboard}"`);
   const list = (raw: string | undefined, name: string, max: number) => raw?.split(',').filter(Boolean).map((s) => intFlag(s, name, 1, max)!);
@@ -110,6 +119,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
       maxImagePixels: intFlag(v['max-image-pixels'], 'max-image-pixels', 1) ?? DEFAULT_PIXEL_BUDGET.maxImagePixels,
       maxRequestPixels: intFlag(v['max-request-pixels'], 'max-request-pixels', 1) ?? DEFAULT_PIXEL_BUDGET.maxRequestPixels,
     },
+    grpcPort: grpc === 'off' ? undefined : grpcPort,
     dashboard: dashboard === 'on',
   };
   return { help: v.help === true, config };

@@ -1,6 +1,6 @@
 /**
- * The composition root of `superserve serve`: wires metrics, the serving core, the HTTP app and the
- * workers from one `ServeConfig`. It listens first (live at once, or a clear error for a busy port),
+ * The composition root of `superserve serve`: wires metrics, statistics, the serving core, the HTTP app,
+ * the gRPC service and the workers from one `ServeConfig`. It listens first (live at once, or a clear error for a busy port),
  * then loads, profiles and warms the model in the background and attaches the scheduler (ready).
  * @module
  */
@@ -15,6 +15,8 @@ import { UsageError } from '../usage-error.ts';
 import { createApp } from '../http/app.ts';
 import { createPrepPool, type PrepPool } from '../http/prep/prep-pool.ts';
 import { startHttpServer, type HttpServerHandle } from '../http/serve.ts';
+import { startGrpcServer, type GrpcServerHandle } from '../grpc/server.ts';
+import { InferenceStatistics } from '../protocol/statistics.ts';
 import { createMetrics } from '../metrics.ts';
 import { DEFAULT_PROFILE_OPTIONS, type ProfileJson } from '../profiler/measure.ts';
 import { createPolicy, DEFAULT_POLICY, profileFromJson, ProfileTable, Scheduler, systemClock, type LatencyProfile } from '../scheduler/index.ts';
@@ -31,6 +33,8 @@ import { superviseThreads, type ThreadSupervisor } from './thread-supervisor.ts'
 
 export interface RunningServer {
   port: number;
+  /** The gRPC port; undefined with --grpc off. */
+  grpcPort: number | undefined;
   service: LocalInferenceService;
   /** Resolves once ready; rejects (after closing everything) when start-up failed. */
   ready: Promise<void>;
@@ -55,18 +59,19 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     workers: { total: config.workers + (router?.stats().alive ?? 0), alive: dispatcher?.workerCount ?? 0 },
   });
   const metrics = createMetrics({ model: config.modelName });
+  const statistics = new InferenceStatistics();
   const now = () => systemClock.now();
   const dashboard = config.dashboard
     ? createDashboard({ now, snapshot: (): ServingSnapshot => service.snapshot(), model: describe, sloMs: config.sloMs })
     : undefined;
-  const events = dashboard ? fanOut(metrics.events, dashboard.events) : fanOut(metrics.events);
+  const events = fanOut(metrics.events, statistics, ...(dashboard ? [dashboard.events] : []));
   const service = new LocalInferenceService(config.modelName, systemClock, describe, events);
   metrics.setSnapshot(() => service.snapshot());
   const prep: PrepPool | undefined = config.prepThreads > 0
     ? createPrepPool({ threads: config.prepThreads, maxImagePixels: config.pixelBudget.maxImagePixels, now })
     : undefined;
   const app = createApp({
-    service, metrics, defaultSloMs: config.sloMs, bodyLimitBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget,
+    service, metrics, statistics, defaultSloMs: config.sloMs, bodyLimitBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget,
     ...(prep ? { prepPool: prep } : {}), ...(dashboard ? { dashboard } : {}),
   });
   let http: HttpServerHandle;
@@ -78,12 +83,28 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     throw e;
   }
   log(`listening on http://${config.host}:${http.port} (live; not ready until the model is loaded, profiled and warm)` +
-    (dashboard ? `; dashboard at /dashboard` : ''));
+    (dashboard ? '; dashboard at /dashboard' : ''));
+  let grpc: GrpcServerHandle | undefined;
+  if (config.grpcPort !== undefined) {
+    try {
+      grpc = await startGrpcServer({
+        service, drain: () => service.drain(), statistics, port: config.grpcPort, host: config.host, limits: { defaultSloMs: config.sloMs },
+        maxMessageBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget, ...(prep ? { prepPool: prep } : {}),
+        log: (m, err) => log(err === undefined ? m : `${m}: ${String(err)}`),
+      });
+    } catch (e) {
+      dashboard?.close();
+      await http.close();
+      await prep?.close();
+      throw new Error(`gRPC cannot listen on ${config.host}:${config.grpcPort}: ${(e as Error).message} (choose --grpc-port N, or --grpc off)`);
+    }
+    log(`gRPC (inference.GRPCInferenceService, grpc.health.v1) on ${config.host}:${grpc.port}`);
+  }
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     dashboard?.close(); // its streams would otherwise hold the HTTP server open
-    await http.close();
+    await Promise.all([http.close(), grpc?.close()]);
     await router?.close();
     await threads?.close();
     dispatcher?.close();
@@ -135,7 +156,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     await close();
     throw e;
   });
-  return { port: http.port, service, ready: readyOrClosed, close };
+  return { port: http.port, grpcPort: grpc?.port, service, ready: readyOrClosed, close };
 }
 
 async function startRouter(url: string, checkpoint: string, arch: ArchName, subnets: ParetoSubnet[], backend: string,

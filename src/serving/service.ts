@@ -22,6 +22,7 @@ export class LocalInferenceService implements InferenceService {
   #nextId = 1;
   #open = 0;
   #drained: (() => void) | undefined;
+  #draining: Promise<void> | undefined;
 
   constructor(
     readonly modelName: string,
@@ -123,10 +124,10 @@ export class LocalInferenceService implements InferenceService {
     });
   }
 
-  async drain(): Promise<void> {
+  /** Stop accepting; resolves once every accepted request is answered (the same promise for every caller). */
+  drain(): Promise<void> {
     this.#accepting = false;
-    if (this.#open === 0) return;
-    await new Promise<void>((resolve) => { this.#drained = resolve; });
+    return (this.#draining ??= this.#open === 0 ? Promise.resolve() : new Promise<void>((resolve) => { this.#drained = resolve; }));
   }
 
   /** Why a request of `images` images with this deadline is refused now, or undefined. */

@@ -44,7 +44,7 @@ test('an open-loop burst at 10x capacity over keep-alive connections: every requ
   const side = 64; // the worker resizes to the sub-network's resolution: small bodies keep the client fast
   const bytes = fp32Bytes(new Float32Array(side * side * 3).fill(0.2));
   const { body, headerLength } = frameBinaryBody({
-    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, side, side, 3], parameters: { binary_data_size: bytes.byteLength } }],
+    inputs: [{ name: 'input_nhwc', datatype: 'FP32', shape: [1, side, side, 3], parameters: { binary_data_size: bytes.byteLength } }],
     parameters: { slo_ms: sloMs },
   }, [bytes]);
   const seconds = Math.max(3, Math.min(8, 4000 / rate));

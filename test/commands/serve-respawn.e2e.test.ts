@@ -20,7 +20,7 @@ test('a crashed worker thread is replaced and its requests are still answered', 
   }
   const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters: { subnets: Array<{ image_size: number }> } };
   const r = meta.parameters.subnets[0]!.image_size;
-  const body = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, r, r, 3], data: new Array(r * r * 3).fill(0.5) }] });
+  const body = JSON.stringify({ inputs: [{ name: 'input_nhwc', datatype: 'FP32', shape: [1, r, r, 3], data: new Array(r * r * 3).fill(0.5) }] });
   const statuses: number[] = [];
   for (let i = 0; i < 5; i++) {
     const res = await fetch(`${server.url}/v2/models/superserve/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

@@ -32,7 +32,9 @@ export interface ServerProcess {
 /** `port`: listen there (a restart on the same address); a free port by default. */
 export async function startServer(args: string[], readyTimeoutMs = 240_000, port?: number): Promise<ServerProcess> {
   port ??= await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'bin/superserve.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', ...args],
+  // A free gRPC port too, unless the test sets one: the default 8081 may be taken on a shared machine.
+  const grpc = args.some((a) => a.startsWith('--grpc')) ? [] : ['--grpc-port', String(await freePort())];
+  const child = spawn(process.execPath, [join(ROOT, 'bin/superserve.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', ...grpc, ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SUPERSERVE_BACKEND: 'wasm' } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -28,7 +28,7 @@ test('live is 200 with an empty body; ready follows the service (200 / 400, empt
 
 test('GET /v2 names the server; GET /v2/models lists the model with readiness', async () => {
   const { app, service } = harness({ serverName: 'superserve', serverVersion: '9.9.9' });
-  assert.equal(await (await app.request('/v2')).json(), { name: 'superserve', version: '9.9.9', extensions: ['parameters', 'binary_tensor_data'] });
+  assert.equal(await (await app.request('/v2')).json(), { name: 'superserve', version: '9.9.9', extensions: ['binary_tensor_data', 'classification', 'model_configuration', 'model_repository', 'statistics', 'parameters'] });
   assert.equal(await (await app.request('/v2/models')).json(), { models: [{ name: 'ofa-fake', ready: true }] });
   service.ready = false;
   assert.equal(await (await app.request('/v2/models')).json(), { models: [{ name: 'ofa-fake', ready: false }] });
@@ -42,8 +42,18 @@ test('GET /v2/models/{m}: V2 metadata plus SuperServe parameters', async () => {
   assert.is(body.name, 'ofa-fake');
   assert.equal(body.versions, ['1']);
   assert.is(body.platform, 'superserve_tfjs');
-  assert.equal(body.inputs.map((i: { datatype: string }) => i.datatype), ['FP32', 'BYTES']);
-  assert.equal(body.outputs.map((o: { name: string }) => o.name), ['logits', 'top5']);
+  assert.equal(body.inputs, [
+    { name: 'input', datatype: 'FP32', shape: [-1, 3, -1, -1] },
+    { name: 'input_nhwc', datatype: 'FP32', shape: [-1, -1, -1, 3] },
+    { name: 'image', datatype: 'BYTES', shape: [-1] },
+  ], 'each accepted layout is its own input, so a client building requests from metadata picks a valid one');
+  assert.equal(body.outputs, [
+    { name: 'logits', datatype: 'FP32', shape: [-1, -1] }, { name: 'top5', datatype: 'INT64', shape: [-1, 5] },
+    { name: 'subnet_id', datatype: 'INT64', shape: [-1] }, { name: 'accuracy', datatype: 'FP32', shape: [-1] },
+    { name: 'batch_size', datatype: 'INT64', shape: [-1] }, { name: 'queue_ms', datatype: 'FP32', shape: [-1] },
+    { name: 'compute_ms', datatype: 'FP32', shape: [-1] },
+  ], 'every output a request may name');
+  assert.match(body.parameters.inputs, /^exactly one of: input \(FP32: normalised images, NCHW/);
   assert.equal(body.parameters.subnets, [{ id: 0, accuracy: 0.75, image_size: 32 }, { id: 1, accuracy: 0.79, image_size: 48 }]);
   assert.is(body.parameters.image_size, 48);
   assert.is(body.parameters.untrained, true);

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
 import { readBytesElements, writeBytesElements } from '../../src/http/v2-binary.ts';
-import { fp32Body, harness, INFER, nhwc, post, type Harness } from './helpers.ts';
+import { fp32Body, fp32Name, harness, INFER, nhwc, post, type Harness } from './helpers.ts';
 
 /** Body = JSON header + raw chunks, with Inference-Header-Content-Length (override it with `headerLength`). */
 function postBinary(app: Harness['app'], header: unknown, chunks: Uint8Array[], headerLength?: string) {
@@ -23,7 +23,7 @@ function postBinary(app: Harness['app'], header: unknown, chunks: Uint8Array[], 
 }
 
 const f32 = (values: number[]) => new Uint8Array(new Float32Array(values).buffer);
-const binInput = (shape: number[], size: number, datatype = 'FP32') => ({ name: 'input', datatype, shape, parameters: { binary_data_size: size } });
+const binInput = (shape: number[], size: number, datatype = 'FP32') => ({ name: datatype === 'BYTES' ? 'image' : fp32Name(shape), datatype, shape, parameters: { binary_data_size: size } });
 
 /** Split a binary reply into its JSON header and binary section. */
 async function readBinaryReply(res: Response) {
@@ -144,16 +144,16 @@ const BAD: Array<[string, unknown, Uint8Array[], string | undefined, RegExp]> = 
   ['header length cutting the JSON', GOOD_HEADER, [ZEROS], '10', /malformed JSON/],
   ['binary_data_size beyond the binary section', GOOD_HEADER, [ZEROS.subarray(0, 3000)], undefined, /binary_data_size 3072 exceeds the 3000 bytes left/],
   ['bytes left over after the inputs', GOOD_HEADER, [ZEROS, new Uint8Array(8)], undefined, /binary section has 3080 bytes but the inputs' binary_data_size add up to 3072/],
-  ['binary_data_size not matching the shape', { inputs: [binInput([1, 16, 16, 3], 3068)] }, [ZEROS.subarray(0, 3068)], undefined, /binary_data_size 3068 does not match shape \[1,16,16,3\] \(FP32 needs 3072 bytes\)/],
-  ['NaN in binary FP32', GOOD_HEADER, [withValue(5, NaN)], undefined, /binary element 5 is NaN/],
-  ['Infinity in binary FP32', GOOD_HEADER, [withValue(700, -Infinity)], undefined, /binary element 700 is -Infinity/],
+  ['binary_data_size not matching the shape', { inputs: [binInput([1, 16, 16, 3], 3068)] }, [ZEROS.subarray(0, 3068)], undefined, /3068 raw bytes do not match shape \[1,16,16,3\] \(FP32 needs 3072 bytes\)/],
+  ['NaN in binary FP32', GOOD_HEADER, [withValue(5, NaN)], undefined, /raw element 5 is NaN/],
+  ['Infinity in binary FP32', GOOD_HEADER, [withValue(700, -Infinity)], undefined, /raw element 700 is -Infinity/],
   ['negative binary_data_size', { inputs: [binInput([1, 16, 16, 3], -4)] }, [ZEROS], undefined, /binary_data_size must be a non-negative integer, got -4/],
   ['string binary_data_size', { inputs: [binInput([1, 16, 16, 3], '3072' as unknown as number)] }, [ZEROS], undefined, /binary_data_size must be a non-negative integer, got "3072"/],
   ['both data and binary_data_size', { inputs: [{ ...binInput([1, 16, 16, 3], 3072), data: [1] }] }, [ZEROS], undefined, /either data or parameters\.binary_data_size, not both/],
   ['input parameters not an object', { inputs: [{ ...binInput([1, 16, 16, 3], 3072), parameters: 5 }] }, [ZEROS], undefined, /parameters must be an object/],
   ['BYTES length prefix past the end', { inputs: [binInput([1], 8, 'BYTES')] }, [new Uint8Array([100, 0, 0, 0, 1, 2, 3, 4])], undefined, /element 0 declares 100 bytes but only 4 remain/],
   ['BYTES fewer elements than the shape', { inputs: [binInput([2], png.byteLength + 4, 'BYTES')] }, [writeBytesElements([png])], undefined, /ends before element 1 of 2/],
-  ['BYTES bytes after the last element', { inputs: [binInput([1], png.byteLength + 6, 'BYTES')] }, [writeBytesElements([png]), new Uint8Array(2)], undefined, /binary_data_size \d+ but its 1 length-prefixed elements use \d+ bytes/],
+  ['BYTES bytes after the last element', { inputs: [binInput([1], png.byteLength + 6, 'BYTES')] }, [writeBytesElements([png]), new Uint8Array(2)], undefined, /\d+ raw bytes but its 1 length-prefixed elements use \d+ bytes/],
   ['BYTES binary element not an image', { inputs: [binInput([1], 9, 'BYTES')] }, [writeBytesElements([new TextEncoder().encode('hello')])], undefined, /data\[0\]: image is neither JPEG nor PNG/],
   ['binary_data_output not a boolean', { ...GOOD_HEADER, parameters: { binary_data_output: 'yes' } }, [ZEROS], undefined, /binary_data_output must be a boolean, got "yes"/],
   ['per-output binary_data not a boolean', { ...GOOD_HEADER, outputs: [{ name: 'top5', parameters: { binary_data: 1 } }] }, [ZEROS], undefined, /outputs\[0\]\.parameters\.binary_data must be a boolean/],

@@ -6,7 +6,7 @@
  */
 import type { AdmitOptions, ImageBatch, InferenceService, InferOptions, InferOutcome, ModelMetadata, SubnetInfo } from '../../src/serving/types.ts';
 import { ServiceError } from '../../src/serving/types.ts';
-import type { RefusalReason } from '../../src/serving/events.ts';
+import { fanOut, type RefusalReason, type ServingEvents } from '../../src/serving/events.ts';
 import type { Metrics } from '../../src/metrics.ts';
 
 export const FAKE_SUBNETS: SubnetInfo[] = [
@@ -34,7 +34,12 @@ export class FakeService implements InferenceService {
   private idleWaiters: Array<() => void> = [];
   private arrivalWaiters: Array<() => void> = [];
 
-  constructor(private readonly metrics?: Metrics) {}
+  readonly #events: ServingEvents;
+
+  /** Reports to `metrics`' events and to `listener` (e.g. Triton statistics), as the real service does. */
+  constructor(metrics?: Metrics, listener: ServingEvents = {}) {
+    this.#events = fanOut(metrics?.events ?? {}, listener);
+  }
 
   isReady(): boolean { return this.ready; }
 
@@ -45,8 +50,8 @@ export class FakeService implements InferenceService {
   }
 
   reportRefused(reason: RefusalReason, images: number): void {
-    this.metrics?.events.arrived?.(0, images);
-    this.metrics?.events.refused?.(0, reason, images);
+    this.#events.arrived?.(0, images);
+    this.#events.refused?.(0, reason, images);
   }
 
   metadata(): ModelMetadata {
@@ -70,7 +75,7 @@ export class FakeService implements InferenceService {
     try {
       return await this.#infer(batch, opts);
     } catch (e) {
-      this.metrics?.events.refused?.(0, e instanceof ServiceError ? e.kind : 'worker_failed', batch.n);
+      this.#events.refused?.(0, e instanceof ServiceError ? e.kind : 'worker_failed', batch.n);
       throw e;
     }
   }
@@ -90,8 +95,8 @@ export class FakeService implements InferenceService {
         logits: channelMeans(batch), numClasses: FAKE_CLASSES, images, subnetId, accuracy,
         batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, latencyMs: 4, deadlineMet: opts.sloMs >= FAKE_MIN_SLO_MS,
       };
-      this.metrics?.events.batchFinished?.(0, { worker: 'fake', subnetId, size: batch.n, computeMs: outcome.computeMs, wallMs: outcome.computeMs, ok: true });
-      this.metrics?.events.answered?.(0, { images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet });
+      this.#events.batchFinished?.(0, { worker: 'fake', subnetId, size: batch.n, computeMs: outcome.computeMs, wallMs: outcome.computeMs, ok: true });
+      this.#events.answered?.(0, { images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet });
       return outcome;
     } finally {
       this.inFlight--;

@@ -6,15 +6,17 @@ import { createApp } from '../../src/http/app.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { FakeService } from './fake-service.ts';
+import { InferenceStatistics } from '../../src/protocol/statistics.ts';
 
-export interface Harness { app: ReturnType<typeof createApp>; service: FakeService; metrics: Metrics; logged: unknown[] }
+export interface Harness { app: ReturnType<typeof createApp>; service: FakeService; metrics: Metrics; statistics: InferenceStatistics; logged: unknown[] }
 
 export function harness(overrides: Partial<AppDeps> = {}): Harness {
   const metrics = createMetrics({ model: 'ofa-fake', version: '1' });
-  const service = new FakeService(metrics);
+  const statistics = new InferenceStatistics(() => 1_700_000_000_000);
+  const service = new FakeService(metrics, statistics);
   const logged: unknown[] = [];
-  const app = createApp({ service, metrics, defaultSloMs: 100, maxSloMs: 1000, log: (_m, err) => logged.push(err), ...overrides });
-  return { app, service, metrics, logged };
+  const app = createApp({ service, metrics, statistics, defaultSloMs: 100, maxSloMs: 1000, log: (_m, err) => logged.push(err), ...overrides });
+  return { app, service, metrics, statistics, logged };
 }
 
 export const INFER = '/v2/models/ofa-fake/infer';
@@ -27,9 +29,12 @@ export function post(app: Harness['app'], body: unknown, path = INFER) {
   });
 }
 
-/** A V2 body with one FP32 input. */
+/** The FP32 input name for a shape: `input` (NCHW) unless the last axis is the 3 channels (`input_nhwc`). */
+export const fp32Name = (shape: number[]): string => (shape.length === 4 && shape[3] === 3 && shape[1] !== 3 ? 'input_nhwc' : 'input');
+
+/** A V2 body with one FP32 input, named for its layout. */
 export function fp32Body(shape: number[], data: unknown, extra: Record<string, unknown> = {}) {
-  return { inputs: [{ name: 'input', datatype: 'FP32', shape, data }], ...extra };
+  return { inputs: [{ name: fp32Name(shape), datatype: 'FP32', shape, data }], ...extra };
 }
 
 /** Flat NHWC data of n images where pixel (b, y, x) channel c = f(b, y, x, c). */

@@ -61,7 +61,7 @@ test('parameters: slo_ms, Triton timeout (µs), subnet pin; deadline_met reporte
   assert.is(service.calls[0]!.opts.subnetId, 0);
   assert.is(body.parameters.subnet_id, 0);
   assert.is(body.parameters.accuracy, 0.75);
-  res = await post(app, fp32Body([1, 16, 16, 3], data, { parameters: { timeout: 20000, priority: 1 } }));
+  res = await post(app, fp32Body([1, 16, 16, 3], data, { parameters: { timeout: 20000 } }));
   assert.is(res.status, 200);
   assert.is(service.calls[1]!.opts.sloMs, 20);
   res = await post(app, fp32Body([1, 16, 16, 3], data, { parameters: { slo_ms: 1 } }));
@@ -108,7 +108,7 @@ test('BYTES: base64 PNG and {"b64"} JPEG are decoded and preprocessed to the mod
 
 test('BYTES with a pinned subnet uses that subnet\'s image size', async () => {
   const { app, service } = harness();
-  const res = await post(app, { parameters: { subnet: 0 }, inputs: [{ name: 'image', datatype: 'BYTES', shape: [1, 1], data: [[pngBase64(20, 20, [1, 2, 3])]] }] });
+  const res = await post(app, { parameters: { subnet: 0 }, inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [pngBase64(20, 20, [1, 2, 3])] }] });
   assert.is(res.status, 200);
   assert.equal([service.calls[0]!.batch.height, service.calls[0]!.batch.width], [32, 32]);
 });

@@ -92,6 +92,8 @@ if (nats !== null) {
     assert.match(events[1]!, /rejected worker quiet died: missed heartbeats/);
     assert.is(w.inFlight, 0);
   });
+} else {
+  test.skip('NATS transport tests: need nats-server or SUPERSERVE_NATS_URL');
 }
 
 test.run();

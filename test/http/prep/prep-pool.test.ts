@@ -64,7 +64,7 @@ test('parses a large JSON body to exactly what inline parsing gives, and rebuild
   const pool = createPrepPool({ threads: 1, maxImagePixels: 1e7, now: clock });
   try {
     const data = Array.from({ length: 2 * 32 * 32 * 3 }, (_, i) => (i % 97) / 10);
-    const body = { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 32, 32, 3], data }], parameters: { slo_ms: 250 } };
+    const body = { inputs: [{ name: 'input_nhwc', datatype: 'FP32', shape: [2, 32, 32, 3], data }], parameters: { slo_ms: 250 } };
     const json = new TextEncoder().encode(JSON.stringify(body));
     const viaPool = await pool.parse(json, undefined, META, LIMITS, { deadline: far() });
     const direct = parseInferRequest(body, META, LIMITS);

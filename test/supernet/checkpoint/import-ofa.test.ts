@@ -10,7 +10,7 @@ import { importOfa } from '../../../supernet/checkpoint/import-ofa.ts';
 import { readPth } from '../../../supernet/checkpoint/pth-reader.ts';
 import type { ArchName } from '../../../supernet/types.ts';
 import { run } from '../../../src/commands/import-ofa.ts';
-import { fixturesOrSkip } from '../../fixtures.ts';
+import { fixturesOrSkip, fixtureTest } from '../../fixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'superserve-import-'));
 const out = join(root, 'out');
@@ -29,9 +29,7 @@ async function failsCleanly(pth: string, arch: ArchName, pattern: RegExp): Promi
 
 test.before(() => mkdirSync(out));
 
-test('imports the MBv3 fixture; the checkpoint reads back equal to the .pth', async () => {
-  const dir = fixturesOrSkip('ofa-mbv3/seed1');
-  if (!dir) return;
+fixtureTest('ofa-mbv3/seed1', 'imports the MBv3 fixture; the checkpoint reads back equal to the .pth', async (dir) => {
   const pth = join(dir, 'supernet.pth');
   const phases = new Set<string>();
   const r = await importOfa(pth, 'ofa-mbv3-w1.0', join(out, 'mbv3'), { onProgress: (p) => phases.add(p) });
@@ -49,9 +47,7 @@ test('imports the MBv3 fixture; the checkpoint reads back equal to the .pth', as
   rmSync(join(out, 'mbv3'), { recursive: true });
 });
 
-test('wrong architecture, truncated, corrupted, non-zip and non-torch files: CheckpointError, no output', async () => {
-  const dir = fixturesOrSkip('ofa-mbv3/seed1');
-  if (!dir) return;
+fixtureTest('ofa-mbv3/seed1', 'wrong architecture, truncated, corrupted, non-zip and non-torch files: CheckpointError, no output', async (dir) => {
   const bytes = new Uint8Array(readFileSync(join(dir, 'supernet.pth')));
   const pth = join(dir, 'supernet.pth');
   await failsCleanly(pth, 'ofa-resnet50', /does not match ofa-resnet50.*it is an ofa-mbv3-w1.0 state dict/);
@@ -66,9 +62,7 @@ test('wrong architecture, truncated, corrupted, non-zip and non-torch files: Che
   await failsCleanly(join(root, 'missing.pth'), 'ofa-mbv3-w1.0', /cannot read .*missing\.pth: ENOENT/);
 });
 
-test('imports the float16 ResNet50 fixture as float32', async () => {
-  const dir = fixturesOrSkip('ofa-resnet50/seed1');
-  if (!dir) return;
+fixtureTest('ofa-resnet50/seed1', 'imports the float16 ResNet50 fixture as float32', async (dir) => {
   const r = await importOfa(join(dir, 'supernet.pth'), 'ofa-resnet50', join(out, 'r50'));
   assert.is(r.tensors, 368);
   const ck = await readCheckpoint(join(out, 'r50'));
@@ -80,9 +74,7 @@ test('imports the float16 ResNet50 fixture as float32', async () => {
   rmSync(join(out, 'r50'), { recursive: true });
 });
 
-test('CLI: exit 0 on success, 2 on usage errors, 1 on a bad file; nothing left on failure', async () => {
-  const dir = fixturesOrSkip('ofa-mbv3/seed1');
-  if (!dir) return;
+fixtureTest('ofa-mbv3/seed1', 'CLI: exit 0 on success, 2 on usage errors, 1 on a bad file; nothing left on failure', async (dir) => {
   const pth = join(dir, 'supernet.pth');
   const target = join(out, 'cli');
   const quiet = console.error;

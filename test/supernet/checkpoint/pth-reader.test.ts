@@ -9,7 +9,7 @@ import { float32ToFloat16 } from '../../../supernet/checkpoint/float-convert.ts'
 import { readPth } from '../../../supernet/checkpoint/pth-reader.ts';
 import { checkStateDict } from '../../../supernet/checkpoint/spec.ts';
 import type { ArchName, RawTensor } from '../../../supernet/types.ts';
-import { fixturesOrSkip } from '../../fixtures.ts';
+import { fixturesOrSkip, fixtureTest } from '../../fixtures.ts';
 import { buildTorchZip, f32Bytes } from './torch-file-builder.ts';
 
 interface IndexEntry { name: string; shape: number[]; dtype: string; sum: number; sha256_le: string }
@@ -20,9 +20,7 @@ function leBytes(t: RawTensor, dtype: string): Uint8Array {
 }
 
 for (const [fixture, arch] of [['ofa-mbv3/seed1', 'ofa-mbv3-w1.0'], ['ofa-resnet50/seed1', 'ofa-resnet50']] as const) {
-  test(`${fixture}: every tensor's shape, sum and bytes match the manifest index; spec check passes`, () => {
-    const dir = fixturesOrSkip(fixture);
-    if (!dir) return;
+  fixtureTest(fixture, `${fixture}: every tensor's shape, sum and bytes match the manifest index; spec check passes`, (dir) => {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { tensors: IndexEntry[] };
     const sd = readPth(readFileSync(join(dir, 'supernet.pth')));
     assert.is(sd.size, manifest.tensors.length);
@@ -52,17 +50,13 @@ function throwsCheckpointError(fn: () => unknown, pattern: RegExp): void {
   assert.unreachable(`expected a CheckpointError matching ${pattern}`);
 }
 
-test('a truncated fixture fails as truncated', () => {
-  const dir = fixturesOrSkip('ofa-mbv3/seed1');
-  if (!dir) return;
+fixtureTest('ofa-mbv3/seed1', 'a truncated fixture fails as truncated', (dir) => {
   const bytes = readFileSync(join(dir, 'supernet.pth'));
   throwsCheckpointError(() => readPth(bytes.subarray(0, 20_000_000)), /truncated/);
   throwsCheckpointError(() => readPth(bytes.subarray(0, bytes.length - 30)), /truncated/);
 });
 
-test('a byte flipped inside a storage or the pickle fails the CRC check, naming the entry', () => {
-  const dir = fixturesOrSkip('ofa-mbv3/seed1');
-  if (!dir) return;
+fixtureTest('ofa-mbv3/seed1', 'a byte flipped inside a storage or the pickle fails the CRC check, naming the entry', (dir) => {
   const bytes = new Uint8Array(readFileSync(join(dir, 'supernet.pth')));
   const inStorage = bytes.slice();
   inStorage[87232 + 100]! ^= 0x40; // inside supernet/data/0 (offset from the manifest layout)

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { normalizeOfaKeys } from '../../../supernet/checkpoint/key-normalize.ts';
 import { checkStateDict, stateDictSpec, StateDictMismatchError } from '../../../supernet/checkpoint/spec.ts';
 import type { ArchName, StateDict, StateDictSpec } from '../../../supernet/types.ts';
-import { FIXTURES_DIR, fixturesOrSkip } from '../../fixtures.ts';
+import { FIXTURES_DIR, fixturesOrSkip, fixtureTest } from '../../fixtures.ts';
 
 const DOCS = resolve(FIXTURES_DIR, '../docs');
 
@@ -29,9 +29,7 @@ test('key counts: 475 / 475 / 368', () => {
 });
 
 for (const [fixture, arch] of [['ofa-mbv3/seed1', 'ofa-mbv3-w1.0'], ['ofa-resnet50/seed1', 'ofa-resnet50']] as const) {
-  test(`${arch} spec equals the ${fixture} tensor index (names, order, shapes)`, () => {
-    const dir = fixturesOrSkip(fixture);
-    if (!dir) return;
+  fixtureTest(fixture, `${arch} spec equals the ${fixture} tensor index (names, order, shapes)`, (dir) => {
     const index = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { tensors: Array<{ name: string; shape: number[]; dtype: string }> }).tensors;
     assert.equal(stateDictSpec(arch).map((e) => [e.name, e.shape, e.dtype]),
       index.map((t) => [t.name, t.shape, t.dtype === 'int64' ? 'int64' : 'float32']));

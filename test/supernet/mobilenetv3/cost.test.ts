@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fixturesOrSkip } from '../../fixtures.ts';
+import { fixturesOrSkip, fixtureTest } from '../../fixtures.ts';
 import { mbv3Arch, mbv3Cost } from '../../../supernet/mobilenetv3/index.ts';
 import { readManifest } from './fixture-data.ts';
 
@@ -21,9 +21,7 @@ test('min / max subnets of w1.0 and w1.2 (ofa-supernets.md §2.5)', () => {
   assert.equal([(max12.params / 1e6).toFixed(2), (max12.macs / 1e6).toFixed(1)], ['10.70', '843.1']);
 });
 
-test('every fixture case: params exact, MACs as OFA counts them', () => {
-  const dir = fixturesOrSkip('ofa-mbv3/seed1');
-  if (!dir) return;
+fixtureTest('ofa-mbv3/seed1', 'every fixture case: params exact, MACs as OFA counts them', (dir) => {
   for (const c of readManifest(dir).cases) {
     const got = mbv3Cost(mbv3Arch(1.0), c.config);
     assert.is(got.params, c.subnet_params, c.id);

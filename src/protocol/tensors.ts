@@ -1,14 +1,15 @@
 /**
- * One V2 input tensor -> `ImageBatch` (NHWC float32): FP32 `[N,3,H,W]` / `[N,H,W,3]` with flat or
- * nested row-major JSON data or binary data (see v2-binary.ts), or BYTES holding JPEG/PNG images (base64
- * in JSON, or length-prefixed binary). `parseInput` leaves images encoded so they can be decoded off the
- * event loop (src/http/prep/). Pure: no I/O, no tfjs.
+ * One input tensor, already matched to a declared input (name, datatype, shape), -> an `ImageBatch`
+ * (NHWC float32) or encoded images. FP32 comes as JSON numbers (flat or nested row-major, or gRPC
+ * `fp32_contents`) or raw little-endian bytes, in the layout its declared input names; BYTES as base64
+ * strings (HTTP JSON), raw length-prefixed bytes, or gRPC `bytes_contents`. Images stay encoded so they can
+ * be decoded off the event loop (http/image-batch.ts). Pure: no I/O, no tfjs.
  * @module
  */
 import type { ImageBatch } from '../serving/types.ts';
 import { RequestValidationError } from './errors.ts';
-import { readBytesElements, readFp32LE } from './v2-binary.ts';
-import type { EncodedImages } from './image-batch.ts';
+import type { DeclaredInput } from './model-io.ts';
+import { readBytesElements, readFp32LE } from './raw-tensors.ts';
 
 export interface TensorLimits {
   /** Most images in one request. */
@@ -23,47 +24,40 @@ export interface TensorLimits {
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
- * The parts of a V2 input this module reads (already checked to be an object). Exactly one of `data`
- * (JSON) and `binary` (its bytes from the binary section) is set.
+ * The content of one input, in exactly one of three forms: `data` (JSON values, or typed gRPC numbers),
+ * `raw` (bytes as the binary extension / raw_input_contents carry them), `elements` (gRPC bytes_contents).
  */
-export interface V2Input { name: string; datatype: string; shape: unknown; data?: unknown; binary?: Uint8Array }
+export interface TensorContent { data?: unknown; raw?: Uint8Array; elements?: Uint8Array[] }
+
+/** JPEG/PNG bytes of one input, to be preprocessed to `size` x `size`. */
+export interface EncodedImages { inputName: string; items: Uint8Array[]; size: number }
 
 /** A validated input: a ready tensor, or encoded images still to decode and preprocess. */
 export type ParsedInput = { kind: 'tensor'; batch: ImageBatch } | { kind: 'images'; images: EncodedImages };
 
-export function parseInput(input: V2Input, limits: TensorLimits): ParsedInput {
-  if (input.datatype === 'FP32') return { kind: 'tensor', batch: fp32ToBatch(input, limits) };
-  if (input.datatype === 'BYTES') return { kind: 'images', images: bytesToImages(input, limits) };
-  throw new RequestValidationError(`input '${input.name}': datatype ${JSON.stringify(input.datatype)} is not supported (use FP32 or BYTES)`);
-}
-
-function checkShape(input: V2Input): number[] {
-  const { shape } = input;
-  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new RequestValidationError(`input '${input.name}': shape must be a non-empty array of non-negative integers, got ${JSON.stringify(shape)}`);
-  }
-  return shape as number[];
+/** `shape` has been checked against `declared.shape` (rank, fixed dimensions). */
+export function parseTensor(declared: DeclaredInput, shape: number[], content: TensorContent, limits: TensorLimits): ParsedInput {
+  checkBatchSize(declared.name, shape[0]!, limits);
+  if (declared.datatype === 'FP32') return { kind: 'tensor', batch: fp32ToBatch(declared, shape, content, limits) };
+  return { kind: 'images', images: bytesToImages(declared.name, shape[0]!, content, limits) };
 }
 
 function checkBatchSize(name: string, n: number, limits: TensorLimits): void {
   if (n < 1 || n > limits.maxBatch) throw new RequestValidationError(`input '${name}': batch size ${n} out of range 1..${limits.maxBatch}`);
 }
 
-function fp32ToBatch(input: V2Input, limits: TensorLimits): ImageBatch {
-  const shape = checkShape(input);
-  const bad = () => new RequestValidationError(`input '${input.name}': FP32 shape must be [N,3,H,W] or [N,H,W,3], got ${JSON.stringify(shape)}`);
-  if (shape.length !== 4) throw bad();
+function fp32ToBatch(declared: DeclaredInput, shape: number[], content: TensorContent, limits: TensorLimits): ImageBatch {
+  const { name } = declared;
+  const nchw = declared.layout === 'NCHW';
   const [n, d1, d2, d3] = shape as [number, number, number, number];
-  const nchw = d3 !== 3 && d1 === 3;
-  if (!nchw && d3 !== 3) throw bad();
   const [height, width] = nchw ? [d2, d3] : [d1, d2];
-  checkBatchSize(input.name, n, limits);
   for (const [dim, v] of [['H', height], ['W', width]] as const) {
     if (v < limits.minSide || v > limits.maxSide) {
-      throw new RequestValidationError(`input '${input.name}': ${dim}=${v} out of range ${limits.minSide}..${limits.maxSide}`);
+      throw new RequestValidationError(`input '${name}': ${dim}=${v} out of range ${limits.minSide}..${limits.maxSide}`);
     }
   }
-  const flat = input.binary ? readFp32LE(input.name, input.binary, shape) : flattenFp32(input.name, input.data, shape);
+  if (content.elements !== undefined) throw new RequestValidationError(`input '${name}': FP32 data must be numbers, got bytes elements`);
+  const flat = content.raw ? readFp32LE(name, content.raw, shape) : flattenFp32(name, content.data, shape);
   return { data: nchw ? nchwToNhwc(flat, n, height, width) : flat, n, height, width };
 }
 
@@ -118,28 +112,24 @@ export function nchwToNhwc(src: Float32Array, n: number, h: number, w: number): 
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
-function bytesToImages(input: V2Input, limits: TensorLimits): EncodedImages {
-  const shape = checkShape(input);
-  if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) {
-    throw new RequestValidationError(`input '${input.name}': BYTES shape must be [N] or [N,1], got ${JSON.stringify(shape)}`);
-  }
-  const n = shape[0]!;
-  checkBatchSize(input.name, n, limits);
+function bytesToImages(name: string, n: number, content: TensorContent, limits: TensorLimits): EncodedImages {
   const size = limits.imageSize;
-  if (input.binary) return { inputName: input.name, items: readBytesElements(input.name, input.binary, n), size };
-  if (!Array.isArray(input.data)) throw new RequestValidationError(`input '${input.name}': data must be an array of base64 strings`);
-  const items = shape.length === 2 && input.data.every(Array.isArray) ? input.data.flat() : input.data;
-  if (items.length !== n) {
-    throw new RequestValidationError(`input '${input.name}': data has ${items.length} images, shape ${JSON.stringify(shape)} needs ${n}`);
+  if (content.raw) return { inputName: name, items: readBytesElements(name, content.raw, n), size };
+  if (content.elements) {
+    if (content.elements.length !== n) throw new RequestValidationError(`input '${name}': ${content.elements.length} bytes elements, shape [${n}] needs ${n}`);
+    return { inputName: name, items: content.elements, size };
   }
-  const decoded = items.map((item, i) => {
+  const { data } = content;
+  if (!Array.isArray(data)) throw new RequestValidationError(`input '${name}': data must be an array of base64 strings`);
+  if (data.length !== n) throw new RequestValidationError(`input '${name}': data has ${data.length} images, shape [${n}] needs ${n}`);
+  const decoded = data.map((item, i) => {
     const b64 = typeof item === 'string' ? item : isB64Object(item) ? item.b64 : null;
-    if (b64 === null) throw new RequestValidationError(`input '${input.name}': data[${i}] must be a base64 string or {"b64": "..."}`);
+    if (b64 === null) throw new RequestValidationError(`input '${name}': data[${i}] must be a base64 string or {"b64": "..."}`);
     const compact = b64.replace(/\s+/g, '');
-    if (!BASE64.test(compact)) throw new RequestValidationError(`input '${input.name}': data[${i}] is not valid base64`);
+    if (!BASE64.test(compact)) throw new RequestValidationError(`input '${name}': data[${i}] is not valid base64`);
     return Buffer.from(compact, 'base64');
   });
-  return { inputName: input.name, items: decoded, size };
+  return { inputName: name, items: decoded, size };
 }
 
 function isB64Object(v: unknown): v is { b64: string } {

@@ -1,0 +1,115 @@
+/**
+ * `inference.GRPCInferenceService`: the V2 gRPC endpoints and Triton's model configuration, statistics and
+ * repository index, over the same `InferenceService`, validator, result builder, statistics and error table
+ * as HTTP. ModelInfer takes its SLO from `slo_ms` / `timeout` and the call's deadline (the tighter of the
+ * two; the deadline alone when no parameter is given), and a client that cancels (or whose deadline passes)
+ * has its queued request removed through the abort signal.
+ * @module
+ */
+import { Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { PixelBudget } from '../http/image-budget.ts';
+import type { PrepPool } from '../http/prep/prep-pool.ts';
+import { refusalReasonOf, toErrorAnswer, UnsupportedError } from '../protocol/errors.ts';
+import { executeInfer } from '../protocol/execute.ts';
+import { modelMetadata, serverMetadata, type ServerInfo } from '../protocol/metadata.ts';
+import { modelConfig } from '../protocol/model-config.ts';
+import { requireModel } from '../protocol/models.ts';
+import { repositoryIndex } from '../protocol/repository.ts';
+import { DEFAULT_MAX_BATCH, validateInferRequest, type RequestLimits, type ValidInferRequest } from '../protocol/request.ts';
+import { buildInferResult } from '../protocol/response.ts';
+import type { InferenceStatistics } from '../protocol/statistics.ts';
+import type { InferenceService } from '../serving/types.ts';
+import { fromGrpcRequest, toGrpcResponse, type GrpcInferRequest } from './messages.ts';
+
+export interface InferenceDeps {
+  service: InferenceService;
+  /** Fed by the service's events; without it ModelStatistics is UNIMPLEMENTED. */
+  statistics?: InferenceStatistics;
+  limits: RequestLimits;
+  labels: readonly string[];
+  server: ServerInfo;
+  prepPool?: PrepPool;
+  pixelBudget?: PixelBudget;
+  /** Service clock for each request's arrival time. */
+  now: () => number;
+  log?: (message: string, err?: unknown) => void;
+}
+
+type Unary<Req> = (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>) => void;
+interface ModelRef { name: string; version: string }
+
+/** The SLO for a request: its own parameter, tightened to the call's deadline when there is one. */
+export function sloWithDeadline(req: Pick<ValidInferRequest, 'sloMs' | 'sloGiven'>, deadline: Date | number, maxSloMs: number, nowMs = Date.now()): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(at)) return req.sloMs;
+  const left = Math.max(1, at - nowMs);
+  return req.sloGiven ? Math.min(req.sloMs, left) : Math.min(left, maxSloMs);
+}
+
+export function createInferenceImplementation(deps: InferenceDeps): UntypedServiceImplementation {
+  const { service } = deps;
+  const log = deps.log ?? ((m: string, e?: unknown) => console.error(m, e));
+
+  /** Answer with `handle`'s result, or map what it threw through the shared error table. */
+  const unary = <Req>(name: string, handle: (req: Req, call: ServerUnaryCall<Req, unknown>) => unknown): Unary<Req> => (call, callback) => {
+    Promise.resolve().then(() => handle(call.request, call)).then(
+      (reply) => callback(null, reply),
+      (err: unknown) => {
+        const a = toErrorAnswer(err);
+        if (a.http === 500) log(`gRPC ${name} failed`, err);
+        callback(errorStatus(a));
+      });
+  };
+
+  const modelInfer = async (req: GrpcInferRequest, call: ServerUnaryCall<GrpcInferRequest, unknown>) => {
+    const arrivalMs = deps.now();
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    let reported = false;
+    try {
+      const meta = requireModel(service, req.model_name, req.model_version);
+      // Validated here: grpc-js has already decoded the message on this thread, and the raw contents
+      // need only a copy (and a transpose for NCHW), as HTTP's inline path.
+      const valid = validateInferRequest(fromGrpcRequest(req), meta, deps.limits);
+      reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
+      const { outcome, batch } = await executeInfer(valid, {
+        service, arrivalMs, signal: abort.signal, sloMs: sloWithDeadline(valid, call.getDeadline(), deps.limits.maxSloMs),
+        ...(deps.prepPool ? { prepPool: deps.prepPool } : {}), ...(deps.pixelBudget ? { pixelBudget: deps.pixelBudget } : {}),
+      });
+      const result = buildInferResult(outcome, batch.n, valid.outputs, deps.labels);
+      return toGrpcResponse(result, {
+        modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
+        ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
+      });
+    } catch (err) {
+      if (!reported) service.reportRefused(refusalReasonOf(err), 0);
+      throw err;
+    }
+  };
+
+  const configLimits = { maxBatch: deps.limits.maxBatch ?? DEFAULT_MAX_BATCH, maxSloMs: deps.limits.maxSloMs, labelFile: 'labels.txt' };
+  return {
+    ServerLive: unary('ServerLive', () => ({ live: true })),
+    ServerReady: unary('ServerReady', () => ({ ready: service.isReady() })),
+    ModelReady: unary<ModelRef>('ModelReady', (r) => { requireModel(service, r.name, r.version); return { ready: service.isReady() }; }),
+    ServerMetadata: unary('ServerMetadata', () => serverMetadata(deps.server)),
+    ModelMetadata: unary<ModelRef>('ModelMetadata', (r) => modelMetadata(requireModel(service, r.name, r.version))),
+    ModelInfer: unary('ModelInfer', modelInfer),
+    ModelConfig: unary<ModelRef>('ModelConfig', (r) => ({ config: modelConfig(requireModel(service, r.name, r.version), configLimits) })),
+    ModelStatistics: unary<ModelRef>('ModelStatistics', (r) => {
+      const stats = deps.statistics;
+      if (stats === undefined) throw new UnsupportedError('statistics are not collected by this server');
+      const meta = r.name === '' ? service.metadata() : requireModel(service, r.name, r.version);
+      const versions = r.version === '' ? meta.versions : [r.version];
+      return { model_stats: versions.map((v) => stats.snapshot(meta.name, v)) };
+    }),
+    RepositoryIndex: unary<{ ready: boolean }>('RepositoryIndex', (r) => ({ models: repositoryIndex(service, r.ready) })),
+  };
+}
+
+/** A gRPC error status from the shared answer, with `retry-after` metadata where HTTP sends Retry-After. */
+export function errorStatus(a: { grpc: number; message: string; retryAfterS?: number }) {
+  const metadata = new Metadata();
+  if (a.retryAfterS !== undefined) metadata.set('retry-after', String(a.retryAfterS));
+  return { code: a.grpc, details: a.message, metadata };
+}

@@ -141,7 +141,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         if (stream === null) {
           return c.json({ error: closed ? 'the dashboard is closed (server shutting down)' : 'too many dashboard clients' }, 503, { 'Retry-After': '5' });
         }
-        return c.body(stream, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+        // no-transform: a compressing middleware or proxy would buffer the stream (hono's compress honours it).
+        return c.body(stream, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
       });
     },
   };

@@ -69,9 +69,10 @@ test('the stream starts with init (history, model, columns) and sends one sample
   dashboard.events.arrived!(0, 1);
   dashboard.events.answered!(0, { images: [{ subnetId: 1, accuracy: 0.79, batchSize: 1, queueMs: 1, computeMs: 2, finishedAt: 0 }], latencyMs: 40, deadlineMet: true });
   step();
-  const res = await app.request('/dashboard/events');
+  const res = await app.request('/dashboard/events', { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
   assert.is(res.status, 200);
   assert.match(res.headers.get('content-type')!, /text\/event-stream/);
+  assert.is(res.headers.get('content-encoding'), null, 'the stream is never compressed (a compressor would hold messages back)');
   const reader = res.body!.getReader();
   const buf = { text: '' };
   const [init] = await readMessages(reader, 1, buf);

@@ -29,7 +29,7 @@ export function benchScheduler(opts: { policies?: string[]; sizes?: number[]; it
     for (const queued of sizes) {
       const clock = new VirtualClock(0);
       const policy = createPolicy(name, profile, { workers: 8 });
-      const sched = new Scheduler<null>({ clock, policy, profile, lateMode: 'best-effort' });
+      const sched = new Scheduler<null>({ clock, policy, profile, lateMode: 'serve' });
       let id = 0;
       const make = (): QueuedRequest<null> => ({ id: id++, arrival: 0, deadline: 10 + ((id * 7919) % 30), payload: null });
       for (let i = 0; i < queued; i++) sched.enqueue(make());

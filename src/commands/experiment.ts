@@ -9,8 +9,10 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { intFlag, numFlag, numListFlag, runCommand, strFlag, UsageError } from '../sim/cli-args.ts';
 import { DEFAULT_CONFIG, EXPERIMENTS, experimentSpec, runCount, runExperiment, type ExperimentConfig, type ExperimentName, type RunOutput } from '../sim/experiments.ts';
-import { policyEvalReport } from '../sim/policy-eval.ts';
-import { loadProfile } from '../sim/profiles.ts';
+import { EVAL_POLICIES } from '../sim/experiments.ts';
+import { EVAL_SETTINGS, policyEvalReport, runPolicyEval, type EvalConfig, type EvalProfile } from '../sim/policy-eval.ts';
+import { divideLatencies, loadProfile } from '../sim/profiles.ts';
+import type { NoiseKind } from '../sim/run-settings.ts';
 import { writeExperimentReport } from '../sim/report.ts';
 import { experimentReportRuns, writeReportHtml } from '../dashboard/report.ts';
 
@@ -21,8 +23,10 @@ export const EXPERIMENT_USAGE = `usage: superserve experiment <fig8|fig9|fig10|f
   fig10        time-varying grid: 2500 -> {4800,6800,7800} q/s at τ {250,500,5000} q/s², CV² 8, every policy
   fig11a       λ 3500 (1500 + 2000, CV² 2), one worker killed every 12 s (8 -> 4)
   fig11c       λ 1500 + 5550, CV² {2,4,8}: slackfit vs maxbatch vs maxacc (and slackfit-q)
-  policy-eval  slackfit-q vs slackfit (and infaas) on every fig8-fig10 trace at each --scales value
-               (default 1,2,2.5) and on --cpu-profile when given: who dominates where
+  policy-eval  our policies vs slackfit, each at its best setting (batch sizes all|profiled x late drop|serve)
+               per trace, on every fig8-fig10 trace at each --scales value (default 1,2,2.5) and on --cpu-profile
+               when given, without and with latency noise; wins/ties/losses and each policy's gap to the
+               offline optimum's bound
   all          fig8 fig9 fig10 fig11a fig11c
 Policies: slackfit, slackfit-q (ours), maxbatch, maxacc, infaas, fixed:0..5 (Clipper+).
 Options:
@@ -30,6 +34,8 @@ Options:
   --profile-scale X    device slowdown (default 1); stated in the report
   --latency forward|end-to-end   forward pass only (default) or the per-batch total incl. JPEG decode
   --scales L           policy-eval: comma-separated scales (default 1,2,2.5)
+  --noise L            latency noise: none (default) | profile; policy-eval: none,profile (default both) | none | profile
+  --policies L         policy-eval: the policies compared with slackfit (default: the project's own)
   --cpu-profile PATH   policy-eval: also a profile.json measured by \`superserve profile\`, its latencies divided by
                        --cpu-speedup K (default 100; same as traces K x slower and a K x longer SLO)
   --duration-s D       synthetic trace length (default 60); --maf-duration-s (default 120)
@@ -43,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         out: { type: 'string' }, profile: { type: 'string' }, 'profile-scale': { type: 'string' }, latency: { type: 'string' }, scales: { type: 'string' },
         'cpu-profile': { type: 'string' }, 'cpu-speedup': { type: 'string' }, 'duration-s': { type: 'string' }, 'maf-duration-s': { type: 'string' },
+        noise: { type: 'string' }, policies: { type: 'string' },
         'csv-dir': { type: 'string' }, workers: { type: 'string' }, 'slo-ms': { type: 'string' }, seed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -70,47 +77,54 @@ export async function run(argv: string[]): Promise<number> {
 
     if (names[0] === 'policy-eval') {
       const scales = values.scales ? numListFlag(values, 'scales') : [1, 2, 2.5];
-      const profiles = scales.map((s) => loadProfile(profileSpec, s, 'mean', part));
+      const profiles: EvalProfile[] = scales.map((s) => { const lp = loadProfile(profileSpec, s, 'mean', part); return { label: `${lp.name} x${lp.scale}`, lp }; });
       if (values['cpu-profile']) {
         // A CPU profile is 50-200x slower than the paper's GPUs: against the paper's traces and 36 ms SLO nothing fits.
         // Dividing every latency by K is the same experiment as slowing the traces and stretching the SLO by K.
         const k = numFlag(values, 'cpu-speedup', 100);
         if (!(k > 0)) throw new UsageError('--cpu-speedup must be positive');
-        const cpu = loadProfile(values['cpu-profile'] as string, 1, 'mean', part);
-        for (const sn of cpu.profile.subnets) for (const b of Object.keys(sn.latencyMs)) sn.latencyMs[Number(b)]! /= k;
-        profiles.push({ ...cpu, name: `${cpu.name} (latency / ${k})`, scale: 1 / k });
+        const lp = divideLatencies(loadProfile(values['cpu-profile'] as string, 1, 'mean', part), k);
+        profiles.push({ label: `CPU profile (${values['cpu-profile'] as string}, latency / ${k})`, lp });
       }
+      const noises = (strFlag(values, 'noise', 'none,profile').split(',')) as NoiseKind[];
+      if (noises.some((n) => n !== 'none' && n !== 'profile')) throw new UsageError(`--noise must be none, profile or none,profile`);
+      const policies = values.policies ? strFlag(values, 'policies').split(',') : EVAL_POLICIES;
+      const cfg: EvalConfig = {
+        policies, baseline: 'slackfit', references: ['infaas'], noises, seed: config.seed, workers: config.workers, sloMs: config.sloMs,
+        settings: EVAL_SETTINGS,
+      };
       const spec = experimentSpec('policy-eval', config);
-      const bar = progress(runCount(spec) * profiles.length);
-      const results: { scaleLabel: string; outputs: RunOutput[] }[] = [];
-      for (const lp of profiles) {
-        const outputs = await runExperiment(spec, lp.profile, config, { profile: lp.name, profile_scale: lp.scale, latency: lp.part }, (l) => bar.increment({ label: `${lp.name}@${lp.scale} ${l}` }));
-        results.push({ scaleLabel: `${lp.name} x${lp.scale}`, outputs });
-      }
+      const bar = progress(spec.traces.length * profiles.length * noises.length * ((policies.length + 1) * cfg.settings.length + cfg.references.length));
+      const res = await runPolicyEval(spec.traces, profiles, cfg, (l) => bar.increment({ label: l }));
       bar.stop();
-      policyEvalReport(out, results, profiles[0]!.profile);
-      process.stderr.write(`policy-eval -> ${out}/report.md\n`);
+      policyEvalReport(out, res, cfg, [
+        `Trace lengths: synthetic ${config.durationS} s; time-varying 20 s at λ1, the ramp, 20 s at λ2; MAF ${config.mafDurationS} s; trace seed ${config.seed}.`,
+        `Profiles: ${profiles.map((p) => `${p.label} (${p.lp.part} latencies)`).join('; ')}.`,
+      ]);
+      process.stderr.write(`policy-eval: ${res.runs.length} runs, ${res.simulated} simulated requests in ${res.seconds.toFixed(0)} s -> ${out}/report.md\n`);
       return 0;
     }
 
     const lp = loadProfile(profileSpec, numFlag(values, 'profile-scale', 1), 'mean', part);
+    const noiseKind = strFlag(values, 'noise', 'none') as NoiseKind;
+    if (noiseKind !== 'none' && noiseKind !== 'profile') throw new UsageError(`--noise must be none or profile, got "${noiseKind}"`);
     const specs = names.map((n) => experimentSpec(n, config));
     const bar = progress(specs.reduce((a, s) => a + runCount(s), 0));
     const all: RunOutput[] = [];
     let simulated = 0; const t0 = performance.now();
     for (const spec of specs) {
-      const outputs = await runExperiment(spec, lp.profile, config, { profile: lp.name, profile_scale: lp.scale, latency: lp.part }, (l) => bar.increment({ label: l }));
+      const outputs = await runExperiment(spec, lp, config, { profile: lp.name, profile_scale: lp.scale, latency: lp.part }, (l) => bar.increment({ label: l }), { kind: noiseKind, seed: config.seed });
       for (const o of outputs) simulated += o.simulatedRequests;
       all.push(...outputs);
     }
     bar.stop();
     const wallS = (performance.now() - t0) / 1000;
     writeExperimentReport(out, {
-      title: `SuperServe experiments: ${names.join(', ')}`, runs: all, profile: lp.profile, profileName: lp.name, profileScale: lp.scale,
+      title: `SuperServe experiments: ${names.join(', ')} (${lp.name} x${lp.scale}, noise ${noiseKind})`, runs: all, profile: lp.profile, profileName: lp.name, profileScale: lp.scale, noise: noiseKind,
       notes: [
         `Trace lengths (not given by the paper): synthetic ${config.durationS} s; time-varying 20 s at λ1, the ramp, 20 s at λ2; MAF ${config.mafDurationS} s` +
           (config.csvDir ? ` from ${config.csvDir}` : ' from the MAF-shaped default curve (data/traces/maf-default.json; not real Azure data)') + `; seed ${config.seed}.`,
-        `Latencies: the profile's ${lp.part === 'forward' ? 'forward-pass' : 'end-to-end (JPEG decode + copies + forward)'} mean per batch, interpolated between profiled batch sizes, max batch 16; scheduler lateMode reject (a head that cannot make its deadline is answered at once with an error).`,
+        `Latencies: the profile's ${lp.part === 'forward' ? 'forward-pass' : 'end-to-end (JPEG decode + copies + forward)'} mean per batch, interpolated between profiled batch sizes, max batch 16; each policy at its default settings (shown as [batch sizes, late]).`,
         `Simulated ${simulated} requests in ${wallS.toFixed(1)} s (${Math.round(simulated / wallS)} requests per wall-clock second).`,
       ],
     });

@@ -7,8 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { intFlag, numFlag, runCommand, strFlag, UsageError } from '../sim/cli-args.ts';
-import { loadProfile } from '../sim/profiles.ts';
-import { policyLabel, timeSeriesCharts } from '../sim/report.ts';
+import { resolvePolicy } from '../scheduler/index.ts';
+import { policySettingsFlags, runSettings } from '../sim/run-settings.ts';
+import { loadProfile, noiseFor } from '../sim/profiles.ts';
+import { runLabel, timeSeriesCharts } from '../sim/report.ts';
 import { simulate } from '../sim/simulator.ts';
 import { timeSeriesCsv, writeSummary } from '../sim/summary.ts';
 import { readTraceFile } from '../sim/trace-file.ts';
@@ -16,7 +18,16 @@ import { readTraceFile } from '../sim/trace-file.ts';
 export const SIMULATE_USAGE = `usage: superserve simulate --trace FILE --policy X --out DIR [options]
 
   --trace FILE          trace from \`superserve trace\`
-  --policy X            slackfit | slackfit-q | maxbatch | maxacc | infaas | fixed:<id>
+  --policy X            default (the server's: DEFAULT_POLICY) | slackfit | slackfit-q | maxbatch | maxacc | infaas | fixed:<id>
+  --batch-sizes B       all | profiled | 1,2,4,8,16: the batch sizes the policy may pick (default: the policy's own)
+  --late L              drop | serve: a head the policy cannot serve in time is dropped at once, or served
+                        anyway (SlackFit: below its lowest bucket; late heads on the cheapest sub-network)
+                        (default drop)
+  --noise N             none (default: every batch takes exactly its predicted latency) | profile (drawn from
+                        the profile's per-point distribution: measured quantiles, else a log-normal with its mean/std)
+  --seed N              noise seed (default 1)
+  --adapt-latency on|off   feed the drawn batch times back into the scheduler's latency factor, as the server
+                        does (default on)
   --profile P           a40 (default: the authors' A40 OFA-ResNet50 profile) | 2080ti (a40 at device scale 2.5)
                         | path to a profile.json (or a directory holding one)
   --profile-scale X     device slowdown on top of the profile (default 1; results depend strongly on it)
@@ -26,7 +37,6 @@ export const SIMULATE_USAGE = `usage: superserve simulate --trace FILE --policy 
   --workers N           default 8
   --slo-ms S            default 36
   --fail-at t1,t2,...   kill one worker at each time: seconds, or milliseconds with an "ms" suffix (12,24 or 12000ms)
-  --late-mode reject|best-effort   what the scheduler does with a head that cannot make its deadline (default reject)
   --max-queue N         bounded queue (default unbounded)
   --experiment NAME     label for summary.json (default "simulate")
 Writes DIR/summary.json, DIR/timeseries.csv (per 100 ms) and DIR/plots/*.svg.`;
@@ -38,7 +48,8 @@ export async function run(argv: string[]): Promise<number> {
       options: {
         profile: { type: 'string' }, 'profile-scale': { type: 'string' }, stat: { type: 'string' }, latency: { type: 'string' }, trace: { type: 'string' },
         policy: { type: 'string' }, workers: { type: 'string' }, 'slo-ms': { type: 'string' }, 'fail-at': { type: 'string' },
-        'late-mode': { type: 'string' }, 'max-queue': { type: 'string' }, experiment: { type: 'string' }, out: { type: 'string' },
+        late: { type: 'string' }, 'batch-sizes': { type: 'string' }, noise: { type: 'string' }, seed: { type: 'string' },
+        'adapt-latency': { type: 'string' }, 'max-queue': { type: 'string' }, experiment: { type: 'string' }, out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -47,8 +58,12 @@ export async function run(argv: string[]): Promise<number> {
     const out = strFlag(values, 'out'); const tracePath = strFlag(values, 'trace'); const policy = strFlag(values, 'policy');
     const stat = strFlag(values, 'stat', 'mean');
     if (stat !== 'mean' && stat !== 'p99') throw new UsageError(`--stat must be mean or p99, got "${stat}"`);
-    const lateMode = strFlag(values, 'late-mode', 'reject');
-    if (lateMode !== 'reject' && lateMode !== 'best-effort') throw new UsageError(`--late-mode must be reject or best-effort, got "${lateMode}"`);
+    const settings = policySettingsFlags(values);
+    const noise = strFlag(values, 'noise', 'none');
+    if (noise !== 'none' && noise !== 'profile') throw new UsageError(`--noise must be none or profile, got "${noise}"`);
+    const seed = intFlag(values, 'seed', 1);
+    const adapt = strFlag(values, 'adapt-latency', 'on');
+    if (adapt !== 'on' && adapt !== 'off') throw new UsageError(`--adapt-latency must be on or off, got "${adapt}"`);
     const workers = intFlag(values, 'workers', 8); const sloMs = numFlag(values, 'slo-ms', 36);
     if (workers < 1) throw new UsageError(`--workers must be >= 1, got ${workers}`);
     if (!(sloMs > 0)) throw new UsageError(`--slo-ms must be positive, got ${sloMs}`);
@@ -58,24 +73,31 @@ export async function run(argv: string[]): Promise<number> {
     const lp = loadProfile(strFlag(values, 'profile', 'a40'), numFlag(values, 'profile-scale', 1), stat, part);
     const trace = readTraceFile(tracePath);
     const t0 = performance.now();
+    const spec = resolvePolicy(policy, settings);
+    const nm = noiseFor(lp, noise, seed);
     const r = simulate({
-      profile: lp.profile, arrivalsMs: trace.arrivalsMs, policy, workers, sloMs, failAtMs, lateMode,
+      profile: lp.profile, arrivalsMs: trace.arrivalsMs, policy: spec.name, workers, sloMs, failAtMs,
+      policyOptions: { ...(spec.batchSizes ? { batchSizes: spec.batchSizes } : {}), ...(spec.late ? { late: spec.late } : {}) },
+      ...(nm ? { durationOf: nm.durationOf } : {}), adaptLatency: adapt === 'on',
       durationMs: trace.meta.durationS * 1000,
       ...(values['max-queue'] !== undefined ? { maxQueue: intFlag(values, 'max-queue') } : {}),
     });
     const wallS = (performance.now() - t0) / 1000;
     const traceName = tracePath.replace(/^.*\//, '').replace(/\.trace$/, '');
     const summaryRun = r.recorder.toRun({
-      experiment: strFlag(values, 'experiment', 'simulate'), trace: traceName, policy, workers, slo_ms: sloMs,
-      params: { profile: lp.name, profile_scale: lp.scale, stat, latency: part, late_mode: lateMode, trace: trace.meta, ...(failAtMs.length ? { fail_at_ms: failAtMs } : {}) },
+      experiment: strFlag(values, 'experiment', 'simulate'), trace: traceName, policy: r.policyName, workers, slo_ms: sloMs,
+      params: {
+        ...runSettings(r.policy, { noise, seed, adaptLatency: adapt === 'on' }), profile: lp.name, profile_scale: lp.scale, stat, latency: part,
+        trace: trace.meta, ...(failAtMs.length ? { fail_at_ms: failAtMs } : {}),
+      },
     });
     mkdirSync(join(out, 'plots'), { recursive: true });
     writeSummary(join(out, 'summary.json'), [summaryRun]);
     writeFileSync(join(out, 'timeseries.csv'), timeSeriesCsv(r.recorder.series));
-    for (const [kind, svg] of Object.entries(timeSeriesCharts(r.recorder.series, `${traceName} ${policyLabel(policy, lp.profile)}`, lp.profile))) {
+    for (const [kind, svg] of Object.entries(timeSeriesCharts(r.recorder.series, `${traceName} ${runLabel(summaryRun, lp.profile)} (${lp.name} x${lp.scale})`, lp.profile))) {
       writeFileSync(join(out, 'plots', `${kind}.svg`), svg);
     }
-    process.stderr.write(`${policy} on ${traceName} (profile ${lp.name} ${part}, scale ${lp.scale}): attainment ${summaryRun.slo_attainment.toFixed(4)}, ` +
+    process.stderr.write(`${runLabel(summaryRun, lp.profile)} on ${traceName} (profile ${lp.name} ${part}, scale ${lp.scale}): attainment ${summaryRun.slo_attainment.toFixed(4)}, ` +
       `accuracy ${summaryRun.mean_accuracy.toFixed(2)} %, p99 ${summaryRun.p99_ms.toFixed(1)} ms; ` +
       `${trace.arrivalsMs.length} requests in ${wallS.toFixed(2)} s (${Math.round(trace.arrivalsMs.length / wallS)} req/s) -> ${out}\n`);
     return 0;

@@ -1,7 +1,8 @@
 /**
- * A cheap look at a binary-extension request's JSON header (a few hundred bytes) for what admission
- * needs (image count, SLO, pinned sub-network) before the body is shipped to a preparation thread.
- * Lenient: anything unexpected returns undefined and the full validation reports it.
+ * A cheap look at a request for what admission needs (image count, SLO, pinned sub-network) before
+ * anything costly is done with it: the binary extension's JSON header (a few hundred bytes, parsed), or a
+ * large JSON body (scanned for its keys, never parsed: the parse is what admission saves). Lenient:
+ * anything unexpected returns undefined and the full validation reports it.
  * @module
  */
 import type { CodecLimits } from './v2-codec.ts';
@@ -21,4 +22,45 @@ export function peekAdmission(json: Uint8Array, limits: CodecLimits): AdmissionP
   } catch {
     return undefined;
   }
+}
+
+const ENCODER = new TextEncoder();
+const KEY = { shape: ENCODER.encode('"shape"'), slo: ENCODER.encode('"slo_ms"'), timeout: ENCODER.encode('"timeout"'), subnet: ENCODER.encode('"subnet"') };
+
+/**
+ * `peekAdmission` for a JSON body too large to parse on the event loop: finds the first `"shape"` and the
+ * `"slo_ms"` / `"timeout"` / `"subnet"` keys by byte search (a key cannot occur inside a JSON string
+ * unescaped, and number arrays hold no quotes) and reads the number after each.
+ */
+export function peekJsonBody(body: Uint8Array, limits: CodecLimits): AdmissionPeek | undefined {
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const shape = buf.indexOf(KEY.shape);
+  if (shape < 0) return undefined;
+  const images = numberAfter(buf, shape + KEY.shape.length, '[');
+  if (images === undefined || !Number.isInteger(images) || images < 1) return undefined;
+  const slo = keyedNumber(buf, KEY.slo);
+  const timeout = keyedNumber(buf, KEY.timeout);
+  const sloMs = slo ?? (timeout === undefined ? limits.defaultSloMs : timeout / 1000);
+  if (!(sloMs > 0)) return undefined;
+  const subnet = keyedNumber(buf, KEY.subnet);
+  return { images, sloMs, ...(subnet === undefined ? {} : { subnetId: subnet }) };
+}
+
+function keyedNumber(buf: Buffer, key: Uint8Array): number | undefined {
+  const at = buf.indexOf(key);
+  return at < 0 ? undefined : numberAfter(buf, at + key.length, undefined);
+}
+
+/** The number after `:` (and an optional opening bracket), skipping whitespace; undefined if there is none. */
+function numberAfter(buf: Buffer, from: number, bracket: '[' | undefined): number | undefined {
+  let i = from;
+  const skip = () => { while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++; };
+  skip();
+  if (buf[i] !== 0x3a) return undefined; // ':'
+  i++; skip();
+  if (bracket !== undefined) { if (buf[i] !== 0x5b) return undefined; i++; skip(); }
+  const start = i;
+  while (i < buf.length && i - start < 32 && /[-+0-9.eE]/.test(String.fromCharCode(buf[i]!))) i++;
+  const v = Number(buf.toString('latin1', start, i));
+  return i > start && Number.isFinite(v) ? v : undefined;
 }

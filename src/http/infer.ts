@@ -17,7 +17,7 @@ import type { ModelMetadata } from '../serving/types.ts';
 import { refusalReasonOf } from '../protocol/errors.ts';
 import { executeInfer } from '../protocol/execute.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
-import { peekAdmission } from './admission-peek.ts';
+import { peekAdmission, peekJsonBody, type AdmissionPeek } from './admission-peek.ts';
 import { parseJson, readRequestBody, type PrefixCheck } from './body.ts';
 import { contentCoding, readCompressedBody } from './compression.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
@@ -41,10 +41,15 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
   const prep = deps.prepPool;
   const labels = deps.labels ?? imagenetLabels();
 
-  const parse = async (body: SplitBody, meta: ModelMetadata, arrivalMs: number, signal: AbortSignal): Promise<ParsedInferRequest> => {
+  /** Parsed inline when small; else on the pool, after admission on a peek at the body (`admit`), by its deadline. */
+  const parse = async (body: SplitBody, meta: ModelMetadata, arrivalMs: number, signal: AbortSignal,
+    admit: (peek: AdmissionPeek) => void): Promise<ParsedInferRequest> => {
     const inline = body.json.byteLength <= PARSE_INLINE_MAX.jsonBytes && (body.binary?.byteLength ?? 0) <= PARSE_INLINE_MAX.binaryBytes;
     if (prep === undefined || inline) return parseInferRequest(parseJson(body.json), meta, limits, body.binary);
-    return prep.parse(body.json, body.binary, meta, limits, { deadline: arrivalMs + limits.maxSloMs, signal });
+    const peek = body.binary === undefined ? peekJsonBody(body.json, limits) : undefined;
+    if (peek !== undefined) admit(peek);
+    const deadline = arrivalMs + Math.min(peek?.sloMs ?? limits.maxSloMs, limits.maxSloMs);
+    return prep.parse(body.json, body.binary, meta, limits, { deadline, signal });
   };
 
   const handler = async (c: Context) => {
@@ -58,19 +63,18 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
       const meta = requireModel(service, c.req.param('m'), c.req.param('v'));
       const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
       // Binary extension: admission on the JSON header as soon as it has arrived, before the tensor bytes.
+      const admit = (peek: AdmissionPeek): void => {
+        images = peek.images;
+        inService(() => service.admit(peek.images, { sloMs: peek.sloMs, arrivalMs, ...(peek.subnetId === undefined ? {} : { subnetId: peek.subnetId }) }));
+      };
       const early: PrefixCheck | undefined = headerLength !== undefined && /^\d+$/.test(headerLength.trim()) ? {
         bytes: Number(headerLength),
-        check: (json) => {
-          const peek = peekAdmission(json, limits);
-          if (peek === undefined) return;
-          images = peek.images;
-          inService(() => service.admit(peek.images, { sloMs: peek.sloMs, arrivalMs, ...(peek.subnetId === undefined ? {} : { subnetId: peek.subnetId }) }));
-        },
+        check: (json) => { const peek = peekAdmission(json, limits); if (peek !== undefined) admit(peek); },
       } : undefined;
       const coding = contentCoding(c.req.header('content-encoding'));
       const raw = coding === undefined ? await readRequestBody(c, bodyLimit, early) : await readCompressedBody(c, coding, bodyLimit);
       const body = splitBinaryBody(raw, headerLength);
-      const req = await parse(body, meta, arrivalMs, signal);
+      const req = await parse(body, meta, arrivalMs, signal, admit);
       reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
       const { outcome, batch } = await executeInfer(req, { service, arrivalMs, signal, pixelBudget: budget, ...(prep ? { prepPool: prep } : {}) });
       const ctx: EncodeContext = {

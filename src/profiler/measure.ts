@@ -18,7 +18,15 @@ export interface ProfileOptions {
 
 export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = { batchSizes: [1, 2, 4, 8, 16], repeats: 5, maxSecondsPerPoint: 4 };
 
-export interface LatencyPoint { batch_size: number; mean: number; std: number; p99: number; samples: number }
+export interface LatencyPoint {
+  batch_size: number; mean: number; std: number; p99: number; samples: number;
+  /** Optional (additive): ns at evenly spaced probabilities 0, 1/(k-1), ..., 1 of the timed runs, linearly
+   * interpolated between sorted samples (k = 21: min, p5, ..., p95, max); the simulator's latency noise samples it. */
+  quantiles?: number[];
+}
+
+/** How many quantiles a profile point stores (p = 0, 0.05, ..., 1). */
+export const PROFILE_QUANTILES = 21;
 export interface ProfileModel { id: number; accuracy: number; config: unknown; latency_and_batch_ns: LatencyPoint[] }
 export interface ProfileJson {
   format: 'superserve-profile';
@@ -84,5 +92,10 @@ function summarise(batch: number, ns: number[]): LatencyPoint {
   const std = Math.sqrt(ns.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, ns.length - 1));
   const sorted = [...ns].sort((a, b) => a - b);
   const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)]!;
-  return { batch_size: batch, mean, std, p99, samples: ns.length };
+  const quantiles = Array.from({ length: PROFILE_QUANTILES }, (_, i) => {
+    const x = (i / (PROFILE_QUANTILES - 1)) * (sorted.length - 1);
+    const lo = Math.floor(x);
+    return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (x - lo);
+  });
+  return { batch_size: batch, mean, std, p99, samples: ns.length, quantiles };
 }

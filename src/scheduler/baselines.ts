@@ -14,7 +14,7 @@ import { PolicyError } from './errors.ts';
 import { resolveOptions, type PolicyOptions } from './options.ts';
 import { ProfileTable } from './profile-table.ts';
 import { StepTable } from './step-table.ts';
-import type { Decision, LatencyProfile, Policy } from './types.ts';
+import type { Decision, LateMode, LatencyProfile, Policy } from './types.ts';
 
 type Rule = (table: ProfileTable, grid: number[], slack: number) => Decision | null;
 
@@ -51,12 +51,17 @@ const fixedRule = (si: number): Rule => (table, grid, slack) => {
 
 class StepPolicy implements Policy {
   readonly maxBatch: number;
+  /** These rules already consider every option that fits, so `late` only reaches the scheduler. */
+  readonly late: LateMode;
+  readonly batchSizes: readonly number[];
   readonly #steps: StepTable;
 
   constructor(readonly name: string, table: ProfileTable, opts: PolicyOptions, rule: Rule, readonly bestEffortSubnetId: number,
     readonly subnetIds?: readonly number[]) {
-    const { grid, maxBatch } = resolveOptions(table, opts, 'profiled');
+    const { grid, maxBatch, late } = resolveOptions(table, opts, 'profiled');
     this.maxBatch = maxBatch;
+    this.late = late;
+    this.batchSizes = grid;
     const latencies: number[] = [];
     table.subnets.forEach((_, si) => grid.forEach((b) => latencies.push(table.latency(si, b))));
     this.#steps = new StepTable(latencies, (slack) => rule(table, grid, slack));

@@ -61,10 +61,10 @@ export class ProfileTable {
     return v;
   }
 
-  /** Batch sizes a policy may use: the profiled ones, or every integer, up to `maxBatch`. */
-  batchGrid(grid: 'profiled' | 'all', maxBatch: number): number[] {
+  /** Batch sizes a policy may use, up to `maxBatch`: the profiled ones, every integer, or a given list. */
+  batchGrid(sizes: 'profiled' | 'all' | readonly number[], maxBatch: number): number[] {
     const cap = Math.min(maxBatch, this.maxBatch);
-    if (grid === 'all') return Array.from({ length: cap }, (_, k) => k + 1);
-    return this.profiledBatches.filter((b) => b <= cap);
+    if (sizes === 'all') return Array.from({ length: cap }, (_, k) => k + 1);
+    return (sizes === 'profiled' ? this.profiledBatches : sizes).filter((b) => b <= cap);
   }
 }

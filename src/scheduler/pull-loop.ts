@@ -20,9 +20,9 @@
  *    (EDF: deadline <= its deadline) plus its own images would not be done by its deadline. The bound
  *    is optimistic (no batching granularity, no switching), so a refused request could not have made it
  *    unless requests ahead of it are dropped later. `retryAfterMs` = when the whole queue would be done.
- * Rules 2 and 3 apply in 'reject' late mode only; in 'best-effort' mode late requests are served.
+ * Rules 2 and 3 apply in 'drop' late mode only; in 'serve' mode late requests are served.
  *
- * Expiry: in 'reject' mode a queued request that can no longer make its deadline is answered then, not
+ * Expiry: in 'drop' mode a queued request that can no longer make its deadline is answered then, not
  * at the next pull: `wakeAt()` is the moment the head's slack falls below the cheapest option, and
  * `tick()` expires every head that is doomed. Requests in a batch already started are never expired.
  * @module
@@ -68,6 +68,13 @@ export class PullLoop<P> {
   readonly #scheduler: Scheduler<P>;
   readonly #sink: PullSink<P>;
   readonly #workers = new Map<string, WorkerState<P>>();
+  /**
+   * When each alive worker frees (a running batch's expected end; -Infinity when idle), ascending. Rebuilt
+   * only when a worker's state changes, not per arrival: admission reads it on every arrival.
+   */
+  #freeAt = new Float64Array(8);
+  #freeCount = 0;
+  #freeValid = false;
   /** Idle workers, last freed on top. */
   readonly #idle: string[] = [];
   readonly #running = new Map<number, RunningBatch<P>>();
@@ -94,6 +101,7 @@ export class PullLoop<P> {
   addWorker(name: string): void {
     if (this.#workers.has(name)) throw new Error(`worker ${name} is already in the pool`);
     this.#workers.set(name, { name });
+    this.#freeValid = false;
     this.#idle.push(name);
     this.#scheduler.setWorkers(this.#workers.size);
     this.#pump();
@@ -104,6 +112,7 @@ export class PullLoop<P> {
     const w = this.#workers.get(name);
     if (w === undefined) return;
     this.#workers.delete(name);
+    this.#freeValid = false;
     const i = this.#idle.indexOf(name);
     if (i >= 0) this.#idle.splice(i, 1);
     this.#scheduler.setWorkers(Math.max(1, this.#workers.size));
@@ -122,31 +131,33 @@ export class PullLoop<P> {
     const s = this.#scheduler;
     const now = this.#now();
     if (s.size + images > s.maxQueue) {
-      return { ok: false, reason: 'queue_full', message: `queue is full (${s.size} of ${s.maxQueue} images waiting)`, retryAfterMs: this.#drainMs(s.size, now) };
+      const size = s.size;
+      return this.#refuse('queue_full', () => `queue is full (${size} of ${s.maxQueue} images waiting)`, size, now);
     }
-    if (s.lateMode !== 'reject' || this.#workers.size === 0) return { ok: true };
+    if (s.lateMode !== 'drop' || this.#workers.size === 0) return { ok: true };
     const cap = s.capacity();
     if (deadline - now < cap.minLatencyMs) {
-      return { ok: false, reason: 'deadline', message: `latency budget ${(deadline - now).toFixed(1)} ms is below the cheapest sub-network's latency (${cap.minLatencyMs.toFixed(1)} ms)` };
+      const min = cap.minLatencyMs;
+      return { ok: false, reason: 'deadline', get message() { return `latency budget ${(deadline - now).toFixed(1)} ms is below the cheapest sub-network's latency (${min.toFixed(1)} ms)`; } };
     }
     const finish = this.#earliestFinish(s.countAhead(deadline) + images, now);
     if (finish <= deadline) return { ok: true };
-    return {
-      ok: false, reason: 'overloaded',
-      message: `overloaded: the ${s.size} queued images cannot be served before this request's deadline (earliest finish ${(finish - deadline).toFixed(0)} ms late)`,
-      retryAfterMs: this.#drainMs(s.size, now),
-    };
+    const size = s.size;
+    return this.#refuse('overloaded', () => `overloaded: the ${size} queued images cannot be served before this request's deadline (earliest finish ${(finish - deadline).toFixed(0)} ms late)`, size, now);
   }
 
   /** Arrival of one request's images (all share a deadline): all are queued, or none and the refusal says why. */
   offer(requests: QueuedRequest<P>[]): Admission {
     if (requests.length === 0) return { ok: true };
-    const a = this.admission(requests.length, Math.max(...requests.map((r) => r.deadline)));
+    let latest = requests[0]!.deadline;
+    for (let k = 1; k < requests.length; k++) if (requests[k]!.deadline > latest) latest = requests[k]!.deadline;
+    const a = this.admission(requests.length, latest);
     if (!a.ok) return a;
     for (let k = 0; k < requests.length; k++) {
       if (!this.#scheduler.enqueue(requests[k]!)) {
         for (let j = 0; j < k; j++) this.#scheduler.remove(requests[j]!.id);
-        return { ok: false, reason: 'queue_full', message: `queue is full (${this.#scheduler.size} waiting)`, retryAfterMs: this.#drainMs(this.#scheduler.size, this.#now()) };
+        const size = this.#scheduler.size;
+        return this.#refuse('queue_full', () => `queue is full (${size} waiting)`, size, this.#now());
       }
     }
     this.#pump();
@@ -170,6 +181,7 @@ export class PullLoop<P> {
     this.#running.delete(jobId);
     this.#inFlight -= batch.dispatch.requests.length;
     const w = this.#workers.get(batch.worker);
+    this.#freeValid = false;
     if (w !== undefined) {
       w.running = undefined;
       this.#idle.push(w.name);
@@ -187,7 +199,7 @@ export class PullLoop<P> {
     if (expired.length > 0) this.#sink.expired(expired);
   }
 
-  /** When `tick()` next has work (clock time), or undefined: no queue, an idle worker, or 'best-effort' mode. */
+  /** When `tick()` next has work (clock time), or undefined: no queue, an idle worker, or 'serve' mode. */
   wakeAt(): number | undefined {
     if (this.#idle.length > 0) return undefined;
     const doom = this.#scheduler.headDoomAt();
@@ -209,6 +221,7 @@ export class PullLoop<P> {
       }
       const batch: RunningBatch<P> = { jobId: this.#nextJobId++, worker: name, dispatch, startedAt: dispatch.decidedAt };
       this.#workers.get(name)!.running = batch;
+      this.#freeValid = false;
       this.#running.set(batch.jobId, batch);
       this.#inFlight += dispatch.requests.length;
       this.#sink.start(batch);
@@ -223,22 +236,49 @@ export class PullLoop<P> {
    */
   #earliestFinish(work: number, now: number): number {
     const cap = this.#scheduler.capacity();
-    const free: number[] = [];
-    for (const w of this.#workers.values()) {
-      free.push(w.running === undefined ? now : Math.max(now, w.running.startedAt + w.running.dispatch.expectedLatencyMs));
-    }
-    if (free.length === 0) return Number.POSITIVE_INFINITY;
-    free.sort((a, b) => a - b);
+    const free = this.#sortedFreeAt();
+    const n = this.#freeCount;
+    if (n === 0) return Number.POSITIVE_INFINITY;
+    const first = Math.max(now, free[0]!);
     const need = work / cap.bestRatePerMs;
+    // The first worker alone is often enough; more workers only finish earlier (water-filling below).
+    if (n === 1 || first + need <= Math.max(now, free[1]!)) return first + Math.max(need, cap.minLatencyMs);
     let sum = 0;
     let t = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < free.length; k++) {
-      sum += free[k]!;
+    for (let k = 0; k < n; k++) {
+      sum += Math.max(now, free[k]!);
       t = (need + sum) / (k + 1);
-      const next = free[k + 1];
-      if (next === undefined || t <= next) break;
+      if (k + 1 === n || t <= Math.max(now, free[k + 1]!)) break;
     }
-    return Math.max(t, free[0]! + cap.minLatencyMs);
+    return Math.max(t, first + cap.minLatencyMs);
+  }
+
+  #sortedFreeAt(): Float64Array {
+    if (this.#freeValid) return this.#freeAt;
+    if (this.#freeAt.length < this.#workers.size) this.#freeAt = new Float64Array(2 * this.#workers.size);
+    let n = 0;
+    for (const w of this.#workers.values()) {
+      const r = w.running;
+      this.#freeAt[n++] = r === undefined ? Number.NEGATIVE_INFINITY : r.startedAt + r.dispatch.expectedLatencyMs;
+    }
+    this.#freeAt.subarray(0, n).sort();
+    this.#freeCount = n;
+    this.#freeValid = true;
+    return this.#freeAt;
+  }
+
+  /**
+   * A refusal whose message and Retry-After hint are computed only when read: the simulator refuses millions
+   * of requests and reads neither.
+   */
+  #refuse(reason: 'queue_full' | 'overloaded', describe: () => string, queued: number, now: number): RefusedAdmission {
+    const loop = this;
+    let retry: number | undefined;
+    return {
+      ok: false, reason,
+      get message() { return describe(); },
+      get retryAfterMs() { return (retry ??= loop.#drainMs(queued, now)); },
+    };
   }
 
   /** How long until `queued` images could be done (a Retry-After hint; 1 s when no worker is alive). */

@@ -17,6 +17,6 @@ export function drainsInTime(latencyMs: number, batch: number, workers: number, 
   const perRound = workers * batch;
   const last = Math.ceil(q / perRound) - 1;
   const gapPerRequest = Math.max(0, sloMs - slackMs) / q;
-  const fits = (r: number): boolean => (r + 1) * latencyMs <= slackMs + gapPerRequest * r * perRound;
-  return fits(0) && fits(last);
+  // round 0 and the last round (no closure: this runs for every option of every decision)
+  return latencyMs <= slackMs && (last + 1) * latencyMs <= slackMs + gapPerRequest * last * perRound;
 }

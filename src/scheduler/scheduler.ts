@@ -5,13 +5,13 @@
  *
  * Decisions documented here:
  * - Late heads: a head for which the policy finds no option that fits its slack cannot make its
- *   deadline. lateMode 'reject' (default) returns it from `next()` in `expired` (answer with a
- *   deadline error, no compute wasted) and looks at the next head; 'best-effort' serves it on
+ *   deadline. lateMode 'drop' (default: the policy's `late`) returns it from `next()` in `expired` (answer with a
+ *   deadline error, no compute wasted) and looks at the next head; 'serve' serves it on
  *   the policy's `bestEffortSubnetId` (default: the smallest subnet) with that subnet's
  *   highest-throughput batch for the queue at hand.
  * - Shedding: a policy may pick an option slower than the head's slack (slackfit-q does under
- *   overload). In 'reject' mode heads whose slack is below the option's latency are expired and
- *   the policy is asked again; in 'best-effort' mode they ride in the batch and miss.
+ *   overload). In 'drop' mode heads whose slack is below the option's latency are expired and
+ *   the policy is asked again; in 'serve' mode they ride in the batch and miss.
  * - Short queue: fewer requests than the decided batch are served at once (work-conserving);
  *   `expectedLatencyMs` is the profile's latency for the actual count.
  * - Pinned sub-networks: a pinned head overrides the policy; it gets its subnet's largest batch
@@ -19,7 +19,7 @@
  *   on subnet s takes, in EDF order, only requests pinned to s or not pinned; others keep their
  *   place in the queue (at most `maxBatch + PIN_SCAN_SLACK` requests are examined per batch).
  * - Bounded queue: `enqueue` refuses when `maxQueue` requests wait; `requeue` (after a worker
- *   died) ignores the bound, since those requests were already admitted, but in 'reject' mode
+ *   died) ignores the bound, since those requests were already admitted, but in 'drop' mode
  *   refuses a request that can no longer make its deadline.
  * - Capacity: `capacity()` gives the cheapest latency and the best throughput any option reaches; the
  *   pull loop's admission test and expiry timer read it (see pull-loop.ts).
@@ -42,7 +42,7 @@ export interface SchedulerOptions {
   clock: Clock;
   policy: Policy;
   profile: LatencyProfile;
-  /** @default 'reject' */
+  /** @default the policy's `late`, else 'drop' */
   lateMode?: LateMode;
   /** Most requests that may wait; enqueue() returns false beyond it. @default Infinity */
   maxQueue?: number;
@@ -79,6 +79,7 @@ export class Scheduler<P = unknown> {
   /** Unscaled (factor 1): the cheapest batch-1 latency and the best images per ms of any option. */
   #minLatencyMs = 0;
   #bestRatePerMs = 0;
+  #capacity = { minLatencyMs: 0, bestRatePerMs: 0 };
   readonly #requestedMaxBatch: number;
   readonly #pinned = new Set<number>();
   readonly #stats: Omit<SchedulerStats, 'queued' | 'perSubnet'> = {
@@ -96,10 +97,10 @@ export class Scheduler<P = unknown> {
     this.#clock = opts.clock;
     this.#policy = opts.policy;
     this.#table = new ProfileTable(opts.profile);
-    this.lateMode = opts.lateMode ?? 'reject';
+    this.lateMode = opts.lateMode ?? opts.policy.late ?? 'drop';
     this.adaptLatency = opts.adaptLatency ?? false;
     this.latencyFactor = opts.latencyFactor ?? 1;
-    if (this.lateMode !== 'reject' && this.lateMode !== 'best-effort') throw new SchedulerError(`Scheduler: lateMode must be 'reject' or 'best-effort', got ${JSON.stringify(this.lateMode)}`);
+    if (this.lateMode !== 'drop' && this.lateMode !== 'serve') throw new SchedulerError(`Scheduler: lateMode must be 'drop' or 'serve', got ${JSON.stringify(this.lateMode)}`);
     this.maxQueue = opts.maxQueue ?? Number.POSITIVE_INFINITY;
     if (!(this.maxQueue >= 1)) throw new SchedulerError(`Scheduler: maxQueue must be >= 1, got ${opts.maxQueue}`);
     const mb = opts.maxBatch ?? opts.policy.maxBatch ?? DEFAULT_MAX_BATCH;
@@ -147,6 +148,7 @@ export class Scheduler<P = unknown> {
     this.#bestBatch = bestBatch;
     this.#minLatencyMs = minLatency;
     this.#bestRatePerMs = bestRate;
+    this.#updateCapacity();
   }
 
   /** Largest batch for pinned and best-effort batches (requested, capped at the profile's largest). */
@@ -184,12 +186,12 @@ export class Scheduler<P = unknown> {
   }
 
   /**
-   * Put back a request whose worker died. Returns false (and queues nothing) in 'reject' mode
+   * Put back a request whose worker died. Returns false (and queues nothing) in 'drop' mode
    * when it can no longer make its deadline: the caller answers it with a deadline error.
    */
   requeue(r: QueuedRequest<P>): boolean {
     this.#checkRequest(r);
-    if (this.lateMode === 'reject' && this.#doomed(r, 1)) {
+    if (this.lateMode === 'drop' && this.#doomed(r, 1)) {
       this.#stats.requeueRefused++;
       return false;
     }
@@ -200,7 +202,7 @@ export class Scheduler<P = unknown> {
 
   /**
    * Called when a worker frees (pull). Returns the batch to run (null if nothing to run) and
-   * the requests that can no longer make their deadline ('reject' mode; answer them at once).
+   * the requests that can no longer make their deadline ('drop' mode; answer them at once).
    */
   next(): NextResult<P> {
     const expired: QueuedRequest<P>[] = [];
@@ -212,8 +214,8 @@ export class Scheduler<P = unknown> {
       const slack = head.deadline - now;
       let decision = this.#decide(head, slack, n);
       let bestEffort = false;
-      if (decision === null || (decision.expectedLatencyMs > slack && this.lateMode === 'reject')) {
-        if (this.lateMode === 'reject') {
+      if (decision === null || (decision.expectedLatencyMs > slack && this.lateMode === 'drop')) {
+        if (this.lateMode === 'drop') {
           this.#take(head.id);
           this.#stats.expired++;
           expired.push(head);
@@ -226,10 +228,10 @@ export class Scheduler<P = unknown> {
     }
   }
 
-  /** Pop every head that can no longer make its deadline ('reject' mode; [] in 'best-effort'). */
+  /** Pop every head that can no longer make its deadline ('drop' mode; [] in 'serve'). */
   expireDue(): QueuedRequest<P>[] {
     const out: QueuedRequest<P>[] = [];
-    if (this.lateMode !== 'reject') return out;
+    if (this.lateMode !== 'drop') return out;
     for (let head = this.#queue.peek(); head; head = this.#queue.peek()) {
       if (!this.#doomed(head, this.#queue.size)) break;
       this.#take(head.id);
@@ -251,18 +253,18 @@ export class Scheduler<P = unknown> {
    * The cheapest batch-1 latency and the most images per ms any (sub-network, batch) the policy may use
    * reaches on one worker, both scaled by the latency factor: what an optimistic capacity bound may assume.
    */
-  capacity(): { minLatencyMs: number; bestRatePerMs: number } {
-    return { minLatencyMs: this.#minLatencyMs * this.#factor, bestRatePerMs: this.#bestRatePerMs / this.#factor };
+  capacity(): Readonly<{ minLatencyMs: number; bestRatePerMs: number }> {
+    return this.#capacity;
   }
 
   /**
    * When the head can no longer be served even on the cheapest option: its deadline minus that option's
-   * latency ('reject' mode; undefined in 'best-effort' mode or with an empty queue). A request whose
+   * latency ('drop' mode; undefined in 'serve' mode or with an empty queue). A request whose
    * policy has no option that cheap is caught earlier by `next()` or `expireDue()`.
    */
   headDoomAt(): number | undefined {
     const head = this.#queue.peek();
-    if (head === undefined || this.lateMode !== 'reject') return undefined;
+    if (head === undefined || this.lateMode !== 'drop') return undefined;
     const l1 = head.pinnedSubnet === undefined ? this.#minLatencyMs : this.#table.latency(this.#table.indexOf(head.pinnedSubnet), 1);
     return head.deadline - l1 * this.#factor;
   }
@@ -277,13 +279,21 @@ export class Scheduler<P = unknown> {
   set latencyFactor(f: number) {
     if (!Number.isFinite(f) || f <= 0) throw new SchedulerError(`latencyFactor must be a positive number, got ${f}`);
     this.#factor = Math.min(LATENCY_FACTOR_MAX, Math.max(LATENCY_FACTOR_MIN, f));
+    this.#updateCapacity();
+  }
+
+  /** Admission reads capacity() on every arrival: kept as one object, updated when its inputs change. */
+  #updateCapacity(): void {
+    this.#capacity = { minLatencyMs: this.#minLatencyMs * this.#factor, bestRatePerMs: this.#bestRatePerMs / this.#factor };
   }
 
   /** A batch of `batchSize` on `subnetId` took `measuredMs` end to end: adapt the latency factor (if enabled). */
   observeBatch(subnetId: number, batchSize: number, measuredMs: number): void {
-    if (!this.adaptLatency || !this.#table.has(subnetId) || !(measuredMs > 0)) return;
+    if (!this.#table.has(subnetId) || !(measuredMs > 0)) return;
     const profiled = this.#table.latency(this.#table.indexOf(subnetId), Math.min(Math.max(1, batchSize), this.#table.maxBatch));
     if (!(profiled > 0)) return;
+    this.#policy.observe?.(profiled * this.#factor, measuredMs);
+    if (!this.adaptLatency) return;
     this.latencyFactor = this.#factor + LATENCY_EWMA_ALPHA * (measuredMs / profiled - this.#factor);
   }
 

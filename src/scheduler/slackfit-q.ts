@@ -28,13 +28,13 @@
  *    since SlackFit's own choice was just found unsafe).
  * 3. Overload: otherwise the highest-throughput option b / l(s, b) with b <= min(n, maxBatch)
  *    (a larger batch would only be partly filled), ties to higher accuracy, EVEN IF it is slower
- *    than the head's slack: in 'reject' mode the scheduler then sheds the heads that cannot
+ *    than the head's slack: in 'drop' mode the scheduler then sheds the heads that cannot
  *    make it under that option instead of shrinking every batch to fit a nearly late head
  *    (which collapses throughput exactly when it is needed most).
  * 4. No option at all fits the slack: null (the scheduler's lateMode decides).
  *
- * Under load with a drainable queue slackfit-q makes SlackFit's decisions. Steps 2-3 cover every
- * integer batch size by default (latencies interpolated). State: the learnt SLO and the busy
+ * Under load with a drainable queue slackfit-q makes SlackFit's decisions. All steps (SlackFit's
+ * buckets included) use the same batch sizes: every integer by default (latencies interpolated). State: the learnt SLO and the busy
  * estimate (decide() also reads `nowMs` for it). Cost: O(log K) for step 1, O(S * B) for steps 2-3 (S subnets,
  * B batch sizes), independent of n.
  * @module
@@ -43,7 +43,7 @@ import { resolveOptions, type PolicyOptions } from './options.ts';
 import { ProfileTable } from './profile-table.ts';
 import { drainsInTime } from './queue-drain.ts';
 import { SlackFitPolicy } from './slackfit.ts';
-import type { Decision, LatencyProfile, Policy } from './types.ts';
+import type { Decision, LateMode, LatencyProfile, Policy } from './types.ts';
 
 /** Time constant of the utilisation estimate, in learnt SLOs. */
 export const UTILIZATION_WINDOW_SLOS = 10;
@@ -51,9 +51,11 @@ export const UTILIZATION_WINDOW_SLOS = 10;
 export const UPGRADE_MAX_UTILIZATION = 0.5;
 
 export class SlackFitQPolicy implements Policy {
-  readonly name = 'slackfit-q';
+  readonly name: string = 'slackfit-q';
   readonly bestEffortSubnetId: number;
   readonly maxBatch: number;
+  readonly late: LateMode;
+  readonly batchSizes: readonly number[];
   #workers: number;
   readonly #slackfit: SlackFitPolicy;
   readonly #table: ProfileTable;
@@ -76,8 +78,10 @@ export class SlackFitQPolicy implements Policy {
     const r = resolveOptions(table, opts, 'all');
     this.maxBatch = r.maxBatch;
     this.#workers = r.workers;
-    // SlackFit as the paper has it (its own profiled grid), with our batch cap and bucket count.
-    this.#slackfit = new SlackFitPolicy(profile, { maxBatch: r.maxBatch, buckets: r.buckets });
+    this.late = r.late;
+    this.batchSizes = r.grid;
+    // SlackFit on the same batch sizes, batch cap, bucket count and late handling.
+    this.#slackfit = new SlackFitPolicy(profile, { maxBatch: r.maxBatch, buckets: r.buckets, batchSizes: r.grid, late: r.late });
     this.bestEffortSubnetId = table.subnets[0]!.id;
     this.#ids = Int32Array.from(table.subnets.map((s) => s.id));
     this.#acc = Float64Array.from(table.subnets.map((s) => s.accuracy));
@@ -85,6 +89,11 @@ export class SlackFitQPolicy implements Policy {
     this.#grid = Int32Array.from(r.grid);
     this.#lat = new Float64Array(table.count * r.grid.length);
     table.subnets.forEach((_, si) => r.grid.forEach((b, k) => { this.#lat[si * r.grid.length + k] = table.latency(si, b); }));
+  }
+
+  /** Fraction by which the slack is shrunk before deciding; 0 here (see slackfit-m). */
+  protected slackMargin(): number {
+    return 0;
   }
 
   /** The SLO estimate (largest slack seen); 0 before the first decision. */
@@ -112,7 +121,10 @@ export class SlackFitQPolicy implements Policy {
     }
     this.#windowMs = window;
     const n = Math.max(1, queueLength);
-    const d = this.#choose(slackMs, n);
+    // A margin (slackfit-m) shrinks the slack every rule plans with; a head the shrunk slack cannot serve
+    // is decided on its whole slack, so the margin never drops what would otherwise be served.
+    const m = this.slackMargin();
+    const d = (m > 0 ? this.#choose(slackMs / (1 + m), n) : null) ?? this.#choose(slackMs, n);
     if (d !== null) this.#busyMs += this.#table.latency(this.#indexOf(d.subnetId), Math.min(n, d.batchSize));
     return d;
   }

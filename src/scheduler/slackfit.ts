@@ -15,17 +15,21 @@
  *
  * Left open by the paper, decided here: a queue shorter than the representative's batch is
  * served at once with the same subnet and fewer requests (work-conserving; the subnet is not
- * re-picked). A slack below every representative but not below some option (it lies inside
- * the lowest non-empty bucket, under its representative) has no literal answer; rather than
- * declare a servable request late we take the largest-batch option that fits, ties to higher
- * accuracy. A slack below every option returns null (the scheduler's lateMode decides).
+ * re-picked). A slack below every representative (it lies inside the lowest non-empty bucket,
+ * under its representative) has no literal answer: the head is late for SlackFit's rule.
+ * With `late: 'drop'` (default) decide() returns null and the scheduler drops it; with
+ * `late: 'serve'` the largest-batch option that still fits is taken (ties to higher accuracy),
+ * and only a slack below every option returns null (the scheduler then serves it late).
+ * Dropping those heads matters under overload: serving them with tiny batches is what made
+ * literal SlackFit's throughput collapse at device scale 2.5 (src/sim/README.md).
+ * Batch sizes: the profiled ones by default (`batchSizes`).
  * Decisions are an O(log n) lookup of a precomputed step table.
  * @module
  */
 import { resolveOptions, type PolicyOptions } from './options.ts';
 import { ProfileTable } from './profile-table.ts';
 import { StepTable } from './step-table.ts';
-import type { Decision, LatencyProfile, Policy } from './types.ts';
+import type { Decision, LateMode, LatencyProfile, Policy } from './types.ts';
 
 export interface BucketOption {
   subnetId: number;
@@ -77,11 +81,16 @@ export class SlackFitPolicy implements Policy {
   readonly buckets: readonly Bucket[];
   readonly bestEffortSubnetId: number;
   readonly maxBatch: number;
+  readonly late: LateMode;
+  readonly batchSizes: readonly number[];
   readonly #steps: StepTable;
 
   constructor(profile: LatencyProfile, opts: PolicyOptions = {}) {
     const table = new ProfileTable(profile);
-    this.maxBatch = resolveOptions(table, opts, 'profiled').maxBatch;
+    const r = resolveOptions(table, opts, 'profiled');
+    this.maxBatch = r.maxBatch;
+    this.late = r.late;
+    this.batchSizes = r.grid;
     this.buckets = buildBuckets(table, opts);
     this.bestEffortSubnetId = table.subnets[0]!.id;
     const reps = this.buckets.flatMap((b) => (b.representative ? [b.representative] : []));
@@ -91,7 +100,7 @@ export class SlackFitPolicy implements Policy {
     this.#steps = new StepTable(all.map((o) => o.latencyMs), (slack) => {
       let best: BucketOption | undefined;
       for (const r of reps) if (r.latencyMs <= slack) best = r;
-      if (best) return toDecision(best);
+      if (best || this.late === 'drop') return best ? toDecision(best) : null;
       for (const o of all) if (o.latencyMs <= slack && (!best || isBetterRep(o, best))) best = o;
       return best ? toDecision(best) : null;
     });

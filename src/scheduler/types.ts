@@ -52,10 +52,16 @@ export interface Policy {
    * policy may use fits in the slack (the head cannot make its deadline).
    */
   decide(slackMs: number, queueLength: number, nowMs: number): Decision | null;
-  /** Sub-network used to serve late requests in lateMode 'best-effort' (default: the smallest). */
+  /** Sub-network used to serve late requests in lateMode 'serve' (default: the smallest). */
   readonly bestEffortSubnetId?: number;
+  /** The batch sizes it may pick, ascending (reports print them). */
+  readonly batchSizes?: readonly number[];
+  /** Its late handling; the scheduler's default `lateMode`. */
+  readonly late?: LateMode;
   /** Largest batch the policy may pick (the scheduler uses it for pinned heads too). */
   readonly maxBatch?: number;
+  /** A batch predicted to take `predictedMs` (profile x latency factor) took `measuredMs` (policies that learn the spread use it). */
+  observe?(predictedMs: number, measuredMs: number): void;
   /** The sub-networks it may pick, when not all (fixed, infaas): capacity bounds use only these. */
   readonly subnetIds?: readonly number[];
   /** The number of live workers changed (policies that plan across workers use it). */
@@ -69,16 +75,18 @@ export interface Dispatch<P> {
   decidedAt: number;
   /** Profiled latency for `requests.length` (interpolated between profiled batch sizes). */
   expectedLatencyMs: number;
-  /** True when the head could not make its deadline and lateMode is 'best-effort'. */
+  /** True when the head could not make its deadline and lateMode is 'serve'. */
   bestEffort?: boolean;
 }
 
 /**
- * What to do with a head request whose slack is below every option the policy may use:
- * 'reject' hands it back from `next()` in `expired` (answer with a deadline error, no compute
- * wasted); 'best-effort' serves it anyway on the cheapest sub-network (it counts as a miss).
+ * What to do with a head request the policy's rule cannot serve by its deadline (`decide`
+ * returns null): 'drop' hands it back from `next()` in `expired` (answer with a deadline error,
+ * no compute wasted); 'serve' serves it anyway on the cheapest sub-network (a miss). Policies
+ * read the same setting (`PolicyOptions.late`): under 'serve' they also use options outside
+ * their rule that still make the deadline (SlackFit: an option below its lowest bucket).
  */
-export type LateMode = 'reject' | 'best-effort';
+export type LateMode = 'drop' | 'serve';
 
 export interface SchedulerStats {
   /** Requests currently queued. */

@@ -10,7 +10,7 @@ import type { ArchName } from '../../supernet/types.ts';
 import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
 import { DEFAULT_GRPC_PORT } from '../grpc/server.ts';
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
-import type { LateMode } from '../scheduler/index.ts';
+import { parseBatchSizes, type BatchSizes, type LateMode } from '../scheduler/index.ts';
 
 export interface ServeConfig {
   /** Checkpoint directory; undefined serves the embedded default (created on first start). */
@@ -27,7 +27,10 @@ export interface ServeConfig {
   workers: number;
   backend: string;
   maxQueue: number;
-  late: LateMode;
+  /** A head the policy cannot serve in time: 'drop' or 'serve'; undefined: the policy's own setting. */
+  late: LateMode | undefined;
+  /** Batch sizes the policy may pick; undefined: the policy's own setting. */
+  batchSizes: BatchSizes | undefined;
   bodyLimitBytes: number;
   cacheMiB: number;
   warmup: number[];
@@ -49,12 +52,16 @@ export interface ServeConfig {
 }
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
-       [--workers N] [--backend B] [--max-queue N] [--late reject|best-effort] [--body-limit-mb N]
+       [--workers N] [--backend B] [--max-queue N] [--late drop|serve] [--batch-sizes all|profiled|LIST] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
        [--dashboard on|off]
-  --policy   slackfit (default; also 'auto'), slackfit-q, maxbatch, maxacc, fixed:<id>, infaas
+  --policy   default (also 'auto': DEFAULT_POLICY in src/scheduler/policy.ts), slackfit, slackfit-m, slackfit-q, maxbatch,
+             maxacc, fixed:<id>, infaas
+  --batch-sizes  all | profiled | 1,2,4,8,16: the batch sizes the policy may pick (default: the policy's setting)
+  --late     a head the policy cannot serve in time: drop (answered 504 at once) or serve (late, on the cheapest
+             sub-network); default: the policy's setting
   --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
   --profile-scale  initial multiplier on the profiled latencies (e.g. more workers than cores); --adapt-latency on|off
              (default on) then tracks measured / profiled batch time online
@@ -70,7 +77,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   const { values: v } = parseFlags(argv, {
     checkpoint: { type: 'string' }, arch: { type: 'string' }, policy: { type: 'string' }, 'slo-ms': { type: 'string' },
     port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' },
-    'max-queue': { type: 'string' }, late: { type: 'string' }, 'body-limit-mb': { type: 'string' },
+    'max-queue': { type: 'string' }, late: { type: 'string' }, 'batch-sizes': { type: 'string' }, 'body-limit-mb': { type: 'string' },
     'cache-mib': { type: 'string' }, warmup: { type: 'string' }, reprofile: { type: 'boolean' },
     'model-name': { type: 'string' }, nats: { type: 'string' },
     'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
@@ -80,8 +87,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   }, SERVE_USAGE);
   const workers = intFlag(v.workers, 'workers', 0, 64) ?? 1;
   if (workers === 0 && v.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
-  const late = (v.late ?? 'reject') as LateMode;
-  if (late !== 'reject' && late !== 'best-effort') throw new UsageError(`--late must be reject or best-effort, got "${late}"`);
+  const late = v.late as LateMode | undefined;
+  if (late !== undefined && late !== 'drop' && late !== 'serve') throw new UsageError(`--late must be drop or serve, got "${late}"`);
   const backend = v.backend ?? env.SUPERSERVE_BACKEND ?? 'auto';
   if (backend !== 'auto') parseBackendName(backend);
   const adapt = v['adapt-latency'] ?? 'on';
@@ -104,6 +111,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     backend,
     maxQueue: intFlag(v['max-queue'], 'max-queue', 1) ?? 10_000,
     late,
+    batchSizes: v['batch-sizes'] === undefined ? undefined : usage(() => parseBatchSizes(v['batch-sizes']!)),
     bodyLimitBytes: Math.round((numFlag(v['body-limit-mb'], 'body-limit-mb', 0.001) ?? 64) * 2 ** 20),
     cacheMiB: intFlag(v['cache-mib'], 'cache-mib', 0) ?? DEFAULT_CACHE_MIB,
     warmup: list(v.warmup, 'warmup', 256) ?? [1],
@@ -123,6 +131,11 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     dashboard: dashboard === 'on',
   };
   return { help: v.help === true, config };
+}
+
+/** A parse error of a flag's value is a usage error (exit 2). */
+function usage<T>(parse: () => T): T {
+  try { return parse(); } catch (e) { throw new UsageError((e as Error).message); }
 }
 
 /** Half the cores, at least 1 and at most 4: inference threads need the rest. */

@@ -19,7 +19,7 @@ import { startGrpcServer, type GrpcServerHandle } from '../grpc/server.ts';
 import { InferenceStatistics } from '../protocol/statistics.ts';
 import { createMetrics } from '../metrics.ts';
 import { DEFAULT_PROFILE_OPTIONS, type ProfileJson } from '../profiler/measure.ts';
-import { createPolicy, DEFAULT_POLICY, profileFromJson, ProfileTable, Scheduler, systemClock, type LatencyProfile } from '../scheduler/index.ts';
+import { createPolicy, profileFromJson, resolvePolicy, ProfileTable, Scheduler, systemClock, type LatencyProfile } from '../scheduler/index.ts';
 import { Dispatcher, type ItemPayload } from '../serving/dispatcher.ts';
 import { fanOut, type ServingSnapshot } from '../serving/events.ts';
 import { startLocalWorkers } from '../serving/local-workers.ts';
@@ -45,7 +45,10 @@ export interface RunningServer {
 export async function createServer(config: ServeConfig, log: (m: string) => void): Promise<RunningServer> {
   const arch: ArchName = config.arch ?? (config.checkpoint === undefined ? DEFAULT_ARCH : await archOfCheckpoint(config.checkpoint));
   const subnets = paretoSet(arch);
-  const policyName = config.policy === 'auto' ? DEFAULT_POLICY : config.policy;
+  const policySpec = resolvePolicy(config.policy, {
+    ...(config.late ? { late: config.late } : {}), ...(config.batchSizes ? { batchSizes: config.batchSizes } : {}),
+  });
+  const policyName = policySpec.name;
   const facts = { backend: config.backend, untrained: config.checkpoint === undefined, checkpoint: config.checkpoint ?? DEFAULT_CHECKPOINT_DIR };
   let dispatcher: Dispatcher | undefined;
   let router: NatsRouter | undefined;
@@ -135,8 +138,8 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     }
     const profile = profileFromJson(profileJson);
     const scheduler = new Scheduler<ItemPayload>({
-      clock: systemClock, policy: createPolicy(policyName, profile, { workers: config.policyWorkers }), profile,
-      lateMode: config.late, maxQueue: config.maxQueue, latencyFactor: config.profileScale, adaptLatency: config.adaptLatency,
+      clock: systemClock, policy: createPolicy(policyName, profile, { ...policySpec, workers: config.policyWorkers }), profile,
+      maxQueue: config.maxQueue, latencyFactor: config.profileScale, adaptLatency: config.adaptLatency,
     });
     const d = new Dispatcher(scheduler, systemClock, events);
     dispatcher = d;

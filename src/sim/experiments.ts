@@ -6,8 +6,11 @@
  * Trace lengths are not in the paper: ours are stated in each trace's meta and in the report.
  * @module
  */
-import type { LatencyProfile } from '../scheduler/index.ts';
 import { azureTrace } from './azure.ts';
+import { fluidBound } from './optimum/fluid-bound.ts';
+import { optimumInstance } from './optimum/instance.ts';
+import { noiseFor, type LoadedProfile } from './profiles.ts';
+import { runSettings, type NoiseKind } from './run-settings.ts';
 import { simulate } from './simulator.ts';
 import type { SummaryRun, TimeSeries } from './summary.ts';
 import type { Trace } from './trace-file.ts';
@@ -17,7 +20,7 @@ export const EXPERIMENTS = ['fig8', 'fig9', 'fig10', 'fig11a', 'fig11c'] as cons
 export type ExperimentName = (typeof EXPERIMENTS)[number] | 'policy-eval';
 
 export const CLIPPER_POLICIES = [0, 1, 2, 3, 4, 5].map((i) => `fixed:${i}`);
-export const ALL_POLICIES = ['slackfit', 'slackfit-q', 'maxbatch', 'maxacc', 'infaas', ...CLIPPER_POLICIES];
+export const ALL_POLICIES = ['slackfit', 'slackfit-m', 'slackfit-q', 'maxbatch', 'maxacc', 'infaas', ...CLIPPER_POLICIES];
 
 export interface TraceSpec {
   id: string;
@@ -69,7 +72,9 @@ function maf(c: ExperimentConfig, seriesFor: string[]): TraceSpec {
   };
 }
 
-const OURS = ['slackfit', 'slackfit-q'];
+const OURS = ['slackfit', 'slackfit-m'];
+/** The policies of ours that policy-eval compares with SlackFit. */
+export const EVAL_POLICIES = ['slackfit-m', 'slackfit-q'];
 
 export function experimentSpec(name: ExperimentName, c: ExperimentConfig): ExperimentSpec {
   switch (name) {
@@ -87,11 +92,11 @@ export function experimentSpec(name: ExperimentName, c: ExperimentConfig): Exper
       };
     case 'fig11a': {
       // λ = 3500 q/s, CV² = 2: 1500 base + 2000 gamma; 60 s; a worker dies every 12 s (8 -> 4)
-      const t = bursty(2000, 2, { ...c, durationS: 60 }, ['slackfit', 'slackfit-q', 'infaas']);
-      return { name, policies: ['slackfit', 'slackfit-q', 'infaas', 'fixed:3'], traces: [{ ...t, failAtMs: [12_000, 24_000, 36_000, 48_000] }] };
+      const t = bursty(2000, 2, { ...c, durationS: 60 }, ['slackfit', 'slackfit-m', 'infaas']);
+      return { name, policies: ['slackfit', 'slackfit-m', 'slackfit-q', 'infaas', 'fixed:3'], traces: [{ ...t, failAtMs: [12_000, 24_000, 36_000, 48_000] }] };
     }
     case 'fig11c':
-      return { name, policies: ['slackfit', 'maxbatch', 'maxacc', 'slackfit-q'], traces: [2, 4, 8].map((cv2) => bursty(5550, cv2, c, [])) };
+      return { name, policies: ['slackfit', 'maxbatch', 'maxacc', 'slackfit-m', 'slackfit-q'], traces: [2, 4, 8].map((cv2) => bursty(5550, cv2, c, [])) };
     case 'policy-eval':
       return {
         name, policies: ['slackfit', 'slackfit-q', 'infaas'],
@@ -100,26 +105,41 @@ export function experimentSpec(name: ExperimentName, c: ExperimentConfig): Exper
   }
 }
 
-export interface RunOutput { run: SummaryRun; series?: TimeSeries; simulatedRequests: number }
+export interface RunOutput {
+  run: SummaryRun;
+  series?: TimeSeries;
+  simulatedRequests: number;
+  /** The offline optimum's upper bound on this run's trace (noise-free latencies). */
+  bound?: { maxAttainment: number; accuracyAt: (attainment: number) => number };
+}
 
-/** Runs every (trace, policy) pair of a spec; traces are generated once and shared by the policies. */
+/**
+ * Runs every (trace, policy) pair of a spec at each policy's default settings; traces are generated once and
+ * shared by the policies, and the optimum's bound is computed once per trace.
+ */
 export async function runExperiment(
-  spec: ExperimentSpec, profile: LatencyProfile, c: ExperimentConfig, params: Record<string, unknown>,
-  onRun?: (label: string) => void,
+  spec: ExperimentSpec, lp: LoadedProfile, c: ExperimentConfig, params: Record<string, unknown>,
+  onRun?: (label: string) => void, noise: { kind: NoiseKind; seed: number } = { kind: 'none', seed: 1 },
 ): Promise<RunOutput[]> {
   const out: RunOutput[] = [];
   for (const ts of spec.traces) {
     const trace = await ts.make();
+    const fb = ts.failAtMs ? undefined : fluidBound(optimumInstance(lp.meanProfile, trace.arrivalsMs, c.sloMs, c.workers));
+    const bound = fb ? { maxAttainment: fb.maxAttainment, accuracyAt: fb.accuracyAt } : undefined;
     for (const policy of spec.policies) {
+      const nm = noiseFor(lp, noise.kind, noise.seed);
       const r = simulate({
-        profile, arrivalsMs: trace.arrivalsMs, policy, workers: c.workers, sloMs: c.sloMs,
-        durationMs: trace.meta.durationS * 1000, ...(ts.failAtMs ? { failAtMs: ts.failAtMs } : {}),
+        profile: lp.profile, arrivalsMs: trace.arrivalsMs, policy, workers: c.workers, sloMs: c.sloMs, adaptLatency: true,
+        durationMs: trace.meta.durationS * 1000, ...(ts.failAtMs ? { failAtMs: ts.failAtMs } : {}), ...(nm ? { durationOf: nm.durationOf } : {}),
       });
       const run = r.recorder.toRun({
         experiment: spec.name, trace: ts.id, policy, workers: c.workers, slo_ms: c.sloMs,
-        params: { ...params, trace: { ...ts.params, durationS: trace.meta.durationS }, ...(ts.failAtMs ? { fail_at_ms: ts.failAtMs } : {}) },
+        params: {
+          ...runSettings(r.policy, { noise: noise.kind, seed: noise.seed, adaptLatency: true }), ...params,
+          trace: { ...ts.params, durationS: trace.meta.durationS }, ...(ts.failAtMs ? { fail_at_ms: ts.failAtMs } : {}),
+        },
       });
-      out.push({ run, simulatedRequests: trace.arrivalsMs.length, ...(ts.seriesFor.includes(policy) ? { series: r.recorder.series } : {}) });
+      out.push({ run, simulatedRequests: trace.arrivalsMs.length, ...(bound ? { bound } : {}), ...(ts.seriesFor.includes(policy) ? { series: r.recorder.series } : {}) });
       onRun?.(`${spec.name} ${ts.id} ${policy}`);
     }
   }

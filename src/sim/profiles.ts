@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { profileFromJson, type LatencyProfile } from '../scheduler/index.ts';
+import { latencyNoise, type NoiseModel } from './noise.ts';
 
 export const A40_PROFILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../data/profiles/ofa-resnet50-a40.json');
 /** §5.2 of the paper digest: fp32 peak 37 vs 13.4 TFLOPS. */
@@ -28,7 +29,12 @@ export class ProfileLoadError extends Error {
 export type LatencyPart = 'forward' | 'end-to-end';
 
 export interface LoadedProfile {
+  /** What the scheduler plans with (the `stat` statistic). */
   profile: LatencyProfile;
+  /** The mean latencies (what latency noise is centred on; equals `profile` for stat 'mean'). */
+  meanProfile: LatencyProfile;
+  /** The profile file as used (forward-only when `part` is 'forward'): latency noise reads its spread. */
+  json: unknown;
   /** Where it came from and the total device scale applied (reports state it). */
   name: string;
   path: string;
@@ -55,7 +61,27 @@ export function loadProfile(spec: string, scale = 1, stat: 'mean' | 'p99' = 'mea
     throw new ProfileLoadError(`cannot read profile ${path}: ${(e as Error).message}`);
   }
   if (part === 'forward') json = forwardOnly(json);
-  return { profile: profileFromJson(json, { stat, scale: total }), name, path, scale: total, stat, part };
+  const profile = profileFromJson(json, { stat, scale: total });
+  const meanProfile = stat === 'mean' ? profile : profileFromJson(json, { stat: 'mean', scale: total });
+  return { profile, meanProfile, json, name, path, scale: total, stat, part };
+}
+
+/**
+ * Every latency divided by `k` (a CPU profile against the paper's traces: the same experiment as traces
+ * k times slower and a k times longer SLO). Unlike a device scale below 1 it keeps no batch-1 floor.
+ */
+export function divideLatencies(lp: LoadedProfile, k: number): LoadedProfile {
+  if (!(k > 0)) throw new ProfileLoadError(`latency divisor must be positive, got ${k}`);
+  const div = (p: LatencyProfile): LatencyProfile => ({
+    batchSizes: [...p.batchSizes],
+    subnets: p.subnets.map((s) => ({ ...s, latencyMs: Object.fromEntries(Object.entries(s.latencyMs).map(([b, v]) => [b, v / k])) })),
+  });
+  return { ...lp, profile: div(lp.profile), meanProfile: div(lp.meanProfile), name: `${lp.name} (latency / ${k})`, scale: lp.scale / k };
+}
+
+/** Seeded latency noise for a loaded profile ('none': undefined, i.e. durations = predictions). */
+export function noiseFor(lp: LoadedProfile, noise: 'none' | 'profile', seed: number): NoiseModel | undefined {
+  return noise === 'none' ? undefined : latencyNoise(lp.meanProfile, lp.json, seed);
 }
 
 /** Z for the p99 of a normal: the profile's own p99 rule is forward.mean + 2.326 * forward.std. */

@@ -36,7 +36,7 @@ export interface SimOptions {
   onDispatch?: (d: Dispatch<number>, worker: number) => void;
   /** Called with the requests `next()` expired (answered with a deadline error). */
   onExpired?: (expired: QueuedRequest<number>[]) => void;
-  /** Extra options for `createPolicy`; `workers` defaults to the simulated worker count. */
+  /** Extra options for `createPolicy` (batchSizes, late, ...); `workers` defaults to the simulated worker count. */
   policyOptions?: PolicyOptions;
   /** Virtual duration of a started batch (ms). @default the profiled latency the scheduler expects */
   durationOf?: (subnetId: number, batchSize: number, expectedMs: number) => number;
@@ -50,6 +50,8 @@ export interface SimResult {
   /** Virtual time when the last request was answered. */
   endMs: number;
   policyName: string;
+  /** The policy that ran (its batch sizes and late handling are part of the result). */
+  policy: Policy;
 }
 
 interface InFlight { until: number; durationMs: number; batch: RunningBatch<number> }
@@ -149,5 +151,5 @@ export function simulate(o: SimOptions): SimResult {
     busy[w] = null;
     loop.removeWorker(names[w]!);
   }
-  return { recorder: rec, dispatches, endMs, policyName: policy.name };
+  return { recorder: rec, dispatches, endMs, policyName: policy.name, policy };
 }

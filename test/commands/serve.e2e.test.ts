@@ -2,7 +2,7 @@
  * End to end: the real `superserve serve` process on a free port, concurrent infer requests with mixed SLOs
  * (FP32 tensors and a JPEG), exactly one well-formed answer each; a multi-image request split across batches
  * reports each image's sub-network and batch; SlackFit choosing smaller sub-networks under a tight SLO than under
- * a loose one. The server runs with --late best-effort and --adapt-latency off, so what is checked are the
+ * a loose one. The server runs with --late serve and --adapt-latency off, so what is checked are the
  * scheduler's choices from its profile, never this machine's speed.
  */
 import { test } from 'uvu';
@@ -19,7 +19,7 @@ let imageSize = 224;
 test.before(async () => {
   ckpt = await tempCheckpoint();
   server = await startServer(['--checkpoint', ckpt, '--policy', 'slackfit', '--slo-ms', '5000', '--profile-batches', '1,2,4',
-    '--profile-repeats', '2', '--warmup', '1', '--late', 'best-effort', '--adapt-latency', 'off']);
+    '--profile-repeats', '2', '--warmup', '1', '--late', 'serve', '--adapt-latency', 'off']);
   const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters?: { image_size?: number } };
   imageSize = meta.parameters?.image_size ?? 224;
 });

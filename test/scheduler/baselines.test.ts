@@ -61,7 +61,7 @@ test('createPolicy rejects unknown names, unknown subnets and bad options', () =
   assert.throws(() => createPolicy('fixed:9', tinyProfile()), /fixed:9: no such subnet/);
   assert.throws(() => createPolicy('fixed:x', tinyProfile()), /unknown policy/);
   assert.throws(() => createPolicy('slackfit', tinyProfile(), { buckets: 0 }), /buckets must be a positive integer/);
-  assert.throws(() => createPolicy('maxbatch', tinyProfile(), { batchGrid: 'odd' as 'all' }), /batchGrid/);
+  assert.throws(() => createPolicy('maxbatch', tinyProfile(), { batchSizes: 'odd' as 'all' }), /batchSizes/);
   for (const n of ['slackfit', 'slackfit-q', 'maxbatch', 'maxacc', 'fixed:0', 'infaas']) assert.is(createPolicy(n, tinyProfile()).name, n);
 });
 

@@ -56,7 +56,7 @@ export function defineSchedulerCases(test: Test, makeClock: () => Clock): void {
     assert.is(sched.size, 2);
   });
 
-  test("late head, 'reject': handed back as expired, the next head is served", () => {
+  test("late head, 'drop': handed back as expired, the next head is served", () => {
     const { sched, add } = setup('fixed:2');
     add([-1, 15, 100]); // fixed:2 needs 20 s at batch 1: the first two cannot make it
     const { dispatch, expired } = sched.next();
@@ -66,8 +66,8 @@ export function defineSchedulerCases(test: Test, makeClock: () => Clock): void {
     assert.is(sched.stats().expired, 2);
   });
 
-  test("late head, 'best-effort': served on the cheapest subnet at its best-throughput batch", () => {
-    const { sched, add } = setup('slackfit', { lateMode: 'best-effort' });
+  test("late head, 'serve': served on the cheapest subnet at its best-throughput batch", () => {
+    const { sched, add } = setup('slackfit', { lateMode: 'serve' });
     add([-1, 100, 100]);
     const { dispatch, expired } = sched.next();
     assert.equal(expired, []);
@@ -111,7 +111,7 @@ export function defineSchedulerCases(test: Test, makeClock: () => Clock): void {
     assert.not.ok(sched.requeue({ id: 50, arrival: t0, deadline: t0 + 5 * S, payload: 'late' })); // 5 s < 10 s
     assert.is(sched.stats().requeueRefused, 1);
     assert.equal(ids(sched.next().dispatch!.requests), [2]);
-    const be = setup('infaas', { lateMode: 'best-effort' });
+    const be = setup('infaas', { lateMode: 'serve' });
     assert.ok(be.sched.requeue({ id: 50, arrival: be.t0, deadline: be.t0 - S, payload: 'late' }));
   });
 

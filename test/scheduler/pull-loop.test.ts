@@ -15,7 +15,7 @@ const PROFILE: LatencyProfile = {
   ],
 };
 
-function setup(policy = 'fixed:0', opts: { maxQueue?: number; lateMode?: 'reject' | 'best-effort' } = {}) {
+function setup(policy = 'fixed:0', opts: { maxQueue?: number; lateMode?: 'drop' | 'serve' } = {}) {
   const clock = new VirtualClock(0);
   const scheduler = new Scheduler<string>({ clock, policy: createPolicy(policy, PROFILE), profile: PROFILE, ...opts });
   const started: RunningBatch<string>[] = [];
@@ -89,14 +89,14 @@ test('capacity bounds use only the sub-networks the policy may pick (fixed:1 can
   assert.ok(loop.admission(1, 40).ok);
 });
 
-test('best-effort mode admits late requests (serves them on the cheapest option) but still bounds the queue', () => {
-  const { loop, req, clock } = setup('fixed:0', { lateMode: 'best-effort', maxQueue: 1 });
+test('serve mode admits late requests (serves them on the cheapest option) but still bounds the queue', () => {
+  const { loop, req, clock } = setup('fixed:0', { lateMode: 'serve', maxQueue: 1 });
   loop.addWorker('w');
   assert.ok(loop.admission(1, clock.now() + 1).ok);
   loop.offer([req('a', 1)]);
   loop.offer([req('b', 1)]);
   assert.ok(!loop.offer([req('c', 1)]).ok);
-  assert.is(loop.wakeAt(), undefined, 'no expiry timer in best-effort mode');
+  assert.is(loop.wakeAt(), undefined, 'no expiry timer in serve mode');
 });
 
 test('expiry timer: wakeAt is the head\'s deadline minus the cheapest latency; tick answers it then', () => {

@@ -31,12 +31,19 @@ test('slackfit picks the representative closest to but not above the slack', () 
   assert.is(pick('slackfit', 1000, o), '2x8');
 });
 
-test('slackfit: slack under every representative but over some option takes the best option that fits', () => {
-  const o = { buckets: 4, maxBatch: 8 };
+test("slackfit, late 'serve': slack under every representative but over some option takes the best option that fits", () => {
+  const o = { buckets: 4, maxBatch: 8, late: 'serve' as const };
   assert.is(pick('slackfit', 9.99, o), null); // below every option: the head is late
   assert.is(pick('slackfit', 10, o), '0x1');
   assert.is(pick('slackfit', 15, o), '0x2'); // 0x1, 0x2, 1x1 fit: largest batch
   assert.is(pick('slackfit', 20, o), '0x4');
+});
+
+test("slackfit, late 'drop' (default): a slack under every representative has no answer", () => {
+  const o = { buckets: 4, maxBatch: 8 };
+  for (const slack of [9.99, 10, 15, 20, 23.9]) assert.is(pick('slackfit', slack, o), null, `slack ${slack}`);
+  assert.is(pick('slackfit', 24, o), '0x8');
+  assert.is(createPolicy('slackfit', tinyProfile()).late, 'drop');
 });
 
 test('slackfit ignores the queue length; max batch and bucket count are options', () => {
@@ -49,7 +56,7 @@ test('slackfit ignores the queue length; max batch and bucket count are options'
 
 test('on a CPU-like profile, slackfit serves the smallest subnet at SLO-sized slacks (the motivation for slackfit-q)', () => {
   // buckets of 628 ms from 58 to 6336 ms: reps 0x8, 0x16, then 1x16 (1920 ms) and larger subnets above 1.92 s
-  const p = createPolicy('slackfit', cpuProfile());
+  const p = createPolicy('slackfit', cpuProfile(), { late: 'serve' });
   assert.is(p.decide(2000, 1, 0)?.subnetId, 1);
   for (const slack of [100, 300, 500, 1000, 1500, 1900]) assert.is(p.decide(slack, 1, 0)?.subnetId, 0, `slack ${slack}`);
 });

@@ -47,7 +47,7 @@ test('experiment fig11c (short traces): report with the paper column, summary, o
   assert.is(await quiet(() => experimentCmd(['fig11c', '--duration-s', '1.5', '--profile-scale', '2', '--out', out])), 0);
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.equal(validateSummary(s), []);
-  assert.is(s.runs.length, 12);
+  assert.is(s.runs.length, 15);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /device scale \*\*2\*\*/);
   assert.match(md, /attainment ~5 % below SlackFit/);

@@ -17,3 +17,6 @@ export type PrepReply =
   | { type: 'parsed'; id: number; request: ParsedInferRequest }
   | { type: 'decoded'; id: number; pixels: Float32Array }
   | { type: 'failed'; id: number; name: string; message: string };
+
+/** The preparation threads' nice value on Linux (0 = normal, 19 = lowest). */
+export const PREP_THREAD_NICE = 10;

@@ -3,15 +3,23 @@
  * so the HTTP/scheduling thread never spends more than a few microseconds per request on them.
  * @module
  */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { decodeImage } from '../../imaging/decode.ts';
 import { preprocessOfa } from '../../imaging/preprocess.ts';
 import { parseJson } from '../body.ts';
 import { parseInferRequest, type ParsedInferRequest } from '../v2-codec.ts';
-import type { PrepReply, PrepRequest } from './prep-messages.ts';
+import { PREP_THREAD_NICE, type PrepReply, type PrepRequest } from './prep-messages.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('prep-worker must run in a worker thread');
+
+// Below the HTTP thread and the inference threads when the cores are saturated: preparing more requests
+// than can be served only lengthens the queue (the pool's backlog admission then refuses early). On Linux
+// the nice value is per thread, so this lowers only this thread; elsewhere it would renice the whole process.
+if (process.platform === 'linux') {
+  try { setPriority(0, PREP_THREAD_NICE); } catch { /* not permitted: run at normal priority */ }
+}
 
 port.on('message', (req: PrepRequest) => {
   try {

@@ -1,9 +1,10 @@
 /**
  * `superserve experiment <fig8|fig9|fig10|fig11a|fig11c|policy-eval|all> --out DIR`: the paper's experiments
- * in the simulator; writes summary.json, report.md, series/*.csv and plots/*.svg. Progress on stderr.
+ * in the simulator; writes summary.json, report.md, report.html, series/*.csv and plots/*.svg. Progress on stderr.
  * @module
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { intFlag, numFlag, numListFlag, runCommand, strFlag, UsageError } from '../sim/cli-args.ts';
@@ -13,6 +14,7 @@ import { EVAL_SETTINGS, policyEvalReport, runPolicyEval, type EvalConfig, type E
 import { divideLatencies, loadProfile } from '../sim/profiles.ts';
 import type { NoiseKind } from '../sim/run-settings.ts';
 import { writeExperimentReport } from '../sim/report.ts';
+import { experimentReportRuns, writeReportHtml } from '../dashboard/report.ts';
 
 export const EXPERIMENT_USAGE = `usage: superserve experiment <fig8|fig9|fig10|fig11a|fig11c|policy-eval|all> --out DIR [options]
 
@@ -126,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
         `Simulated ${simulated} requests in ${wallS.toFixed(1)} s (${Math.round(simulated / wallS)} requests per wall-clock second).`,
       ],
     });
+    writeReportHtml(join(out, 'report.html'), `SuperServe experiments: ${names.join(', ')}`, experimentReportRuns(all, lp.profile)); // report.html (dashboard charts)
     process.stderr.write(`${all.length} runs, ${simulated} simulated requests in ${wallS.toFixed(1)} s -> ${out}/report.md\n`);
     return 0;
   });

@@ -1,6 +1,6 @@
 /**
  * `superserve replay --url http://HOST:PORT --model M --trace T [--slo-ms S] --out DIR`: open-loop replay of a
- * trace against a running server; writes summary.json (one run), timeseries.csv and plots.
+ * trace against a running server; writes summary.json (one run), timeseries.csv, plots and report.html.
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { intFlag, numFlag, runCommand, strFlag, UsageError } from '../sim/cli-ar
 import { timeSeriesCharts } from '../sim/report.ts';
 import { timeSeriesCsv, writeSummary } from '../sim/summary.ts';
 import { readTraceFile } from '../sim/trace-file.ts';
+import { writeReportHtml } from '../dashboard/report.ts';
 
 export const REPLAY_USAGE = `usage: superserve replay --url http://HOST:PORT --model M --trace FILE --out DIR [options]
 
@@ -19,7 +20,7 @@ export const REPLAY_USAGE = `usage: superserve replay --url http://HOST:PORT --m
   --limit N         replay only the first N arrivals
   --json            send FP32 as JSON number arrays (default: Triton's binary tensor data extension, cheaper for the server)
 Sends each request at its scheduled time (open loop); latency counts from the scheduled time.
-Writes DIR/summary.json, DIR/timeseries.csv and DIR/plots/*.svg; prints the client's send lag.`;
+Writes DIR/summary.json, DIR/timeseries.csv, DIR/plots/*.svg and DIR/report.html; prints the client's send lag.`;
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(REPLAY_USAGE, async () => {
@@ -55,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     writeSummary(join(out, 'summary.json'), [r.run]);
     writeFileSync(join(out, 'timeseries.csv'), timeSeriesCsv(r.recorder.series));
     for (const [kind, svg] of Object.entries(timeSeriesCharts(r.recorder.series, `replay ${traceName}`))) writeFileSync(join(out, 'plots', `${kind}.svg`), svg);
+    writeReportHtml(join(out, 'report.html'), `replay ${traceName}`, [{ name: `replay ${traceName}`, series: r.recorder.series, sloMs, subnets: r.model.subnets ?? [], summary: r.run }]); // report.html (dashboard charts)
     const x = r.run;
     process.stderr.write(`sent ${x.sent}, answered ${x.answered}, ok ${x.ok}, attainment ${x.slo_attainment.toFixed(4)}, accuracy ${x.mean_accuracy.toFixed(2)} %, ` +
       `p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms; client send lag p50 ${r.lag.p50.toFixed(2)} / p99 ${r.lag.p99.toFixed(2)} / max ${r.lag.max.toFixed(2)} ms` +

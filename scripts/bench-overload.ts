@@ -9,7 +9,8 @@
  *    process (baseline: the same probe with the server idle, this run), lateness of refusals past their
  *    deadline p99, deadline-met share of admitted requests, mean served accuracy, server RSS peak.
  * Flags: --checkpoint DIR (default: the embedded default), --slo-ms N (1000), --seconds N (15),
- *        --multipliers 2,5,10,30, --kinds json,binary,jpeg, --policy P (the server's default).
+ *        --multipliers 2,5,10,30, --kinds json,binary,jpeg, --policy P (the server's default),
+ *        --capacity N (skip the closed-loop measurement: compare runs at the same rates), --out FILE.
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -72,6 +73,12 @@ function rssMb(s: ServerProcess): number {
   } catch { return Number.NaN; }
 }
 
+/** superserve_refused_total by reason, from /metrics. */
+async function refusals(s: ServerProcess): Promise<Record<string, number>> {
+  const text = await (await fetch(`${s.url}/metrics`)).text();
+  return Object.fromEntries([...text.matchAll(/^superserve_refused_total\{[^}]*reason="(\w+)"[^}]*\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
 async function waitIdle(s: ServerProcess): Promise<void> {
   for (let i = 0; i < 600; i++) {
     const m = /^nv_inference_pending_request_count\{[^}]*\} (\d+)/m.exec(await (await fetch(`${s.url}/metrics`)).text());
@@ -103,8 +110,8 @@ const idleProbe = startProbe(server.url);
 await new Promise((r) => setTimeout(r, 3000));
 const idle = await idleProbe.stop();
 const closedLoop: Record<number, number> = {};
-for (const clients of [2, 4, 8]) closedLoop[clients] = await capacity(request('binary'), clients);
-const cap = Math.max(...Object.values(closedLoop));
+if (flag('--capacity') === undefined) for (const clients of [2, 4, 8]) closedLoop[clients] = await capacity(request('binary'), clients);
+const cap = Number(flag('--capacity') ?? Math.max(...Object.values(closedLoop)));
 console.log(`server: ${meta.parameters?.backend} backend, policy ${meta.parameters?.policy}, image ${size}px, SLO ${sloMs} ms; capacity ${cap.toFixed(2)} req/s (closed loop, on time; by clients ${JSON.stringify(closedLoop)}); live p99 idle ${idle.p99.toFixed(1)} ms`);
 
 const runs: Array<Record<string, string | number>> = [];
@@ -115,16 +122,19 @@ for (const kind of kinds) {
     let peak = rssMb(server);
     const sampler = setInterval(() => { peak = Math.max(peak, rssMb(server)); }, 200);
     const probe = startProbe(server.url);
+    const before = await refusals(server);
     const r: BurstResult = await runBurst({ url: server.url, path: '/v2/models/superserve/infer', body: req.body, headers: req.headers, ratePerS: k * cap, seconds, sloMs, probeEveryMs: 0 });
     const live = await probe.stop();
     clearInterval(sampler);
+    const after = await refusals(server);
+    const reasons = Object.entries(after).filter(([k, v]) => v > (before[k] ?? 0)).map(([k, v]) => `${k}:${v - (before[k] ?? 0)}`).join(' ');
     const achieved = r.sent / Math.max(1e-9, (r.fates.at(-1)!.sentAt - r.fates[0]!.sentAt) / 1000);
     const row = {
       kind, multiplier: k, rate: Number((k * cap).toFixed(1)), achieved_rate: Number(achieved.toFixed(1)), sent: r.sent, answered: r.answered,
       unanswered: Object.values(r.unanswered).reduce((a, b) => a + b, 0), ok: r.byStatus['200'] ?? 0, s503: r.byStatus['503'] ?? 0, s504: r.byStatus['504'] ?? 0,
       live_p99_ms: Number(live.p99.toFixed(1)), live_failed: live.failed, refusal_lateness_p99_ms: Number(r.refusalLatenessMs.p99.toFixed(1)),
       admitted_deadline_met: Number(r.okDeadlineMet.toFixed(4)), mean_accuracy: Number(r.meanAccuracy.toFixed(2)), ok_p99_ms: Number(r.okLatencyMs.p99.toFixed(0)),
-      rss_peak_mb: Number(peak.toFixed(0)),
+      rss_peak_mb: Number(peak.toFixed(0)), refused_by_reason: reasons,
     };
     runs.push(row);
     console.log(table([row]));
@@ -132,7 +142,7 @@ for (const kind of kinds) {
 }
 await server.stop('SIGTERM');
 console.log(`\n${table(runs)}`);
-await writeResults('bench/results/overload.json', {
+await writeResults(flag('--out') ?? 'bench/results/overload.json', {
   server: { backend: meta.parameters?.backend, policy: meta.parameters?.policy, image_size: size, slo_ms: sloMs, checkpoint },
   capacity_req_s: cap, capacity_by_clients: closedLoop, live_idle: idle, seconds_per_burst: seconds,
   targets: { answered_equals_sent: true, live_p99_ms: 100, refusal_lateness_p99_ms: 50, admitted_deadline_met: 0.99 },

@@ -14,26 +14,21 @@
  * Flags: --skip-engine, --duration-s N (part C per policy, default 60), --slo-ms N, --policies a,b.
  * @module
  */
-import { serve } from '@hono/node-server';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { paretoSet } from '../supernet/archs.ts';
-import { DEFAULT_ARCH, ensureDefaultCheckpoint } from '../supernet/load.ts';
+import { ensureDefaultCheckpoint } from '../supernet/load.ts';
 import { createApp } from '../src/http/app.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { replay } from '../src/replay/client.ts';
-import { createPolicy, profileFromJson, Scheduler, systemClock } from '../src/scheduler/index.ts';
-import { Dispatcher, type ItemPayload } from '../src/serving/dispatcher.ts';
-import { LocalInferenceService } from '../src/serving/service.ts';
+import { systemClock } from '../src/scheduler/index.ts';
 import { burstyTrace } from '../src/sim/traces.ts';
 import { startServer } from '../test/helpers/server-process.ts';
 import { benchScheduler } from './bench-scheduler.ts';
 import { table, writeResults } from './bench-common.ts';
-import { InstantWorker } from './lib/instant-worker.ts';
+import { instantService } from './lib/instant-service.ts';
+import { listenOnLoopback, runLoad, writeInferBody, type LoadResult } from './lib/load-runner.ts';
 import { gzipSync, deflateSync } from 'node:zlib';
 import { startGrpcServer } from '../src/grpc/server.ts';
 import { inflateLimited } from '../src/http/compression.ts';
@@ -49,17 +44,9 @@ console.log(table(sched.map((r) => ({ policy: r.policy, queued: r.queued, 'decid
 results.scheduler = sched;
 
 // B. HTTP path vs bare Hono.
-const loadScript = new URL('./lib/http-load.ts', import.meta.url).pathname;
-const tmp = await mkdtemp(join(tmpdir(), 'superserve-bench-'));
-const bodyFile = join(tmp, 'body.json');
 const size = 32;
-await writeFile(bodyFile, JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from({ length: 3 * size * size }, (_, i) => (i % 17) / 17) }], parameters: { slo_ms: 60_000 } }));
-const load = (url: string, seconds = 6, conc = 16): Promise<{ rps: number; ok: number; requests: number }> => new Promise((resolve, reject) => {
-  const p = spawn(process.execPath, ['--import', 'tsx', loadScript, url, bodyFile, String(seconds), String(conc)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { rps: number; ok: number; requests: number }) : reject(new Error(`load exited ${code}`))));
-});
+const bodyFile = await writeInferBody(size);
+const load = (url: string): Promise<LoadResult> => runLoad(url, bodyFile);
 
 const bare = new Hono();
 // The bare handler parses the same body and answers with a response of the same shape and size
@@ -70,23 +57,11 @@ bare.post('/v2/models/superserve/infer', async (c) => {
   return c.json({ model_name: 'superserve', parameters: { n: Array.isArray(b.inputs) ? b.inputs.length : 0 },
     outputs: [{ name: 'logits', datatype: 'FP32', shape: [1, 1000], data: bareLogits }, { name: 'top5', datatype: 'INT64', shape: [1, 5], data: [0, 1, 2, 3, 4] }] });
 });
-const profile = profileFromJson(JSON.parse(readFileSync(new URL('../data/profiles/ofa-resnet50-a40.json', import.meta.url), 'utf8')));
-const subnets = paretoSet(DEFAULT_ARCH);
-const scheduler = new Scheduler<ItemPayload>({ clock: systemClock, policy: createPolicy('slackfit-q', profile), profile });
 const metrics = createMetrics();
-const dispatcher = new Dispatcher(scheduler, systemClock, metrics.events);
-dispatcher.addWorker(new InstantWorker('instant-0'));
-const service = new LocalInferenceService('superserve', systemClock, () => ({
-  name: 'superserve', versions: ['1'], platform: 'bench', arch: DEFAULT_ARCH, backend: 'none', untrained: true, checkpoint: 'instant',
-  policy: 'slackfit-q', defaultSloMs: 1000, subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
-  imageSize: size, workers: { total: 1, alive: 1 },
-}), metrics.events);
-service.attach({ dispatcher, accuracyOf: (id) => subnets[id]?.accuracy ?? 0, hasSubnet: (id) => id >= 0 && id < subnets.length });
+const service = instantService(size, metrics.events);
 metrics.setSnapshot(() => service.snapshot());
 const full = createApp({ service, metrics, defaultSloMs: 1000, now: () => systemClock.now() });
-const listen = (app: Hono): Promise<{ port: number; close(): void }> => new Promise((resolve) => {
-  const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ port: info.port, close: () => s.close() }));
-});
+const listen = listenOnLoopback;
 const bareSrv = await listen(bare);
 const fullSrv = await listen(full);
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -1,18 +1,19 @@
 /**
  * `superserve experiment <fig8|fig9|fig10|fig11a|fig11c|policy-eval|all> --out DIR`: the paper's experiments
- * in the simulator; writes summary.json, report.md, series/*.csv and plots/*.svg. Progress on stderr.
+ * in the simulator; writes summary.json, report.md, report.html, series/*.csv and plots/*.svg. Progress on stderr.
  * @module
  */
 import { mkdirSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { intFlag, numFlag, numListFlag, runCommand, strFlag, UsageError } from '../sim/cli-args.ts';
+import { intFlag, listFlag, numFlag, parseFlags, requireFlag, runCommand, UsageError } from './args.ts';
 import { DEFAULT_CONFIG, EXPERIMENTS, experimentSpec, runCount, runExperiment, type ExperimentConfig, type ExperimentName, type RunOutput } from '../sim/experiments.ts';
 import { EVAL_POLICIES } from '../sim/experiments.ts';
 import { EVAL_SETTINGS, policyEvalReport, runPolicyEval, type EvalConfig, type EvalProfile } from '../sim/policy-eval.ts';
 import { divideLatencies, loadProfile } from '../sim/profiles.ts';
 import type { NoiseKind } from '../sim/run-settings.ts';
 import { writeExperimentReport } from '../sim/report.ts';
+import { experimentReportRuns, writeReportHtml } from '../dashboard/report.ts';
 
 export const EXPERIMENT_USAGE = `usage: superserve experiment <fig8|fig9|fig10|fig11a|fig11c|policy-eval|all> --out DIR [options]
 
@@ -41,17 +42,14 @@ Options:
   --workers N (8)  --slo-ms S (36)  --seed N (1)`;
 
 export async function run(argv: string[]): Promise<number> {
-  return runCommand(EXPERIMENT_USAGE, async () => {
-    const { values, positionals } = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
+  return runCommand('experiment', async () => {
+    const { values, positionals } = parseFlags(argv, {
         out: { type: 'string' }, profile: { type: 'string' }, 'profile-scale': { type: 'string' }, latency: { type: 'string' }, scales: { type: 'string' },
         'cpu-profile': { type: 'string' }, 'cpu-speedup': { type: 'string' }, 'duration-s': { type: 'string' }, 'maf-duration-s': { type: 'string' },
         noise: { type: 'string' }, policies: { type: 'string' },
         'csv-dir': { type: 'string' }, workers: { type: 'string' }, 'slo-ms': { type: 'string' }, seed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-      },
-    });
+      }, EXPERIMENT_USAGE, true);
     if (values.help) { process.stdout.write(EXPERIMENT_USAGE + '\n'); return 0; }
     const which = positionals[0];
     if (!which) throw new UsageError('missing experiment name');
@@ -59,34 +57,34 @@ export async function run(argv: string[]): Promise<number> {
     const names: ExperimentName[] = which === 'all' ? [...EXPERIMENTS]
       : which === 'policy-eval' || (EXPERIMENTS as readonly string[]).includes(which) ? [which as ExperimentName]
       : (() => { throw new UsageError(`unknown experiment "${which}"`); })();
-    const out = strFlag(values, 'out');
+    const out = requireFlag(values.out, 'out');
     const config: ExperimentConfig = {
-      ...DEFAULT_CONFIG, durationS: numFlag(values, 'duration-s', DEFAULT_CONFIG.durationS),
-      mafDurationS: numFlag(values, 'maf-duration-s', DEFAULT_CONFIG.mafDurationS), seed: intFlag(values, 'seed', 1),
-      workers: intFlag(values, 'workers', 8), sloMs: numFlag(values, 'slo-ms', 36),
+      ...DEFAULT_CONFIG, durationS: numFlag(values['duration-s'], 'duration-s') ?? DEFAULT_CONFIG.durationS,
+      mafDurationS: numFlag(values['maf-duration-s'], 'maf-duration-s') ?? DEFAULT_CONFIG.mafDurationS, seed: intFlag(values.seed, 'seed') ?? 1,
+      workers: intFlag(values.workers, 'workers') ?? 8, sloMs: numFlag(values['slo-ms'], 'slo-ms') ?? 36,
       ...(values['csv-dir'] ? { csvDir: values['csv-dir'] as string } : {}),
     };
     if (config.workers < 1) throw new UsageError('--workers must be >= 1');
     if (!(config.durationS > 0) || !(config.mafDurationS > 0)) throw new UsageError('durations must be positive');
-    const profileSpec = strFlag(values, 'profile', 'a40');
-    const part = strFlag(values, 'latency', 'forward');
+    const profileSpec = values.profile || 'a40';
+    const part = values.latency || 'forward';
     if (part !== 'forward' && part !== 'end-to-end') throw new UsageError(`--latency must be forward or end-to-end, got "${part}"`);
     mkdirSync(out, { recursive: true });
 
     if (names[0] === 'policy-eval') {
-      const scales = values.scales ? numListFlag(values, 'scales') : [1, 2, 2.5];
+      const scales = values.scales ? requireFlag(listFlag(values.scales, 'scales'), 'scales') : [1, 2, 2.5];
       const profiles: EvalProfile[] = scales.map((s) => { const lp = loadProfile(profileSpec, s, 'mean', part); return { label: `${lp.name} x${lp.scale}`, lp }; });
       if (values['cpu-profile']) {
         // A CPU profile is 50-200x slower than the paper's GPUs: against the paper's traces and 36 ms SLO nothing fits.
         // Dividing every latency by K is the same experiment as slowing the traces and stretching the SLO by K.
-        const k = numFlag(values, 'cpu-speedup', 100);
+        const k = numFlag(values['cpu-speedup'], 'cpu-speedup') ?? 100;
         if (!(k > 0)) throw new UsageError('--cpu-speedup must be positive');
         const lp = divideLatencies(loadProfile(values['cpu-profile'] as string, 1, 'mean', part), k);
         profiles.push({ label: `CPU profile (${values['cpu-profile'] as string}, latency / ${k})`, lp });
       }
-      const noises = (strFlag(values, 'noise', 'none,profile').split(',')) as NoiseKind[];
+      const noises = ((values.noise || 'none,profile').split(',')) as NoiseKind[];
       if (noises.some((n) => n !== 'none' && n !== 'profile')) throw new UsageError(`--noise must be none, profile or none,profile`);
-      const policies = values.policies ? strFlag(values, 'policies').split(',') : EVAL_POLICIES;
+      const policies = values.policies ? requireFlag(values.policies, 'policies').split(',') : EVAL_POLICIES;
       const cfg: EvalConfig = {
         policies, baseline: 'slackfit', references: ['infaas'], noises, seed: config.seed, workers: config.workers, sloMs: config.sloMs,
         settings: EVAL_SETTINGS,
@@ -103,8 +101,8 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
 
-    const lp = loadProfile(profileSpec, numFlag(values, 'profile-scale', 1), 'mean', part);
-    const noiseKind = strFlag(values, 'noise', 'none') as NoiseKind;
+    const lp = loadProfile(profileSpec, numFlag(values['profile-scale'], 'profile-scale') ?? 1, 'mean', part);
+    const noiseKind = values.noise || 'none' as NoiseKind;
     if (noiseKind !== 'none' && noiseKind !== 'profile') throw new UsageError(`--noise must be none or profile, got "${noiseKind}"`);
     const specs = names.map((n) => experimentSpec(n, config));
     const bar = progress(specs.reduce((a, s) => a + runCount(s), 0));
@@ -126,9 +124,10 @@ export async function run(argv: string[]): Promise<number> {
         `Simulated ${simulated} requests in ${wallS.toFixed(1)} s (${Math.round(simulated / wallS)} requests per wall-clock second).`,
       ],
     });
+    writeReportHtml(join(out, 'report.html'), `SuperServe experiments: ${names.join(', ')}`, experimentReportRuns(all, lp.profile)); // report.html (dashboard charts)
     process.stderr.write(`${all.length} runs, ${simulated} simulated requests in ${wallS.toFixed(1)} s -> ${out}/report.md\n`);
     return 0;
-  });
+  }, EXPERIMENT_USAGE);
 }
 
 interface Progress { increment(payload: { label: string }): void; stop(): void }

@@ -1,16 +1,16 @@
 /**
  * `superserve replay --url http://HOST:PORT --model M --trace T [--slo-ms S] --out DIR`: open-loop replay of a
- * trace against a running server; writes summary.json (one run), timeseries.csv and plots.
+ * trace against a running server; writes summary.json (one run), timeseries.csv, plots and report.html.
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { replay } from '../replay/client.ts';
-import { intFlag, numFlag, runCommand, strFlag, UsageError } from '../sim/cli-args.ts';
+import { intFlag, listFlag, numFlag, parseFlags, requireFlag, runCommand, UsageError } from './args.ts';
 import { timeSeriesCharts } from '../sim/report.ts';
 import { timeSeriesCsv, writeSummary } from '../sim/summary.ts';
 import { readTraceFile } from '../sim/trace-file.ts';
+import { writeReportHtml } from '../dashboard/report.ts';
 
 export const REPLAY_USAGE = `usage: superserve replay --url http://HOST:PORT --model M --trace FILE --out DIR [options]
 
@@ -19,32 +19,29 @@ export const REPLAY_USAGE = `usage: superserve replay --url http://HOST:PORT --m
   --limit N         replay only the first N arrivals
   --json            send FP32 as JSON number arrays (default: Triton's binary tensor data extension, cheaper for the server)
 Sends each request at its scheduled time (open loop); latency counts from the scheduled time.
-Writes DIR/summary.json, DIR/timeseries.csv and DIR/plots/*.svg; prints the client's send lag.`;
+Writes DIR/summary.json, DIR/timeseries.csv, DIR/plots/*.svg and DIR/report.html; prints the client's send lag.`;
 
 export async function run(argv: string[]): Promise<number> {
-  return runCommand(REPLAY_USAGE, async () => {
-    const { values, positionals } = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
+  return runCommand('replay', async () => {
+    const { values, positionals } = parseFlags(argv, {
         url: { type: 'string' }, model: { type: 'string' }, trace: { type: 'string' }, 'slo-ms': { type: 'string' },
         'timeout-ms': { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
+      }, REPLAY_USAGE, true);
     if (values.help) { process.stdout.write(REPLAY_USAGE + '\n'); return 0; }
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const url = strFlag(values, 'url');
+    const url = requireFlag(values.url, 'url');
     if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--url must look like http://HOST:PORT, got "${url}"`);
-    const model = strFlag(values, 'model'); const tracePath = strFlag(values, 'trace'); const out = strFlag(values, 'out');
-    const sloMs = numFlag(values, 'slo-ms', 36);
+    const model = requireFlag(values.model, 'model'); const tracePath = requireFlag(values.trace, 'trace'); const out = requireFlag(values.out, 'out');
+    const sloMs = numFlag(values['slo-ms'], 'slo-ms') ?? 36;
     if (!(sloMs > 0)) throw new UsageError(`--slo-ms must be positive, got ${sloMs}`);
     const trace = readTraceFile(tracePath);
-    const limit = values.limit === undefined ? trace.arrivalsMs.length : intFlag(values, 'limit');
+    const limit = values.limit === undefined ? trace.arrivalsMs.length : requireFlag(intFlag(values.limit, 'limit'), 'limit');
     if (limit < 1) throw new UsageError(`--limit must be >= 1, got ${limit}`);
     const arrivalsMs = trace.arrivalsMs.subarray(0, limit);
     const traceName = tracePath.replace(/^.*\//, '').replace(/\.trace$/, '');
     let lastPrint = 0;
     const r = await replay({
-      url, model, arrivalsMs, traceName, sloMs, timeoutMs: numFlag(values, 'timeout-ms', 30_000), encoding: values.json ? 'json' : 'binary',
+      url, model, arrivalsMs, traceName, sloMs, timeoutMs: numFlag(values['timeout-ms'], 'timeout-ms') ?? 30_000, encoding: values.json ? 'json' : 'binary',
       onProgress: (done, total) => {
         const now = Date.now();
         if (now - lastPrint > 1000 || done === total) { lastPrint = now; process.stderr.write(`\rreplay: ${done}/${total} answered`); }
@@ -55,10 +52,11 @@ export async function run(argv: string[]): Promise<number> {
     writeSummary(join(out, 'summary.json'), [r.run]);
     writeFileSync(join(out, 'timeseries.csv'), timeSeriesCsv(r.recorder.series));
     for (const [kind, svg] of Object.entries(timeSeriesCharts(r.recorder.series, `replay ${traceName}`))) writeFileSync(join(out, 'plots', `${kind}.svg`), svg);
+    writeReportHtml(join(out, 'report.html'), `replay ${traceName}`, [{ name: `replay ${traceName}`, series: r.recorder.series, sloMs, subnets: r.model.subnets ?? [], summary: r.run }]); // report.html (dashboard charts)
     const x = r.run;
     process.stderr.write(`sent ${x.sent}, answered ${x.answered}, ok ${x.ok}, attainment ${x.slo_attainment.toFixed(4)}, accuracy ${x.mean_accuracy.toFixed(2)} %, ` +
       `p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms; client send lag p50 ${r.lag.p50.toFixed(2)} / p99 ${r.lag.p99.toFixed(2)} / max ${r.lag.max.toFixed(2)} ms` +
       (x.sent !== x.answered ? `; ${x.sent - x.answered} unanswered (${String(x.params?.unanswered_reason)})` : '') + ` -> ${out}\n`);
     return 0;
-  });
+  }, REPLAY_USAGE);
 }

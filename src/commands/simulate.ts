@@ -5,8 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { intFlag, numFlag, runCommand, strFlag, UsageError } from '../sim/cli-args.ts';
+import { intFlag, listFlag, numFlag, parseFlags, requireFlag, runCommand, UsageError } from './args.ts';
 import { resolvePolicy } from '../scheduler/index.ts';
 import { policySettingsFlags, runSettings } from '../sim/run-settings.ts';
 import { loadProfile, noiseFor } from '../sim/profiles.ts';
@@ -42,35 +41,32 @@ export const SIMULATE_USAGE = `usage: superserve simulate --trace FILE --policy 
 Writes DIR/summary.json, DIR/timeseries.csv (per 100 ms) and DIR/plots/*.svg.`;
 
 export async function run(argv: string[]): Promise<number> {
-  return runCommand(SIMULATE_USAGE, async () => {
-    const { values, positionals } = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
+  return runCommand('simulate', async () => {
+    const { values, positionals } = parseFlags(argv, {
         profile: { type: 'string' }, 'profile-scale': { type: 'string' }, stat: { type: 'string' }, latency: { type: 'string' }, trace: { type: 'string' },
         policy: { type: 'string' }, workers: { type: 'string' }, 'slo-ms': { type: 'string' }, 'fail-at': { type: 'string' },
         late: { type: 'string' }, 'batch-sizes': { type: 'string' }, noise: { type: 'string' }, seed: { type: 'string' },
         'adapt-latency': { type: 'string' }, 'max-queue': { type: 'string' }, experiment: { type: 'string' }, out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-      },
-    });
+      }, SIMULATE_USAGE, true);
     if (values.help) { process.stdout.write(SIMULATE_USAGE + '\n'); return 0; }
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const out = strFlag(values, 'out'); const tracePath = strFlag(values, 'trace'); const policy = strFlag(values, 'policy');
-    const stat = strFlag(values, 'stat', 'mean');
+    const out = requireFlag(values.out, 'out'); const tracePath = requireFlag(values.trace, 'trace'); const policy = requireFlag(values.policy, 'policy');
+    const stat = values.stat || 'mean';
     if (stat !== 'mean' && stat !== 'p99') throw new UsageError(`--stat must be mean or p99, got "${stat}"`);
     const settings = policySettingsFlags(values);
-    const noise = strFlag(values, 'noise', 'none');
+    const noise = values.noise || 'none';
     if (noise !== 'none' && noise !== 'profile') throw new UsageError(`--noise must be none or profile, got "${noise}"`);
-    const seed = intFlag(values, 'seed', 1);
-    const adapt = strFlag(values, 'adapt-latency', 'on');
+    const seed = intFlag(values.seed, 'seed') ?? 1;
+    const adapt = values['adapt-latency'] || 'on';
     if (adapt !== 'on' && adapt !== 'off') throw new UsageError(`--adapt-latency must be on or off, got "${adapt}"`);
-    const workers = intFlag(values, 'workers', 8); const sloMs = numFlag(values, 'slo-ms', 36);
+    const workers = intFlag(values.workers, 'workers') ?? 8; const sloMs = numFlag(values['slo-ms'], 'slo-ms') ?? 36;
     if (workers < 1) throw new UsageError(`--workers must be >= 1, got ${workers}`);
     if (!(sloMs > 0)) throw new UsageError(`--slo-ms must be positive, got ${sloMs}`);
-    const failAtMs = parseFailAt(values['fail-at'] as string | undefined);
-    const part = strFlag(values, 'latency', 'forward');
+    const failAtMs = parseFailAt(values['fail-at']);
+    const part = values.latency || 'forward';
     if (part !== 'forward' && part !== 'end-to-end') throw new UsageError(`--latency must be forward or end-to-end, got "${part}"`);
-    const lp = loadProfile(strFlag(values, 'profile', 'a40'), numFlag(values, 'profile-scale', 1), stat, part);
+    const lp = loadProfile(values.profile || 'a40', numFlag(values['profile-scale'], 'profile-scale') ?? 1, stat, part);
     const trace = readTraceFile(tracePath);
     const t0 = performance.now();
     const spec = resolvePolicy(policy, settings);
@@ -80,12 +76,12 @@ export async function run(argv: string[]): Promise<number> {
       policyOptions: { ...(spec.batchSizes ? { batchSizes: spec.batchSizes } : {}), ...(spec.late ? { late: spec.late } : {}) },
       ...(nm ? { durationOf: nm.durationOf } : {}), adaptLatency: adapt === 'on',
       durationMs: trace.meta.durationS * 1000,
-      ...(values['max-queue'] !== undefined ? { maxQueue: intFlag(values, 'max-queue') } : {}),
+      ...(values['max-queue'] !== undefined ? { maxQueue: requireFlag(intFlag(values['max-queue'], 'max-queue'), 'max-queue') } : {}),
     });
     const wallS = (performance.now() - t0) / 1000;
     const traceName = tracePath.replace(/^.*\//, '').replace(/\.trace$/, '');
     const summaryRun = r.recorder.toRun({
-      experiment: strFlag(values, 'experiment', 'simulate'), trace: traceName, policy: r.policyName, workers, slo_ms: sloMs,
+      experiment: values.experiment || 'simulate', trace: traceName, policy: r.policyName, workers, slo_ms: sloMs,
       params: {
         ...runSettings(r.policy, { noise, seed, adaptLatency: adapt === 'on' }), profile: lp.name, profile_scale: lp.scale, stat, latency: part,
         trace: trace.meta, ...(failAtMs.length ? { fail_at_ms: failAtMs } : {}),
@@ -101,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
       `accuracy ${summaryRun.mean_accuracy.toFixed(2)} %, p99 ${summaryRun.p99_ms.toFixed(1)} ms; ` +
       `${trace.arrivalsMs.length} requests in ${wallS.toFixed(2)} s (${Math.round(trace.arrivalsMs.length / wallS)} req/s) -> ${out}\n`);
     return 0;
-  });
+  }, SIMULATE_USAGE);
 }
 
 /** "12,24" (seconds) or "12000ms,24000ms" -> ms. */

@@ -2,9 +2,8 @@
  * `superserve trace <poisson|bursty|time-varying|azure> ... --out FILE`: writes a seeded arrival trace.
  * @module
  */
-import { parseArgs } from 'node:util';
 import { azureTrace } from '../sim/azure.ts';
-import { intFlag, numFlag, optNumFlag, runCommand, strFlag, UsageError } from '../sim/cli-args.ts';
+import { intFlag, listFlag, numFlag, parseFlags, requireFlag, runCommand, UsageError } from './args.ts';
 import { writeTraceFile, type Trace } from '../sim/trace-file.ts';
 import { burstyTrace, poissonTrace, timeVaryingTrace, traceStats } from '../sim/traces.ts';
 
@@ -23,52 +22,49 @@ kinds and their options (common: --duration-s D (default 60), --seed N (default 
 File format: "#superserve-trace v1", a "#meta {json}" line, then one integer per line: µs since the previous arrival.`;
 
 export async function run(argv: string[]): Promise<number> {
-  return runCommand(TRACE_USAGE, async () => {
-    const { values, positionals } = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
+  return runCommand('trace', async () => {
+    const { values, positionals } = parseFlags(argv, {
         out: { type: 'string' }, rate: { type: 'string' }, 'duration-s': { type: 'string' }, seed: { type: 'string' },
         'base-rate': { type: 'string' }, cv2: { type: 'string' }, 'rate-from': { type: 'string' }, 'rate-to': { type: 'string' },
         accel: { type: 'string' }, 'warm-s': { type: 'string' }, 'csv-dir': { type: 'string' }, day: { type: 'string' },
         'top-functions': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
+      }, TRACE_USAGE, true);
     if (values.help) { process.stdout.write(TRACE_USAGE + '\n'); return 0; }
     const kind = positionals[0];
     if (!kind) throw new UsageError('missing trace kind');
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-    const out = strFlag(values, 'out');
+    const out = requireFlag(values.out, 'out');
     const trace = await makeTrace(kind, values);
     writeTraceFile(out, trace);
     const s = traceStats(trace.arrivalsMs, trace.meta.durationS);
     process.stderr.write(`${kind}: ${trace.arrivalsMs.length} arrivals over ${trace.meta.durationS} s ` +
       `(mean ${s.rate.toFixed(1)} q/s, inter-arrival CV² ${s.cv2.toFixed(2)}) -> ${out}\n`);
     return 0;
-  });
+  }, TRACE_USAGE);
 }
 
 /** Builds the trace a `trace` command line asks for (exported for `experiment`-style callers and tests). */
 export async function makeTrace(kind: string, values: Record<string, unknown>): Promise<Trace> {
-  const seed = intFlag(values, 'seed', 1);
+  const seed = intFlag(values.seed, 'seed') ?? 1;
   switch (kind) {
     case 'poisson':
-      return poissonTrace({ rate: numFlag(values, 'rate'), durationS: numFlag(values, 'duration-s', 60), seed });
+      return poissonTrace({ rate: requireFlag(numFlag(values.rate, 'rate'), 'rate'), durationS: numFlag(values['duration-s'], 'duration-s') ?? 60, seed });
     case 'bursty':
       return burstyTrace({
-        baseRate: numFlag(values, 'base-rate', 1500), rate: numFlag(values, 'rate'), cv2: numFlag(values, 'cv2'),
-        durationS: numFlag(values, 'duration-s', 60), seed,
+        baseRate: numFlag(values['base-rate'], 'base-rate') ?? 1500, rate: requireFlag(numFlag(values.rate, 'rate'), 'rate'), cv2: requireFlag(numFlag(values.cv2, 'cv2'), 'cv2'),
+        durationS: numFlag(values['duration-s'], 'duration-s') ?? 60, seed,
       });
     case 'time-varying': {
-      const rateFrom = numFlag(values, 'rate-from'); const rateTo = numFlag(values, 'rate-to');
-      const accel = numFlag(values, 'accel'); const warmS = numFlag(values, 'warm-s', 30);
+      const rateFrom = requireFlag(numFlag(values['rate-from'], 'rate-from'), 'rate-from'); const rateTo = requireFlag(numFlag(values['rate-to'], 'rate-to'), 'rate-to');
+      const accel = requireFlag(numFlag(values.accel, 'accel'), 'accel'); const warmS = numFlag(values['warm-s'], 'warm-s') ?? 30;
       if (!(accel > 0)) throw new UsageError(`--accel must be positive, got ${accel}`);
       const def = warmS + Math.abs(rateTo - rateFrom) / accel + 30;
-      return timeVaryingTrace({ rateFrom, rateTo, accel, cv2: numFlag(values, 'cv2'), warmS, durationS: numFlag(values, 'duration-s', def), seed });
+      return timeVaryingTrace({ rateFrom, rateTo, accel, cv2: requireFlag(numFlag(values.cv2, 'cv2'), 'cv2'), warmS, durationS: numFlag(values['duration-s'], 'duration-s') ?? def, seed });
     }
     case 'azure':
       return azureTrace({
-        csvDir: values['csv-dir'] as string | undefined, day: optNumFlag(values, 'day'), topFunctions: optNumFlag(values, 'top-functions'),
-        rate: numFlag(values, 'rate', 6400), durationS: numFlag(values, 'duration-s', 120), seed,
+        csvDir: values['csv-dir'] as string | undefined, day: numFlag(values.day, 'day'), topFunctions: numFlag(values['top-functions'], 'top-functions'),
+        rate: numFlag(values.rate, 'rate') ?? 6400, durationS: numFlag(values['duration-s'], 'duration-s') ?? 120, seed,
       });
     default:
       throw new UsageError(`unknown trace kind "${kind}" (poisson, bursty, time-varying, azure)`);

@@ -36,6 +36,7 @@ export function createApp(deps: AppDeps): Hono {
   registerRepository(app, deps.service);
   registerInfer(app, deps);
   app.get('/metrics', async (c) => c.body(await deps.metrics.render(), 200, { 'Content-Type': deps.metrics.contentType }));
+  deps.dashboard?.register(app);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {
     const res = toErrorResponse(err);

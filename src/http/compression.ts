@@ -164,5 +164,6 @@ function isZlibHeader(b: Uint8Array | undefined): boolean {
  * middleware on CompressionStream), JSON and binary tensor replies alike, from 1 KiB up.
  */
 export function compressReplies(): MiddlewareHandler {
-  return compress({ contentTypeFilter: (type) => /^(application\/(json|octet-stream)|text\/)/i.test(type) });
+  // Not text/event-stream: a compressor buffers, and a stream of events must reach the client as sent.
+  return compress({ contentTypeFilter: (type) => /^(application\/(json|octet-stream)|text\/(?!event-stream))/i.test(type) });
 }

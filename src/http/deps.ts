@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.ts';
 import type { PixelBudget } from './image-budget.ts';
 import type { PrepPool } from './prep/prep-pool.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
+import type { Hono } from 'hono';
 
 export interface AppDeps {
   service: InferenceService;
@@ -32,6 +33,8 @@ export interface AppDeps {
   labels?: readonly string[];
   /** Called for unexpected (500) errors. @default console.error */
   log?: (message: string, err?: unknown) => void;
+  /** Routes of the live dashboard (src/dashboard), when enabled. */
+  dashboard?: { register(app: Hono): void };
   /** Reported by `GET /v2`. @default 'superserve', '0.1.0' */
   serverName?: string;
   serverVersion?: string;

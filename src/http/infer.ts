@@ -48,7 +48,7 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
     if (prep === undefined || inline) return parseInferRequest(parseJson(body.json), meta, limits, body.binary);
     const peek = body.binary === undefined ? peekJsonBody(body.json, limits) : undefined;
     if (peek !== undefined) admit(peek);
-    const deadline = arrivalMs + Math.min(peek?.sloMs ?? limits.maxSloMs, limits.maxSloMs);
+    const deadline = service.workDeadline(arrivalMs, Math.min(peek?.sloMs ?? limits.maxSloMs, limits.maxSloMs));
     return prep.parse(body.json, body.binary, meta, limits, { deadline, signal });
   };
 

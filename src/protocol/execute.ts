@@ -41,7 +41,7 @@ export async function executeInfer(req: ValidInferRequest, opts: ExecuteOptions)
     try {
       checkPixelBudget(images, opts.pixelBudget ?? DEFAULT_PIXEL_BUDGET);
       batch = opts.prepPool
-        ? await opts.prepPool.decode(images, { deadline: opts.arrivalMs + admit.sloMs, ...(opts.signal ? { signal: opts.signal } : {}) })
+        ? await opts.prepPool.decode(images, { deadline: service.workDeadline(opts.arrivalMs, admit.sloMs), ...(opts.signal ? { signal: opts.signal } : {}) })
         : decodeImagesInline(images);
     } catch (err) {
       service.reportRefused(refusalReasonOf(err), images.items.length);

@@ -37,31 +37,38 @@ export interface ReplayResult {
   recorder: RunRecorder;
   lag: { p50: number; p99: number; max: number };
   imageSize: number;
+  /** What the server said about its model before the replay. */
+  model: ModelInfo;
 }
 
 export type ReplayEncoding = 'binary' | 'json';
 
 interface ResponseParams { subnet_id?: number; accuracy?: number; batch_size?: number; deadline_met?: boolean }
 
-export interface ModelInfo { imageSize: number; policy?: string; workers?: number; subnetIds?: number[] }
+export interface ModelInfo { imageSize: number; policy?: string; workers?: number; subnetIds?: number[]; subnets?: { id: number; accuracy: number }[] }
 
-/** From GET /v2/models/{model}: `imageSize` or `parameters.image_size` (224 when absent), policy, workers, subnet ids. */
+/** From GET /v2/models/{model}: image size (224 when absent), policy, workers, sub-networks, top level or under `parameters`. */
 export async function fetchModelInfo(url: string, model: string): Promise<ModelInfo> {
   let res: Response;
   try { res = await fetch(`${url}/v2/models/${encodeURIComponent(model)}`); } catch (e) {
     throw new ReplayError(`cannot reach ${url}: ${(e as Error).message}`);
   }
   if (!res.ok) throw new ReplayError(`GET ${url}/v2/models/${model} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-  const meta = (await res.json()) as {
-    imageSize?: unknown; parameters?: { image_size?: unknown }; policy?: unknown; workers?: { total?: unknown }; subnets?: { id?: unknown }[];
-  };
-  const s = meta.imageSize ?? meta.parameters?.image_size;
-  const ids = Array.isArray(meta.subnets) ? meta.subnets.map((x) => x?.id).filter((x): x is number => typeof x === 'number') : [];
+  interface Fields { image_size?: unknown; policy?: unknown; workers?: { total?: unknown }; subnets?: { id?: unknown; accuracy?: unknown }[] }
+  const meta = (await res.json()) as Fields & { imageSize?: unknown; parameters?: Fields };
+  const p = meta.parameters ?? {};
+  const s = meta.imageSize ?? p.image_size;
+  const policy = meta.policy ?? p.policy;
+  const total = meta.workers?.total ?? p.workers?.total;
+  const list = Array.isArray(meta.subnets) ? meta.subnets : Array.isArray(p.subnets) ? p.subnets : [];
+  const ids = list.map((x) => x?.id).filter((x): x is number => typeof x === 'number');
+  const subnets = list.filter((x) => typeof x?.id === 'number' && typeof x?.accuracy === 'number') as { id: number; accuracy: number }[];
   return {
     imageSize: typeof s === 'number' && Number.isInteger(s) && s > 0 ? s : 224,
-    ...(typeof meta.policy === 'string' ? { policy: meta.policy } : {}),
-    ...(typeof meta.workers?.total === 'number' ? { workers: meta.workers.total } : {}),
+    ...(typeof policy === 'string' ? { policy } : {}),
+    ...(typeof total === 'number' ? { workers: total } : {}),
     ...(ids.length ? { subnetIds: ids } : {}),
+    ...(subnets.length ? { subnets: subnets.map(({ id, accuracy }) => ({ id, accuracy })) } : {}),
   };
 }
 
@@ -173,7 +180,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
       ...(unanswered ? { unanswered, unanswered_reason: `no response within ${timeoutMs} ms or connection error (see errors)` } : {}),
     },
   });
-  return { run, recorder: rec, lag, imageSize };
+  return { run, recorder: rec, lag, imageSize, model: info };
 }
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;

@@ -50,6 +50,8 @@ export interface ServeConfig {
   pixelBudget: PixelBudget;
   /** Port of the KServe V2 / Triton gRPC service; undefined: no gRPC (--grpc off). */
   grpcPort: number | undefined;
+  /** Serve the live dashboard at /dashboard. */
+  dashboard: boolean;
 }
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
@@ -57,6 +59,7 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8] [--profile-repeats N] [--wasm-threads N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
+       [--dashboard on|off]
   --policy   default (also 'auto': DEFAULT_POLICY in src/scheduler/policy.ts), slackfit, slackfit-m, slackfit-q, maxbatch,
              maxacc, fixed:<id>, infaas
   --batch-sizes  all | profiled | 1,2,4,8,16: the batch sizes the policy may pick (default: the policy's setting)
@@ -72,7 +75,8 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
              (default: half the cores, 1 to 4; 0 = inline on the HTTP thread)
   --max-image-pixels / --max-request-pixels  pixel budgets of BYTES images, read from their headers
              before decoding (defaults ${DEFAULT_PIXEL_BUDGET.maxImagePixels} / ${DEFAULT_PIXEL_BUDGET.maxRequestPixels})
-  --grpc-port  port of the KServe V2 / Triton gRPC service (default ${DEFAULT_GRPC_PORT}); --grpc off disables it`;
+  --grpc-port  port of the KServe V2 / Triton gRPC service (default ${DEFAULT_GRPC_PORT}); --grpc off disables it
+  --dashboard  the live dashboard at /dashboard (default on)`;
 
 /** Parse `serve` flags; `help: true` when --help was given. Throws UsageError (exit 2) on a bad flag. */
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; config: ServeConfig } {
@@ -85,7 +89,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
     'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
     'max-image-pixels': { type: 'string' }, 'max-request-pixels': { type: 'string' },
-    'grpc-port': { type: 'string' }, grpc: { type: 'string' }, 'wasm-threads': { type: 'string' },
+    'grpc-port': { type: 'string' }, grpc: { type: 'string' }, dashboard: { type: 'string' }, 'wasm-threads': { type: 'string' },
   }, SERVE_USAGE);
   const workers = intFlag(v.workers, 'workers', 0, 64);
   if (workers === 0 && v.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
@@ -98,6 +102,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   const grpc = v.grpc ?? 'on';
   if (grpc !== 'on' && grpc !== 'off') throw new UsageError(`--grpc must be on or off, got "${grpc}"`);
   const grpcPort = intFlag(v['grpc-port'], 'grpc-port', 0, 65535) ?? DEFAULT_GRPC_PORT;
+  const dashboard = v.dashboard ?? 'on';
+  if (dashboard !== 'on' && dashboard !== 'off') throw new UsageError(`--dashboard must be on or off, got "${dashboard}"`);
   const list = (raw: string | undefined, name: string, max: number) => raw?.split(',').filter(Boolean).map((s) => intFlag(s, name, 1, max)!);
   const config: ServeConfig = {
     checkpoint: v.checkpoint,
@@ -129,6 +135,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
       maxRequestPixels: intFlag(v['max-request-pixels'], 'max-request-pixels', 1) ?? DEFAULT_PIXEL_BUDGET.maxRequestPixels,
     },
     grpcPort: grpc === 'off' ? undefined : grpcPort,
+    dashboard: dashboard === 'on',
   };
   return { help: v.help === true, config };
 }

@@ -10,6 +10,7 @@ import { paretoSet, type ParetoSubnet } from '../../supernet/archs.ts';
 import { DEFAULT_ARCH, DEFAULT_CHECKPOINT_DIR, ensureDefaultCheckpoint } from '../../supernet/load.ts';
 import type { ArchName } from '../../supernet/types.ts';
 import { archOfCheckpoint } from '../commands/checkpoint-arch.ts';
+import { createDashboard } from '../dashboard/dashboard.ts';
 import { UsageError } from '../usage-error.ts';
 import { createApp } from '../http/app.ts';
 import { createPrepPool, type PrepPool } from '../http/prep/prep-pool.ts';
@@ -20,7 +21,7 @@ import { createMetrics } from '../metrics.ts';
 import type { ProfileJson } from '../profiler/measure.ts';
 import { createPolicy, profileFromJson, resolvePolicy, ProfileTable, Scheduler, systemClock, type LatencyProfile } from '../scheduler/index.ts';
 import { Dispatcher, type ItemPayload } from '../serving/dispatcher.ts';
-import { fanOut } from '../serving/events.ts';
+import { fanOut, type ServingSnapshot } from '../serving/events.ts';
 import { startLocalWorkers } from '../serving/local-workers.ts';
 import { profilePath } from '../serving/profile-store.ts';
 import { LocalInferenceService } from '../serving/service.ts';
@@ -63,24 +64,30 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
   });
   const metrics = createMetrics({ model: config.modelName });
   const statistics = new InferenceStatistics();
-  const service = new LocalInferenceService(config.modelName, systemClock, describe, fanOut(metrics.events, statistics));
-  metrics.setSnapshot(() => service.snapshot());
   const now = () => systemClock.now();
+  const dashboard = config.dashboard
+    ? createDashboard({ now, snapshot: (): ServingSnapshot => service.snapshot(), model: describe, sloMs: config.sloMs })
+    : undefined;
+  const events = fanOut(metrics.events, statistics, ...(dashboard ? [dashboard.events] : []));
+  const service = new LocalInferenceService(config.modelName, systemClock, describe, events);
+  metrics.setSnapshot(() => service.snapshot());
   const prep: PrepPool | undefined = config.prepThreads > 0
     ? createPrepPool({ threads: config.prepThreads, maxImagePixels: config.pixelBudget.maxImagePixels, now })
     : undefined;
   const app = createApp({
     service, metrics, statistics, defaultSloMs: config.sloMs, bodyLimitBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget,
-    ...(prep ? { prepPool: prep } : {}),
+    ...(prep ? { prepPool: prep } : {}), ...(dashboard ? { dashboard } : {}),
   });
   let http: HttpServerHandle;
   try {
     http = await startHttpServer({ app, port: config.port, host: config.host, service, log });
   } catch (e) {
+    dashboard?.close();
     await prep?.close();
     throw e;
   }
-  log(`listening on http://${config.host}:${http.port} (live; not ready until the model is loaded, profiled and warm)`);
+  log(`listening on http://${config.host}:${http.port} (live; not ready until the model is loaded, profiled and warm)` +
+    (dashboard ? '; dashboard at /dashboard' : ''));
   let grpc: GrpcServerHandle | undefined;
   if (config.grpcPort !== undefined) {
     try {
@@ -90,6 +97,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
         log: (m, err) => log(err === undefined ? m : `${m}: ${String(err)}`),
       });
     } catch (e) {
+      dashboard?.close();
       await http.close();
       await prep?.close();
       throw new Error(`gRPC cannot listen on ${config.host}:${config.grpcPort}: ${(e as Error).message} (choose --grpc-port N, or --grpc off)`);
@@ -99,6 +107,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
+    dashboard?.close(); // its streams would otherwise hold the HTTP server open
     await Promise.all([http.close(), grpc?.close()]);
     await router?.close();
     await threads?.close();
@@ -136,10 +145,13 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       clock: systemClock, policy: createPolicy(policyName, profile, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) }), profile,
       maxQueue: config.maxQueue, latencyFactor: config.profileScale, adaptLatency: config.adaptLatency,
     });
-    const d = new Dispatcher(scheduler, systemClock, fanOut(metrics.events, statistics));
+    const d = new Dispatcher(scheduler, systemClock, events);
     dispatcher = d;
     threads?.attach(d);
-    await prep?.ready();
+    if (prep) {
+      await prep.ready();
+      log(`request preparation: ${prep.threads} thread(s), measured ${prep.costs.parse.toFixed(1)} ms per JSON MB, ${prep.costs.decode.toFixed(1)} ms per decoded megapixel`);
+    }
     if (config.nats !== undefined) router = await startRouter(config.nats, checkpoint, arch, subnets, facts.backend, profile, scheduler, d, log);
     service.attach({
       dispatcher: d,

@@ -46,7 +46,7 @@ export class Dispatcher {
   readonly #events: ServingEvents;
   readonly #setTimer: SetTimer;
   readonly #workers = new Map<string, WorkerTransport>();
-  readonly #dead: string[] = [];
+  readonly #dead: Array<{ name: string; kind: 'thread' | 'nats' }> = [];
   #timer: { cancel(): void } | undefined;
   #timerAt: number | undefined;
 
@@ -77,7 +77,7 @@ export class Dispatcher {
   removeWorker(w: WorkerTransport, reason = 'worker died'): void {
     if (this.#workers.get(w.name) !== w) return;
     this.#workers.delete(w.name);
-    this.#dead.push(w.name);
+    this.#dead.push({ name: w.name, kind: w.kind ?? 'thread' });
     if (this.#dead.length > DEAD_KEPT) this.#dead.shift();
     this.#act(() => this.#loop.removeWorker(w.name, `worker ${w.name} died (${reason})`));
     this.#reportWorkers();
@@ -107,7 +107,7 @@ export class Dispatcher {
         ...(r ? { batch: { subnetId: r.dispatch.subnetId, size: r.dispatch.requests.length } } : {}),
       });
     }
-    for (const name of this.#dead) out.push({ name, kind: 'thread', state: 'dead' });
+    for (const { name, kind } of this.#dead) out.push({ name, kind, state: 'dead' });
     return out;
   }
 

@@ -63,6 +63,10 @@ export class LocalInferenceService implements InferenceService {
     }
   }
 
+  workDeadline(arrivalMs: number, sloMs: number): number {
+    return this.#core?.dispatcher.loop.scheduler.lateMode === 'serve' ? Number.POSITIVE_INFINITY : arrivalMs + sloMs;
+  }
+
   reportRefused(reason: RefusalReason, images: number): void {
     const now = this.clock.now();
     this.events.arrived?.(now, images);

@@ -91,6 +91,11 @@ export interface InferenceService {
    * checks again, since the queue moves while the request is decoded.
    */
   admit(images: number, opts: AdmitOptions): void;
+  /**
+   * Until when work for a request (parsing, decoding) is still worth doing: its deadline, or +Infinity when
+   * the server serves late requests (`--late serve`).
+   */
+  workDeadline(arrivalMs: number, sloMs: number): number;
   /** A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not queued. */
   reportRefused(reason: RefusalReason, images: number): void;
   infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome>;

@@ -4,7 +4,7 @@
  * @module
  */
 import { checkLateMode, parseBatchSizes, PolicyError, type BatchSizes, type LateMode, type Policy } from '../scheduler/index.ts';
-import { UsageError } from './cli-args.ts';
+import { UsageError } from '../usage-error.ts';
 
 export type NoiseKind = 'none' | 'profile';
 

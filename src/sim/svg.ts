@@ -1,5 +1,6 @@
 /**
  * A tiny SVG chart writer (no dependencies): scatter, line and stacked-area plots with axes, ticks and a legend.
+ * Colours come from the palette shared with the dashboard (src/palette.ts).
  *
  * Scatter plots are drawn so that a reader can trust them: each series has its own open marker shape
  * and size (a point hidden under another stays visible as a concentric outline) and its legend entry
@@ -7,6 +8,7 @@
  * 0.999, ...), so 0.999 and 1.0 are far apart; 1.0 itself sits on the top edge, labelled ">= 1 - 10^-N".
  * @module
  */
+import { seriesColor } from '../palette.ts';
 
 export interface XY { x: number; y: number; label?: string }
 export interface Series { name: string; points: XY[]; color?: string }
@@ -25,8 +27,6 @@ export interface ChartOptions {
   width?: number;
   height?: number;
 }
-
-export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -110,7 +110,7 @@ export function chart(o: ChartOptions): string {
     `<text x="${m.l + pw / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`,
     `<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
   stackedSeries.forEach((s, i) => {
-    const color = s.color ?? PALETTE[i % PALETTE.length]!;
+    const color = s.color ?? seriesColor(i);
     const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
     if (o.kind === 'scatter') {
       const r = 7.5 - (i % 4) * 1.5;

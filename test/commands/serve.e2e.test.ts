@@ -29,11 +29,12 @@ test.after(async () => {
   assert.is(code, 0, `server exit code on SIGTERM\n${server?.output()}`);
 });
 
-function tensorBody(sloMs: number, seed: number, images = 1, outputs?: string[]): string {
-  const n = 3 * imageSize * imageSize * images;
+/** `side` below the model's resolution keeps the body small (parsed inline); the worker resizes it. */
+function tensorBody(sloMs: number, seed: number, images = 1, outputs?: string[], side = imageSize): string {
+  const n = 3 * side * side * images;
   const data = Array.from({ length: n }, (_, i) => Math.sin(i * 0.001 + seed));
   return JSON.stringify({
-    id: `t${seed}`, inputs: [{ name: 'input', datatype: 'FP32', shape: [images, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs },
+    id: `t${seed}`, inputs: [{ name: 'input', datatype: 'FP32', shape: [images, 3, side, side], data }], parameters: { slo_ms: sloMs },
     ...(outputs ? { outputs: outputs.map((name) => ({ name })) } : {}),
   });
 }
@@ -101,7 +102,7 @@ test('SlackFit picks smaller sub-networks under a tight SLO than under a loose o
   const chosen = async (slo: number): Promise<number[]> => {
     const ids: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const r = await infer(tensorBody(slo, 100 + i));
+      const r = await infer(tensorBody(slo, 100 + i, 1, undefined, 32));
       if (r.status === 200) ids.push(r.json.parameters.subnet_id);
     }
     return ids;

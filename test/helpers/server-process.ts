@@ -29,8 +29,9 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServer(args: string[], readyTimeoutMs = 240_000): Promise<ServerProcess> {
-  const port = await freePort();
+/** `port`: listen there (a restart on the same address); a free port by default. */
+export async function startServer(args: string[], readyTimeoutMs = 240_000, port?: number): Promise<ServerProcess> {
+  port ??= await freePort();
   // A free gRPC port too, unless the test sets one: the default 8081 may be taken on a shared machine.
   const grpc = args.some((a) => a.startsWith('--grpc')) ? [] : ['--grpc-port', String(await freePort())];
   const child = spawn(process.execPath, [join(ROOT, 'bin/superserve.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', ...grpc, ...args],

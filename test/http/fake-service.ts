@@ -49,6 +49,8 @@ export class FakeService implements InferenceService {
     if (refusal) { this.reportRefused(refusal.kind, images); throw refusal; }
   }
 
+  workDeadline(arrivalMs: number, sloMs: number): number { return arrivalMs + sloMs; }
+
   reportRefused(reason: RefusalReason, images: number): void {
     this.#events.arrived?.(0, images);
     this.#events.refused?.(0, reason, images);

@@ -124,7 +124,7 @@ test('binary replay against the real HTTP app: every request served, the service
   } finally { await server.close(); }
 });
 
-test('replay command writes summary.json, timeseries and plots; bad flags exit 2', async () => {
+test('replay command writes summary.json, timeseries, plots and report.html; bad flags exit 2', async () => {
   const srv = await startServer();
   const dir = mkdtempSync(join(tmpdir(), 'ss-replay-'));
   try {
@@ -137,6 +137,7 @@ test('replay command writes summary.json, timeseries and plots; bad flags exit 2
     assert.is(summary.runs.length, 1);
     assert.is(summary.runs[0].sent, summary.runs[0].answered);
     assert.ok(existsSync(join(dir, 'out', 'timeseries.csv')) && existsSync(join(dir, 'out', 'plots', 'accuracy.svg')));
+    assert.match(readFileSync(join(dir, 'out', 'report.html'), 'utf8'), /id="report-data">\{"title":"replay t"/);
     assert.is(await replayCommand(['--url', 'nope', '--model', 'm', '--trace', 'x', '--out', dir]), 2);
     assert.is(await replayCommand(['--model', 'm']), 2);
   } finally { srv.close(); }

@@ -16,6 +16,7 @@
  * image headers on the caller's side, before anything is queued (see image-budget.ts).
  * @module
  */
+import jpeg from 'jpeg-js';
 import PQueue from 'p-queue';
 import { Worker } from 'node:worker_threads';
 import { ImageDecodeError } from '../../imaging/decode.ts';
@@ -52,6 +53,8 @@ export interface PrepPool {
   readonly alive: number;
   /** Jobs waiting for a thread. */
   readonly waiting: number;
+  /** Current cost estimates: ms per JSON megabyte parsed, ms per megapixel decoded. */
+  readonly costs: Readonly<{ parse: number; decode: number }>;
   /** Resolves once every thread has started (a server waits for it before it says ready). */
   ready(): Promise<void>;
   parse(json: Uint8Array, binary: Uint8Array | undefined, meta: ModelMetadata, limits: CodecLimits, job: JobOptions): Promise<ParsedInferRequest>;
@@ -67,9 +70,10 @@ export function createPrepPool(opts: PrepPoolOptions): PrepPool {
 }
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type CostKind = 'parse' | 'decode';
 type Job = WithoutId<PrepRequest> & { transfer: ArrayBuffer[]; /** MB of JSON or MP of pixels */ units: number };
 
-/** Starting estimates, ms per unit (JSON megabyte / decoded megapixel), before anything was measured. */
+/** Estimates, ms per unit (JSON megabyte / decoded megapixel), until ready() measured them on a thread. */
 const INITIAL_MS_PER_UNIT = { parse: 25, decode: 20 };
 const COST_EWMA_ALPHA = 0.1;
 /** Small jobs cost a fixed overhead more than their size: count each as at least this many units. */
@@ -87,7 +91,8 @@ class WorkerPrepPool implements PrepPool {
   #nextId = 1;
   /** Estimated ms of the jobs waiting for a thread (sum over them). */
   #waitingMs = 0;
-  readonly #msPerUnit = { ...INITIAL_MS_PER_UNIT };
+  #msPerUnit = { ...INITIAL_MS_PER_UNIT };
+  #calibrated: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   /** Set when a thread died before it started: restarting would only fail again. */
   #broken: string | undefined;
@@ -106,10 +111,17 @@ class WorkerPrepPool implements PrepPool {
 
   get alive(): number { return this.#slots.size; }
   get waiting(): number { return this.#queue.size; }
+  get costs(): Readonly<{ parse: number; decode: number }> { return { ...this.#msPerUnit }; }
 
-  async ready(): Promise<void> {
-    await Promise.all([...this.#slots].map((s) => s.started));
-    if (this.#broken !== undefined) throw new PrepPoolError(`request preparation pool is broken: ${this.#broken}`);
+  /** Threads started, and the starting cost estimates measured on one of them (not assumed). */
+  ready(): Promise<void> {
+    return (this.#calibrated ??= (async () => {
+      await Promise.all([...this.#slots].map((s) => s.started));
+      if (this.#broken !== undefined) throw new PrepPoolError(`request preparation pool is broken: ${this.#broken}`);
+      const { json, image } = calibrationInputs();
+      const reply = await this.#queue.add(() => this.#onThread({ kind: 'calibrate', json, image, transfer: [], units: 0 }, Number.POSITIVE_INFINITY));
+      if (reply.type === 'calibrated') this.#msPerUnit = { parse: reply.parseMsPerMb, decode: reply.decodeMsPerMp };
+    })());
   }
 
   async parse(json: Uint8Array, binary: Uint8Array | undefined, meta: ModelMetadata, limits: CodecLimits, job: JobOptions): Promise<ParsedInferRequest> {
@@ -154,7 +166,7 @@ class WorkerPrepPool implements PrepPool {
     })());
   }
 
-  #admit(jobs: number, kind: Job['kind'], units: number, deadline: number): void {
+  #admit(jobs: number, kind: CostKind, units: number, deadline: number): void {
     if (this.#closing) throw new ServiceError('shutting_down', 'server is shutting down', 1);
     if (this.#broken !== undefined) throw new PrepPoolError(`request preparation pool is broken: ${this.#broken}`);
     const backlogMs = this.#waitingMs / this.threads;
@@ -168,7 +180,7 @@ class WorkerPrepPool implements PrepPool {
     }
   }
 
-  async #run(job: Job, opts: JobOptions): Promise<PrepReply> {
+  async #run(job: Job & { kind: CostKind }, opts: JobOptions): Promise<PrepReply> {
     const estimate = job.units * this.#msPerUnit[job.kind];
     this.#waitingMs += estimate;
     let started = false;
@@ -203,13 +215,13 @@ class WorkerPrepPool implements PrepPool {
     const { transfer, units, ...rest } = job;
     const t0 = this.#opts.now();
     return new Promise<PrepReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = Number.isFinite(budget) ? setTimeout(() => {
         reject(new ServiceError('deadline', `${job.kind === 'decode' ? 'image decoding' : 'request parsing'} did not finish before the request's deadline`));
         this.#kill(slot);
-      }, budget);
+      }, budget) : undefined;
       const done = () => { clearTimeout(timer); slot.running = undefined; slot.worker.unref(); };
       const learn = () => {
-        if (units > 0) this.#msPerUnit[job.kind] += COST_EWMA_ALPHA * ((this.#opts.now() - t0) / units - this.#msPerUnit[job.kind]);
+        if (units > 0 && job.kind !== 'calibrate') this.#msPerUnit[job.kind] += COST_EWMA_ALPHA * ((this.#opts.now() - t0) / units - this.#msPerUnit[job.kind]);
       };
       slot.running = { id, resolve: (r) => { done(); learn(); resolve(r); }, reject: (e) => { done(); reject(e); } };
       slot.worker.ref();
@@ -266,4 +278,13 @@ function rebuildError(name: string, message: string): Error {
   if (name === 'PreprocessError') return new PreprocessError(message);
   if (name === 'RequestValidationError') return new RequestValidationError(message);
   return new PrepPoolError(`request preparation failed: ${name}: ${message}`);
+}
+
+/** About 1 MB of a JSON number array and a 640x480 JPEG photo-like gradient (made once). */
+function calibrationInputs(): { json: Uint8Array; image: Uint8Array } {
+  const numbers = Array.from({ length: 60_000 }, (_, i) => Math.sin(i * 0.01).toFixed(6));
+  const w = 640, h = 480;
+  const rgba = new Uint8Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) rgba.set([(i * 7) % 256, ((i / w) * 3) % 256, (i % w) % 256, 255], i * 4);
+  return { json: new TextEncoder().encode(`[${numbers.join(',')}]`), image: new Uint8Array(jpeg.encode({ data: rgba, width: w, height: h }, 85).data) };
 }

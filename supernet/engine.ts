@@ -1,7 +1,12 @@
 /**
- * SubNetAct on top of one resident supernet: run a batch on any sub-network, using the bounded cache of
- * materialised sub-networks when the sub-network is (or can be made) resident, else slicing for this batch only.
- * Both paths run the same materialised code, so they give the same numbers.
+ * SubNetAct on top of one resident supernet: run a batch on any sub-network, from the bounded cache of
+ * materialised sub-networks when it is (or can be made) resident, else streamed: each layer's weights cut just
+ * before it runs and freed right after (or, for a supernet that cannot stream, materialised for this batch only).
+ * All paths run the same weights through the same ops, so they give the same numbers.
+ *
+ * The cache is budgeted in resident bytes. On WASM a cached conv filter costs three times its size: the tensor,
+ * XNNPACK's packed copy, and the transposed copy tfjs-wasm keeps next to it for the operator's lifetime
+ * (tfjs-backend-wasm conv2d_impl.cc, 4.22.0; measured: 180 MiB of 3x3 filters grew the heap by 386 MiB once run).
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,11 +14,17 @@ import { SubnetCache } from './subnet-cache.ts';
 import type { MaterializedSubnet, SubnetConfig, Supernet } from './types.ts';
 
 export interface EngineOptions {
-  /** Budget of the materialised-subnet cache in MiB; 0 disables caching (slice every batch). */
+  /** Budget of the materialised-subnet cache in MiB of resident memory; 0 disables caching (stream every batch). */
   cacheBudgetMiB?: number;
 }
 
-export const DEFAULT_CACHE_MIB = 512;
+/**
+ * Default cache budget. With it the embedded OFA-ResNet50 default stays under 1 GB of server RSS on WASM
+ * (bench:subnetact, memory section) while its smallest sub-network, where streaming (re-slicing and re-packing
+ * its weights every batch) costs the most relative to its forward pass, stays resident. The largest uses the
+ * supernet's layers whole and costs nothing either way; the ones between are streamed.
+ */
+export const DEFAULT_CACHE_MIB = 128;
 
 export class SubnetEngine {
   readonly cache: SubnetCache;
@@ -22,14 +33,24 @@ export class SubnetEngine {
     this.cache = new SubnetCache((opts.cacheBudgetMiB ?? DEFAULT_CACHE_MIB) * 1024 * 1024);
   }
 
+  /** Resident bytes per materialised byte on the active backend (see the module doc). */
+  private residentFactor(): number {
+    return tf.getBackend() === 'wasm' ? 3 : 1;
+  }
+
   /** Logits [N, classes] of `config` on NHWC input. Synchronous: the caller owns the returned tensor. */
   run(x: tf.Tensor4D, config: SubnetConfig): tf.Tensor2D {
     const key = this.supernet.key(config);
     const cached = this.cache.get(key);
     if (cached !== undefined) return tf.tidy(() => cached.forward(x));
+    const estimate = this.supernet.materializedBytes?.(config);
+    if (estimate !== undefined) {
+      if (estimate * this.residentFactor() > this.cache.budgetBytes) return this.runUncached(x, config);
+      this.cache.makeRoom(estimate * this.residentFactor());
+    }
     const m = this.materialize(config);
     const y = tf.tidy(() => m.forward(x));
-    if (!this.cache.put(m)) m.dispose();
+    if (!this.cache.put(m, (m.ownBytes ?? m.bytes) * this.residentFactor())) m.dispose();
     return y;
   }
 
@@ -40,8 +61,9 @@ export class SubnetEngine {
     return m;
   }
 
-  /** Forces the slice-per-batch path (used by benchmarks to compare against the cached one). */
+  /** The path without the cache: streamed layer by layer where the supernet can, else materialised for this batch. */
   runUncached(x: tf.Tensor4D, config: SubnetConfig): tf.Tensor2D {
+    if (this.supernet.forwardOnce !== undefined) return this.supernet.forwardOnce(config, x);
     const m = this.materialize(config);
     try {
       return tf.tidy(() => m.forward(x));

@@ -10,6 +10,7 @@ import { readPth } from './checkpoint/pth-reader.ts';
 import { checkStateDict } from './checkpoint/spec.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint/checkpoint-dir.ts';
 import { randomStateDict } from './checkpoint/random-init.ts';
+import { collectGarbage } from './gc.ts';
 import type { ArchName, Supernet } from './types.ts';
 
 export interface LoadedModel {
@@ -46,7 +47,7 @@ export async function loadModel(source: string, arch?: ArchName): Promise<Loaded
 /** Creates the embedded default checkpoint if it does not exist yet; returns its directory. */
 export async function ensureDefaultCheckpoint(dir = DEFAULT_CHECKPOINT_DIR): Promise<string> {
   if (existsSync(dir)) return dir;
-  const sd = randomStateDict(DEFAULT_ARCH, DEFAULT_SEED);
-  await writeCheckpoint(dir, DEFAULT_ARCH, sd, { untrained: true, source: { seed: DEFAULT_SEED } });
+  await writeCheckpoint(dir, DEFAULT_ARCH, randomStateDict(DEFAULT_ARCH, DEFAULT_SEED), { untrained: true, source: { seed: DEFAULT_SEED } });
+  collectGarbage(); // the generated weights (193 MB) are garbage now; serve's HTTP thread would otherwise keep them
   return dir;
 }

@@ -7,7 +7,8 @@
 import type { MaterializedSubnet } from './types.ts';
 
 export class SubnetCache {
-  private readonly entries = new Map<string, MaterializedSubnet>(); // insertion order = LRU order
+  // insertion order = LRU order; each entry with the resident bytes it was admitted at
+  private readonly entries = new Map<string, { m: MaterializedSubnet; bytes: number }>();
   private used = 0;
   hits = 0;
   misses = 0;
@@ -20,38 +21,47 @@ export class SubnetCache {
 
   /** Returns the cached subnet (marking it most recently used) or undefined. */
   get(key: string): MaterializedSubnet | undefined {
-    const m = this.entries.get(key);
-    if (m === undefined) { this.misses++; return undefined; }
+    const e = this.entries.get(key);
+    if (e === undefined) { this.misses++; return undefined; }
     this.hits++;
     this.entries.delete(key);
-    this.entries.set(key, m);
-    return m;
+    this.entries.set(key, e);
+    return e.m;
   }
 
   /**
-   * Admits `m` if it fits the budget (evicting least recently used entries); returns false when it
-   * is larger than the whole budget, in which case the caller still owns (and must dispose) it.
+   * Evicts least recently used entries until `bytes` more would fit (before materialising a sub-network, so that
+   * the evicted one's memory is free again first: the WASM heap never shrinks, its high-water mark is what counts).
    */
-  put(m: MaterializedSubnet): boolean {
-    if (m.bytes > this.budgetBytes) return false;
-    const old = this.entries.get(m.key);
-    if (old !== undefined) this.evict(m.key, old);
-    while (this.used + m.bytes > this.budgetBytes) {
-      const [lruKey, lru] = this.entries.entries().next().value as [string, MaterializedSubnet];
+  makeRoom(bytes: number): void {
+    while (this.entries.size > 0 && this.used + bytes > this.budgetBytes) {
+      const [lruKey, lru] = this.entries.entries().next().value as [string, { m: MaterializedSubnet; bytes: number }];
       this.evict(lruKey, lru);
     }
-    this.entries.set(m.key, m);
-    this.used += m.bytes;
+  }
+
+  /**
+   * Admits `m`, costing `bytes` of the budget (default its own size), if that fits the budget (evicting least
+   * recently used entries); returns false when it is larger than the whole budget, in which case the caller
+   * still owns (and must dispose) it.
+   */
+  put(m: MaterializedSubnet, bytes = m.bytes): boolean {
+    if (bytes > this.budgetBytes) return false;
+    const old = this.entries.get(m.key);
+    if (old !== undefined) this.evict(m.key, old);
+    this.makeRoom(bytes);
+    this.entries.set(m.key, { m, bytes });
+    this.used += bytes;
     return true;
   }
 
   clear(): void {
-    for (const [k, m] of [...this.entries]) this.evict(k, m);
+    for (const [k, e] of [...this.entries]) this.evict(k, e);
   }
 
-  private evict(key: string, m: MaterializedSubnet): void {
+  private evict(key: string, e: { m: MaterializedSubnet; bytes: number }): void {
     this.entries.delete(key);
-    this.used -= m.bytes;
-    m.dispose();
+    this.used -= e.bytes;
+    e.m.dispose();
   }
 }

@@ -44,7 +44,10 @@ export class SubnetConfigError extends Error {
  */
 export interface MaterializedSubnet {
   readonly key: string;
+  /** Bytes of its weights (its size as a static model). */
   readonly bytes: number;
+  /** Bytes it adds to the supernet's: weights that share the supernet's storage do not count (default `bytes`). */
+  readonly ownBytes?: number;
   forward(xNHWC: tf.Tensor4D): tf.Tensor2D;
   /** What `export-subnet` saves: a JSON-able topology plus named weight tensors (owned by this subnet). */
   artifacts(): StaticArtifacts;
@@ -72,6 +75,17 @@ export interface Supernet {
   key(config: SubnetConfig): string;
   /** Slice + fold the sub-network's weights (per-subnet BN statistics if known, else the shared ones). */
   materialize(config: SubnetConfig): MaterializedSubnet;
+  /**
+   * Optional: what `materialize(config).ownBytes` would be, without materialising. Engines use it to decide whether
+   * to cache a sub-network before paying for it.
+   */
+  materializedBytes?(config: SubnetConfig): number;
+  /**
+   * Optional: logits of `config` without keeping a materialised copy (synchronous; the caller owns the result):
+   * each layer's weights are cut just before it runs and freed right after, so the memory high-water mark grows
+   * by one layer, not by the whole sub-network. Same numbers as `materialize(config).forward(x)`.
+   */
+  forwardOnce?(config: SubnetConfig, xNHWC: tf.Tensor4D): tf.Tensor2D;
   /** Sub-network BN statistics per OFA's set_running_statistics over the given NHWC batches. */
   calibrate(config: SubnetConfig, batchesNHWC: tf.Tensor4D[]): Map<string, BnStats>;
   /** Per-subnet BN statistics the engine uses (SubnetNorm). */

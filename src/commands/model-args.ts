@@ -4,22 +4,24 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArch, paretoSet } from '../../supernet/archs.ts';
-import { selectBackend } from '../../supernet/backend.ts';
+import { describeBackend, selectBackend } from '../../supernet/backend.ts';
 import { loadModel, type LoadedModel } from '../../supernet/load.ts';
 import type { SubnetConfig } from '../../supernet/types.ts';
-import { UsageError } from './args.ts';
+import { intFlag, UsageError } from './args.ts';
 
 export const MODEL_FLAGS = {
   checkpoint: { type: 'string' },
   arch: { type: 'string' },
   backend: { type: 'string' },
+  'wasm-threads': { type: 'string' },
 } as const;
 
-export async function openModel(values: { checkpoint?: string; arch?: string; backend?: string }, log = true): Promise<LoadedModel> {
+export async function openModel(values: { checkpoint?: string; arch?: string; backend?: string; 'wasm-threads'?: string }, log = true): Promise<LoadedModel> {
   if (values.checkpoint === undefined) throw new UsageError('--checkpoint <dir or .pth> is required');
   const arch = values.arch === undefined ? undefined : parseArch(values.arch);
-  const backend = await selectBackend(values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto');
-  if (log) console.error(`backend: ${backend.name}`);
+  const threads = intFlag(values['wasm-threads'], 'wasm-threads', 1, 64);
+  const backend = await selectBackend(values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto', threads === undefined ? {} : { wasmThreads: threads });
+  if (log) console.error(`backend: ${describeBackend(backend)}`);
   return loadModel(values.checkpoint, arch);
 }
 

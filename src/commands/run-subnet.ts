@@ -8,7 +8,7 @@ import { SubnetEngine } from '../../supernet/engine.ts';
 import { parseFlags, runCommand, UsageError } from './args.ts';
 import { MODEL_FLAGS, openModel, readSubnetFlag } from './model-args.ts';
 
-const USAGE = 'usage: superserve run-subnet --checkpoint <dir|.pth> [--arch <arch>] (--subnet <config.json> | --pareto <id>) --input <f32 NCHW file> --output <file> [--backend B]';
+const USAGE = 'usage: superserve run-subnet --checkpoint <dir|.pth> [--arch <arch>] (--subnet <config.json> | --pareto <id>) --input <f32 NCHW file> --output <file> [--backend B] [--wasm-threads N]';
 
 export function run(argv: string[]): Promise<number> {
   return runCommand('run-subnet', async () => {

@@ -4,9 +4,11 @@
  * 2 bad flags, 3 refused by the router (mismatched architecture or checkpoint).
  * @module
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { parseArch, paretoSet } from '../../supernet/archs.ts';
+import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
 import { ensureDefaultCheckpoint } from '../../supernet/load.ts';
+import { chooseThreadLayout } from '../serving/thread-layout.ts';
 import { checkpointArch, profileHash } from '../worker/nats-identity.ts';
 import { runNatsWorker } from '../worker/nats-worker.ts';
 import { intFlag, parseFlags, runCommand, UsageError } from './args.ts';
@@ -15,9 +17,10 @@ const USAGE = `usage: superserve worker --nats nats://HOST:PORT [options]
   --nats URL            NATS server the router listens on (required)
   --checkpoint DIR      checkpoint directory or OFA .pth (default: the embedded default checkpoint)
   --arch A              architecture (required with a .pth; checked against a directory's)
-  --backend B           tensorflow-gpu | tensorflow | wasm | cpu | auto (default: $SUPERSERVE_BACKEND or auto)
+  --backend B           webgpu | tensorflow-gpu | tensorflow | wasm | cpu | auto (default: $SUPERSERVE_BACKEND or auto)
+  --wasm-threads N      XNNPACK threads on wasm (default: the machine's cores, at most 8)
   --name W              worker name in logs and subjects (default: <hostname>-<pid>)
-  --cache-mib N         sub-network cache budget (default 512)
+  --cache-mib N         sub-network cache budget, MiB resident (default 128)
   --warmup LIST         batch sizes to warm up per sub-network before joining, e.g. 1,16 ('' for none; default 1)
   --subject-prefix P    NATS subject prefix shared with the router (default superserve)
 exit codes: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 bad flags, 3 refused by the router`;
@@ -29,6 +32,7 @@ const FLAGS = {
   backend: { type: 'string' },
   name: { type: 'string' },
   'cache-mib': { type: 'string' },
+  'wasm-threads': { type: 'string' },
   warmup: { type: 'string' },
   'subject-prefix': { type: 'string' },
 } as const;
@@ -55,7 +59,8 @@ export async function run(argv: string[]): Promise<number> {
     if (url === undefined) throw new UsageError(`--nats nats://HOST:PORT is required\n${USAGE}`);
     if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new UsageError(`--nats must look like nats://HOST:PORT, got "${url}"`);
     const warmupBatches = parseWarmup(values.warmup);
-    const cacheMiB = intFlag(values['cache-mib'], 'cache-mib', 0) ?? 512;
+    const cacheMiB = intFlag(values['cache-mib'], 'cache-mib', 0) ?? DEFAULT_CACHE_MIB;
+    const wasmThreads = intFlag(values['wasm-threads'], 'wasm-threads', 1, 64) ?? chooseThreadLayout(availableParallelism(), { workers: 1 }).wasmThreads;
     const requestedArch = values.arch === undefined ? undefined : archFlag(values.arch);
     const checkpoint = values.checkpoint ?? await ensureDefaultCheckpoint();
     const arch = await checkpointArch(checkpoint, requestedArch);
@@ -66,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
       name: values.name ?? `${hostname()}-${process.pid}`,
       init: {
         checkpoint, arch, backend: values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto',
-        cacheMiB, subnets, warmupBatches,
+        cacheMiB, subnets, warmupBatches, wasmThreads,
       },
       profileHash: await profileHash(checkpoint),
       ...(values['subject-prefix'] !== undefined ? { subjectPrefix: values['subject-prefix'] } : {}),

@@ -23,8 +23,10 @@ export interface ServeConfig {
   sloMs: number;
   port: number;
   host: string;
-  /** In-process inference worker threads (0: NATS workers only). */
-  workers: number;
+  /** In-process inference worker threads (0: NATS workers only); undefined: from the cores (src/serving/thread-layout.ts), one on a GPU. */
+  workers: number | undefined;
+  /** XNNPACK threads per worker on WASM; undefined: from the cores. */
+  wasmThreads: number | undefined;
   backend: string;
   maxQueue: number;
   /** A head the policy cannot serve in time: 'drop' or 'serve'; undefined: the policy's own setting. */
@@ -33,13 +35,14 @@ export interface ServeConfig {
   batchSizes: BatchSizes | undefined;
   bodyLimitBytes: number;
   cacheMiB: number;
-  warmup: number[];
+  /** Batch sizes warmed per sub-network before ready; undefined: GPU every profiled size, CPU batch 1. */
+  warmup: number[] | undefined;
   reprofile: boolean;
   profileBatches: number[] | undefined;
   profileRepeats: number | undefined;
   nats: string | undefined;
-  /** Workers the queue-aware policies plan for. */
-  policyWorkers: number;
+  /** Workers the queue-aware policies plan for; undefined: the workers started. */
+  policyWorkers: number | undefined;
   profileScale: number;
   adaptLatency: boolean;
   /** Threads that parse large bodies and decode images off the event loop (0: inline, for debugging). */
@@ -53,7 +56,7 @@ export interface ServeConfig {
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
        [--workers N] [--backend B] [--max-queue N] [--late drop|serve] [--batch-sizes all|profiled|LIST] [--body-limit-mb N]
-       [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8,16] [--profile-repeats N]
+       [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8] [--profile-repeats N] [--wasm-threads N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
        [--dashboard on|off]
@@ -62,7 +65,10 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
   --batch-sizes  all | profiled | 1,2,4,8,16: the batch sizes the policy may pick (default: the policy's setting)
   --late     a head the policy cannot serve in time: drop (answered 504 at once) or serve (late, on the cheapest
              sub-network); default: the policy's setting
-  --workers  in-process worker threads (0 with --nats: remote workers only; needs <checkpoint>/profile.json)
+  --workers  in-process worker threads (default from the cores: 1 up to 8 cores, 2 on 16; 1 on a GPU backend; 0 with
+             --nats: remote workers only, needs <checkpoint>/profile.json); --wasm-threads: XNNPACK threads per worker
+             (default cores / workers, at most 8)
+  --profile-batches / --profile-repeats  measure the full profile (default: a quick one, refined while serving)
   --profile-scale  initial multiplier on the profiled latencies (e.g. more workers than cores); --adapt-latency on|off
              (default on) then tracks measured / profiled batch time online
   --decode-threads  threads that parse large request bodies and decode JPEG/PNG off the HTTP thread
@@ -83,9 +89,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
     'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
     'max-image-pixels': { type: 'string' }, 'max-request-pixels': { type: 'string' },
-    'grpc-port': { type: 'string' }, grpc: { type: 'string' }, dashboard: { type: 'string' },
+    'grpc-port': { type: 'string' }, grpc: { type: 'string' }, dashboard: { type: 'string' }, 'wasm-threads': { type: 'string' },
   }, SERVE_USAGE);
-  const workers = intFlag(v.workers, 'workers', 0, 64) ?? 1;
+  const workers = intFlag(v.workers, 'workers', 0, 64);
   if (workers === 0 && v.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
   const late = v.late as LateMode | undefined;
   if (late !== undefined && late !== 'drop' && late !== 'serve') throw new UsageError(`--late must be drop or serve, got "${late}"`);
@@ -108,18 +114,19 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     port: intFlag(v.port ?? env.PORT, 'port', 0, 65535) ?? 8080,
     host: v.host ?? '0.0.0.0',
     workers,
+    wasmThreads: intFlag(v['wasm-threads'], 'wasm-threads', 1, 64),
     backend,
     maxQueue: intFlag(v['max-queue'], 'max-queue', 1) ?? 10_000,
     late,
     batchSizes: v['batch-sizes'] === undefined ? undefined : usage(() => parseBatchSizes(v['batch-sizes']!)),
     bodyLimitBytes: Math.round((numFlag(v['body-limit-mb'], 'body-limit-mb', 0.001) ?? 64) * 2 ** 20),
     cacheMiB: intFlag(v['cache-mib'], 'cache-mib', 0) ?? DEFAULT_CACHE_MIB,
-    warmup: list(v.warmup, 'warmup', 256) ?? [1],
+    warmup: list(v.warmup, 'warmup', 256),
     reprofile: v.reprofile === true,
     profileBatches: list(v['profile-batches'], 'profile-batches', 256),
-    profileRepeats: intFlag(v['profile-repeats'], 'profile-repeats', 2, 1000),
+    profileRepeats: intFlag(v['profile-repeats'], 'profile-repeats', 1, 1000),
     nats: v.nats,
-    policyWorkers: intFlag(v['policy-workers'], 'policy-workers', 1, 1024) ?? Math.max(1, workers),
+    policyWorkers: intFlag(v['policy-workers'], 'policy-workers', 1, 1024),
     profileScale: numFlag(v['profile-scale'], 'profile-scale', 0.01, 100) ?? 1,
     adaptLatency: adapt === 'on',
     prepThreads: intFlag(v['decode-threads'], 'decode-threads', 0, 64) ?? defaultPrepThreads(),

@@ -18,7 +18,7 @@ import { startHttpServer, type HttpServerHandle } from '../http/serve.ts';
 import { startGrpcServer, type GrpcServerHandle } from '../grpc/server.ts';
 import { InferenceStatistics } from '../protocol/statistics.ts';
 import { createMetrics } from '../metrics.ts';
-import { DEFAULT_PROFILE_OPTIONS, type ProfileJson } from '../profiler/measure.ts';
+import type { ProfileJson } from '../profiler/measure.ts';
 import { createPolicy, profileFromJson, resolvePolicy, ProfileTable, Scheduler, systemClock, type LatencyProfile } from '../scheduler/index.ts';
 import { Dispatcher, type ItemPayload } from '../serving/dispatcher.ts';
 import { fanOut, type ServingSnapshot } from '../serving/events.ts';
@@ -49,7 +49,8 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     ...(config.late ? { late: config.late } : {}), ...(config.batchSizes ? { batchSizes: config.batchSizes } : {}),
   });
   const policyName = policySpec.name;
-  const facts = { backend: config.backend, untrained: config.checkpoint === undefined, checkpoint: config.checkpoint ?? DEFAULT_CHECKPOINT_DIR };
+  const facts = { backend: config.backend, untrained: config.checkpoint === undefined, checkpoint: config.checkpoint ?? DEFAULT_CHECKPOINT_DIR,
+    workers: config.workers ?? 1 };
   let dispatcher: Dispatcher | undefined;
   let router: NatsRouter | undefined;
   let threads: ThreadSupervisor | undefined;
@@ -59,7 +60,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     untrained: facts.untrained, checkpoint: facts.checkpoint, policy: policyName, defaultSloMs: config.sloMs,
     subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
     imageSize: Math.max(...subnets.map((s) => s.config.image_size)),
-    workers: { total: config.workers + (router?.stats().alive ?? 0), alive: dispatcher?.workerCount ?? 0 },
+    workers: { total: facts.workers + (router?.stats().alive ?? 0), alive: dispatcher?.workerCount ?? 0 },
   });
   const metrics = createMetrics({ model: config.modelName });
   const statistics = new InferenceStatistics();
@@ -118,16 +119,19 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     const checkpoint = config.checkpoint ?? await ensureDefaultCheckpoint();
     facts.checkpoint = checkpoint;
     let profileJson: ProfileJson;
-    if (config.workers > 0) {
+    if (config.workers !== 0) {
       const local = await startLocalWorkers({
-        checkpoint, arch, backend: config.backend, workers: config.workers, cacheMiB: config.cacheMiB, warmupBatches: config.warmup,
-        reprofile: config.reprofile, log,
-        profileOptions: {
-          ...DEFAULT_PROFILE_OPTIONS,
+        checkpoint, arch, backend: config.backend, cacheMiB: config.cacheMiB, reprofile: config.reprofile, log,
+        ...(config.workers !== undefined ? { workers: config.workers } : {}),
+        ...(config.wasmThreads !== undefined ? { wasmThreads: config.wasmThreads } : {}),
+        ...(config.warmup !== undefined ? { warmupBatches: config.warmup } : {}),
+        profileRequest: config.profileBatches || config.profileRepeats ? {
+          mode: 'full',
           ...(config.profileBatches ? { batchSizes: config.profileBatches } : {}),
           ...(config.profileRepeats ? { repeats: config.profileRepeats } : {}),
-        },
+        } : { mode: 'quick' },
       });
+      facts.workers = local.workers.length;
       profileJson = local.profile;
       facts.backend = local.info.backend;
       facts.untrained = local.info.untrained;
@@ -138,7 +142,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     }
     const profile = profileFromJson(profileJson);
     const scheduler = new Scheduler<ItemPayload>({
-      clock: systemClock, policy: createPolicy(policyName, profile, { ...policySpec, workers: config.policyWorkers }), profile,
+      clock: systemClock, policy: createPolicy(policyName, profile, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) }), profile,
       maxQueue: config.maxQueue, latencyFactor: config.profileScale, adaptLatency: config.adaptLatency,
     });
     const d = new Dispatcher(scheduler, systemClock, events);

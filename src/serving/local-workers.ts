@@ -1,25 +1,35 @@
 /**
- * Starts the in-process inference workers (worker threads) of `serve`, and makes sure a latency profile
- * for this backend and checkpoint exists (measuring it on the first worker when it does not).
+ * Starts the in-process inference workers (worker threads) of `serve` in the machine's thread layout, and
+ * makes sure a latency profile for this checkpoint, backend, adapter and layout exists (measuring a quick one
+ * on the first worker when it does not: serving refines it later).
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { paretoSet, type ParetoSubnet } from '../../supernet/archs.ts';
+import { describeBackend } from '../../supernet/backend.ts';
 import type { ArchName } from '../../supernet/types.ts';
-import { DEFAULT_PROFILE_OPTIONS, type ProfileJson, type ProfileOptions } from '../profiler/measure.ts';
-import type { WorkerInfo, WorkerInit } from '../worker/protocol.ts';
+import type { ProfileJson, ProfileRequest } from '../profiler/measure.ts';
+import type { WarmupReport, WorkerInfo, WorkerInit } from '../worker/protocol.ts';
 import { ThreadWorker } from '../worker/threads.ts';
-import { readUsableProfile, writeProfile } from './profile-store.ts';
+import { describeKey, profileKey, readUsableProfile, writeProfile } from './profile-store.ts';
 import { progressBar } from './progress.ts';
+import { chooseThreadLayout, isGpuBackend, workersForBackend } from './thread-layout.ts';
 
 export interface LocalWorkerOptions {
   checkpoint: string;
   arch: ArchName;
   backend: string;
-  workers: number;
+  /** Worker threads; default from the cores (thread-layout.ts), one on a GPU backend. */
+  workers?: number;
+  /** XNNPACK threads per worker on WASM; default from the cores. */
+  wasmThreads?: number;
+  /** Cores to lay out (default os.availableParallelism()). */
+  cores?: number;
   cacheMiB: number;
-  /** Batch sizes every worker warms up for every sub-network before it serves. */
-  warmupBatches: number[];
-  profileOptions?: ProfileOptions;
+  /** Batch sizes every worker warms up for every sub-network before it serves (default: GPU every profiled size, CPU 1). */
+  warmupBatches?: number[];
+  /** How to measure when no usable profile is stored (default quick). */
+  profileRequest?: ProfileRequest;
   /** Measure again even when a usable profile exists. */
   reprofile?: boolean;
   log: (msg: string) => void;
@@ -32,48 +42,74 @@ export interface LocalWorkers {
   profile: ProfileJson;
   subnets: ParetoSubnet[];
   info: WorkerInfo;
+  layout: { workers: number; wasmThreads: number };
 }
 
 export async function startLocalWorkers(o: LocalWorkerOptions): Promise<LocalWorkers> {
   const subnets = paretoSet(o.arch);
-  const init = (warmupBatches: number[]): WorkerInit => ({
-    checkpoint: o.checkpoint, arch: o.arch, backend: o.backend, cacheMiB: o.cacheMiB,
+  const layout = chooseThreadLayout(o.cores ?? availableParallelism(), {
+    ...(o.workers !== undefined ? { workers: o.workers } : {}), ...(o.wasmThreads !== undefined ? { wasmThreads: o.wasmThreads } : {}),
+  });
+  const init = (backend: string, warmupBatches: number[]): WorkerInit => ({
+    checkpoint: o.checkpoint, arch: o.arch, backend, cacheMiB: o.cacheMiB, wasmThreads: layout.wasmThreads,
     subnets: subnets.map((s) => ({ id: s.id, config: s.config })), warmupBatches,
   });
   const t0 = performance.now();
-  const first = await ThreadWorker.start('thread-0', init([]));
-  o.log(`worker thread-0 up in ${((performance.now() - t0) / 1000).toFixed(1)} s (backend ${first.info.backend}${first.info.untrained ? ', UNTRAINED random weights' : ''})`);
-  const stored = o.reprofile ? { reason: 'reprofile requested' } : await readUsableProfile(o.checkpoint, first.info.backend, first.info.checkpointHash);
+  const first = await ThreadWorker.start('thread-0', init(o.backend, []));
+  const info = first.info;
+  const workers = workersForBackend(layout, info.backend, o.workers);
+  o.log(`worker thread-0 up in ${secs(t0)} s: ${describeBackend({ name: info.backend, adapter: info.adapter, wasmThreads: info.wasmThreads })}` +
+    `${info.untrained ? ', UNTRAINED random weights' : ''}; layout ${workers} worker(s) x ${info.wasmThreads ?? 1} thread(s) (${layout.why})`);
+  const key = profileKey(info, workers);
+  const stored = o.reprofile ? { reason: 'reprofile requested' } : await readUsableProfile(o.checkpoint, key, info.checkpointHash);
   let profile = stored.profile;
+  const gpu = isGpuBackend(info.backend);
   if (profile === undefined) {
-    o.log(`profiling ${subnets.length} sub-networks (${stored.reason})`);
+    const request = o.profileRequest ?? { mode: 'quick' };
+    o.log(`profiling ${subnets.length} sub-networks (${request.mode}) for ${describeKey(key)}: ${stored.reason}`);
+    const t1 = performance.now();
     const bar = progressBar('profiling');
     try {
-      profile = await first.profile(subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config })),
-        o.profileOptions ?? DEFAULT_PROFILE_OPTIONS, (d, t, l) => bar.update(d, t, l));
+      profile = await first.profile(subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config })), request,
+        (d, t, l) => bar.update(d, t, l));
     } finally {
       bar.stop();
     }
-    o.log(`profile written to ${await writeProfile(o.checkpoint, profile)}`);
+    profile.key = key;
+    o.log(`profiled in ${secs(t1)} s; written to ${await writeProfile(o.checkpoint, profile)}`);
+    logFirstCalls(o.log, 'thread-0', profile);
   } else {
-    o.log(`using stored profile (${o.checkpoint}/profile.json, backend ${profile.backend})`);
-    await warm(first, subnets, o.warmupBatches);
+    o.log(`using stored profile (${o.checkpoint}/profile.json: ${describeKey(key)}${profile.refined ? `, refined from ${profile.refined.batches} served batches` : ''})`);
   }
-  const rest = await Promise.all(Array.from({ length: o.workers - 1 }, (_, i) => ThreadWorker.start(`thread-${i + 1}`, init(o.warmupBatches))));
+  const warmupBatches = o.warmupBatches ?? (gpu ? profile.options.tableBatches : [1]);
+  const warmFirst = await first.warmUp(warmupBatches);
+  logWarmup(o.log, 'thread-0', warmFirst);
+  // The others run the backend the first one resolved ('auto' is decided once, so all workers match the profile).
+  const rest = await Promise.all(Array.from({ length: workers - 1 }, (_, i) => ThreadWorker.start(`thread-${i + 1}`, init(info.backend, warmupBatches))));
+  for (const w of rest) if (w.info.warmup) logWarmup(o.log, w.name, w.info.warmup);
   return {
-    workers: [first, ...rest], profile, subnets, info: first.info,
-    spawn: (name) => ThreadWorker.start(name, init(o.warmupBatches)),
+    workers: [first, ...rest], profile, subnets, info, layout: { workers, wasmThreads: info.wasmThreads ?? 1 },
+    spawn: (name) => ThreadWorker.start(name, init(info.backend, warmupBatches)),
   };
 }
 
-/** Pays the first-call cost (operator creation) of each (sub-network, batch size) before serving. */
-async function warm(w: ThreadWorker, subnets: ParetoSubnet[], batches: number[]): Promise<void> {
-  let job = -1000;
-  for (const s of subnets) {
-    const r = Number(s.config.image_size);
-    for (const b of batches) {
-      const items = Array.from({ length: b }, () => ({ data: new Float32Array(r * r * 3), height: r, width: r }));
-      await w.runBatch({ jobId: job--, subnetId: s.id, items });
-    }
-  }
+function secs(t0: number): string {
+  return ((performance.now() - t0) / 1000).toFixed(1);
+}
+
+function logWarmup(log: (m: string) => void, name: string, w: WarmupReport): void {
+  if (w.shapes.length === 0) return;
+  const worst = w.shapes.reduce((a, b) => (b.firstMs > a.firstMs ? b : a));
+  const pool = w.gpuPool ? `; GPU buffer pool ${mib(w.gpuPool.allocatedBytes)} MiB (${mib(w.gpuPool.usedBytes)} MiB live)` : '';
+  log(`${name} warm: ${w.shapes.length} shapes in ${(w.totalMs / 1000).toFixed(1)} s (slowest first call: subnet ${worst.subnetId} batch ${worst.batch}, ${worst.firstMs.toFixed(0)} ms)${pool}`);
+}
+
+/** On GPU backends the first call of a shape is its shader compilation: the profile records it per shape. */
+function logFirstCalls(log: (m: string) => void, name: string, p: ProfileJson): void {
+  const firsts = p.models.flatMap((m) => m.latency_and_batch_ns.filter((x) => x.first_ms !== undefined).map((x) => `${m.id}x${x.batch_size} ${x.first_ms!.toFixed(0)}`));
+  if (firsts.length > 0) log(`${name} first-call ms per (subnet x batch): ${firsts.join(', ')}`);
+}
+
+function mib(b: number): string {
+  return (b / 2 ** 20).toFixed(0);
 }

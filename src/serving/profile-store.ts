@@ -1,20 +1,46 @@
 /**
- * The latency profile kept in a checkpoint directory: reused when it was measured on the same backend for
- * the same checkpoint, otherwise measured again.
+ * The latency profile kept in a checkpoint directory: reused only when it was measured for the same
+ * checkpoint under the same key (backend, WebGPU adapter, WASM threads, local workers), otherwise measured again.
  * @module
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomically } from '../../supernet/checkpoint/atomic-fs.ts';
 import { join } from 'node:path';
-import type { ProfileJson } from '../profiler/measure.ts';
+import { adapterLabel } from '../../supernet/backends/webgpu-adapter.ts';
+import type { ProfileJson, ProfileKey } from '../profiler/measure.ts';
+import type { WorkerInfo } from '../worker/protocol.ts';
 
 export function profilePath(checkpointDir: string): string {
   return join(checkpointDir, 'profile.json');
 }
 
-/** The stored profile if it matches this backend and checkpoint, else undefined (with the reason). */
-export async function readUsableProfile(checkpointDir: string, backend: string, checkpointHash: string):
+/** The key a profile measured by this worker, served by `workers` local workers, is valid for. */
+export function profileKey(info: Pick<WorkerInfo, 'backend' | 'adapter' | 'wasmThreads'>, workers: number): ProfileKey {
+  return {
+    backend: info.backend,
+    ...(info.adapter ? { adapter: adapterLabel(info.adapter) } : {}),
+    ...(info.wasmThreads !== undefined ? { wasm_threads: info.wasmThreads } : {}),
+    workers,
+  };
+}
+
+export function describeKey(k: ProfileKey): string {
+  return [k.backend, k.adapter, k.wasm_threads !== undefined ? `${k.wasm_threads} wasm thread(s)` : undefined, `${k.workers} worker(s)`]
+    .filter(Boolean).join(', ');
+}
+
+/** Why `stored` does not fit `wanted`, or undefined when it does. */
+export function keyMismatch(stored: ProfileKey | undefined, wanted: ProfileKey): string | undefined {
+  if (stored === undefined) return 'it predates keyed profiles (backend, adapter, thread layout)';
+  for (const f of ['backend', 'adapter', 'wasm_threads', 'workers'] as const) {
+    if (stored[f] !== wanted[f]) return `it was measured with ${f} ${stored[f] ?? 'unset'}, not ${wanted[f] ?? 'unset'}`;
+  }
+  return undefined;
+}
+
+/** The stored profile if it matches this key and checkpoint, else undefined (with the reason). */
+export async function readUsableProfile(checkpointDir: string, key: ProfileKey, checkpointHash: string):
   Promise<{ profile?: ProfileJson; reason: string }> {
   const file = profilePath(checkpointDir);
   if (!existsSync(file)) return { reason: `no ${file}` };
@@ -24,8 +50,9 @@ export async function readUsableProfile(checkpointDir: string, backend: string, 
   } catch (e) {
     return { reason: `${file} is unreadable (${(e as Error).message})` };
   }
-  if (p.backend !== backend) return { reason: `${file} was measured on backend ${p.backend}, not ${backend}` };
   if (p.checkpoint_hash !== checkpointHash) return { reason: `${file} belongs to another checkpoint` };
+  const why = keyMismatch(p.key, key);
+  if (why !== undefined) return { reason: `${file} does not fit: ${why}` };
   return { profile: p, reason: 'reused' };
 }
 

@@ -1,38 +1,47 @@
 /**
  * What runs inside an inference worker, whatever carries its messages: selects the backend, loads the
- * supernet once, warms up the served sub-networks and runs batches.
+ * supernet once, warms up the served sub-networks (recording what each first call cost) and runs batches.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../supernet/backend.ts';
+import { gpuPoolStats, trimGpuPool } from '../../supernet/backends/webgpu.ts';
 import { SubnetEngine } from '../../supernet/engine.ts';
+import { collectGarbage } from '../../supernet/gc.ts';
 import { loadModel } from '../../supernet/load.ts';
 import type { SubnetConfig } from '../../supernet/types.ts';
 import { checkpointIdentity } from './nats-identity.ts';
-import type { BatchJob, BatchReply, ImageItem, WorkerInfo, WorkerInit } from './protocol.ts';
+import type { BatchJob, BatchReply, EngineStats, ImageItem, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
+
+export const DEFAULT_GPU_POOL_MIB = 2048;
 
 export class EngineHost {
+  /** First-call cost per `${subnetId}x${batch}` shape this worker has run. */
+  readonly firstCalls = new Map<string, number>();
+
   private constructor(
     readonly engine: SubnetEngine,
     readonly info: WorkerInfo,
     private readonly configs: Map<number, SubnetConfig>,
+    private readonly gpuPoolBytes: number,
   ) {}
 
   static async create(init: WorkerInit): Promise<EngineHost> {
-    const backend = await selectBackend(init.backend);
+    const backend = await selectBackend(init.backend, init.wasmThreads === undefined ? {} : { wasmThreads: init.wasmThreads });
     const model = await loadModel(init.checkpoint, init.arch);
+    collectGarbage(); // the ~200 MB the weights were read into
+    if (backend.name === 'webgpu') trimGpuPool(0); // the raw weights the supernet folded at load sit in the pool, free
     const engine = new SubnetEngine(model.supernet, { cacheBudgetMiB: init.cacheMiB });
     const configs = new Map(init.subnets.map((s) => [s.id, model.supernet.validate(s.config)] as const));
-    const first = configs.values().next().value;
-    if (first === undefined) throw new Error('worker has no sub-networks to serve');
-    const probe = tf.tidy(() => engine.run(tf.zeros([1, first.image_size, first.image_size, 3]) as tf.Tensor4D, first));
-    const numClasses = probe.shape[1];
-    probe.dispose();
+    const firstId = configs.keys().next().value;
+    if (firstId === undefined) throw new Error('worker has no sub-networks to serve');
     const host = new EngineHost(engine, {
       arch: model.arch, backend: backend.name, untrained: model.untrained, checkpoint: model.source,
-      checkpointHash: (await checkpointIdentity(model.source, model.arch)).checkpointHash, numClasses,
-    }, configs);
-    host.warmUp(init.warmupBatches);
+      checkpointHash: (await checkpointIdentity(model.source, model.arch)).checkpointHash, numClasses: 0,
+      ...(backend.adapter ? { adapter: backend.adapter } : {}), ...(backend.wasmThreads !== undefined ? { wasmThreads: backend.wasmThreads } : {}),
+    }, configs, (init.gpuPoolMiB ?? DEFAULT_GPU_POOL_MIB) * 2 ** 20);
+    host.info.numClasses = await host.firstCall(firstId, 1);
+    host.info.warmup = await host.warmUp(init.warmupBatches);
     return host;
   }
 
@@ -44,13 +53,51 @@ export class EngineHost {
 
   subnetIds(): number[] { return [...this.configs.keys()]; }
 
-  /** The first call per (weights, batch shape) is slow on wasm (operator creation): pay it before serving. */
-  warmUp(batchSizes: number[]): void {
-    for (const [, c] of this.configs) {
+  /**
+   * Runs (sub-network, batch) once unless this worker already has, recording what that first call cost
+   * (WASM: operator creation and heap growth; WebGPU: shader compilation, seconds per shape). Returns the classes.
+   */
+  async firstCall(subnetId: number, batch: number): Promise<number> {
+    const c = this.config(subnetId);
+    const t0 = performance.now();
+    const y = tf.tidy(() => this.engine.run(tf.zeros([batch, c.image_size, c.image_size, 3]) as tf.Tensor4D, c));
+    try {
+      await y.data();
+      if (!this.firstCalls.has(`${subnetId}x${batch}`)) this.firstCalls.set(`${subnetId}x${batch}`, performance.now() - t0);
+      return y.shape[1];
+    } finally {
+      y.dispose();
+      this.boundGpuPool();
+    }
+  }
+
+  /** Pays the first call of every (served sub-network x batch size) before the worker reports ready. */
+  async warmUp(batchSizes: number[]): Promise<WarmupReport> {
+    const t0 = performance.now();
+    const shapes: WarmupReport['shapes'] = [];
+    for (const id of this.configs.keys()) {
       for (const b of batchSizes) {
-        tf.tidy(() => this.engine.run(tf.zeros([b, c.image_size, c.image_size, 3]) as tf.Tensor4D, c)).dispose();
+        if (!this.firstCalls.has(`${id}x${b}`)) await this.firstCall(id, b);
+        shapes.push({ subnetId: id, batch: b, firstMs: this.firstCalls.get(`${id}x${b}`)! });
       }
     }
+    const pool = gpuPoolStats();
+    return { shapes, totalMs: performance.now() - t0, ...(pool ? { gpuPool: { usedBytes: pool.usedBytes, allocatedBytes: pool.allocatedBytes } } : {}) };
+  }
+
+  stats(): EngineStats {
+    const heap = (tf.findBackend('wasm') as unknown as { wasm?: { HEAPU8?: Uint8Array } } | null)?.wasm?.HEAPU8?.buffer.byteLength;
+    const pool = gpuPoolStats();
+    return {
+      ...(heap !== undefined && this.info.backend === 'wasm' ? { wasmHeapBytes: heap } : {}),
+      tensorBytes: tf.memory().numBytes, cacheBytes: this.engine.cache.bytes, cacheEntries: this.engine.cache.size,
+      ...(pool ? { gpuPool: { usedBytes: pool.usedBytes, allocatedBytes: pool.allocatedBytes } } : {}),
+    };
+  }
+
+  /** tfjs-webgpu keeps every buffer it ever allocated; free ones beyond the bound are released. */
+  private boundGpuPool(): void {
+    if (this.info.backend === 'webgpu') trimGpuPool(this.gpuPoolBytes);
   }
 
   /** Runs one batch synchronously (the caller's thread is blocked for the forward pass). */
@@ -62,6 +109,7 @@ export class EngineHost {
       const logits = (await y.data()) as Float32Array;
       const numClasses = y.shape[1];
       y.dispose();
+      this.boundGpuPool();
       return { jobId: job.jobId, logits, numClasses, computeMs: performance.now() - t0 };
     } catch (e) {
       if (process.env.SUPERSERVE_DEBUG) console.error(e);

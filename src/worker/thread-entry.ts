@@ -32,11 +32,17 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case 'profile': {
-      const profile = await measureProfile(requireHost(), msg.subnets, msg.options, (done, total, label) =>
+      const profile = await measureProfile(requireHost(), msg.subnets, msg.request, (done, total, label) =>
         port!.postMessage({ type: 'progress', done, total, label }));
       port!.postMessage({ type: 'profile', profile });
       return;
     }
+    case 'stats':
+      port!.postMessage({ type: 'stats', stats: requireHost().stats() });
+      return;
+    case 'warmup':
+      port!.postMessage({ type: 'warmed', report: await requireHost().warmUp(msg.batches) });
+      return;
   }
 }
 

@@ -1,15 +1,19 @@
 /** Messages across the worker-thread boundary. @module */
-import type { ProfileJson, ProfileOptions } from '../profiler/measure.ts';
-import type { BatchJob, BatchReply, WorkerInfo, WorkerInit } from './protocol.ts';
+import type { ProfileJson, ProfileRequest } from '../profiler/measure.ts';
+import type { BatchJob, BatchReply, EngineStats, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
 
 export type ToWorker =
   | { type: 'init'; init: WorkerInit }
   | { type: 'batch'; job: BatchJob }
-  | { type: 'profile'; subnets: Array<{ id: number; accuracy: number; config: unknown }>; options: ProfileOptions };
+  | { type: 'profile'; subnets: Array<{ id: number; accuracy: number; config: unknown }>; request: ProfileRequest }
+  | { type: 'warmup'; batches: number[] }
+  | { type: 'stats' };
 
 export type FromWorker =
   | { type: 'ready'; info: WorkerInfo }
   | { type: 'reply'; reply: BatchReply }
   | { type: 'progress'; done: number; total: number; label: string }
   | { type: 'profile'; profile: ProfileJson }
+  | { type: 'warmed'; report: WarmupReport }
+  | { type: 'stats'; stats: EngineStats }
   | { type: 'fatal'; error: string };

@@ -2,9 +2,10 @@
  * worker_threads transport: one inference thread per worker, inputs and logits transferred, not copied.
  * @module
  */
-import { Worker } from 'node:worker_threads';
-import type { ProfileJson, ProfileOptions } from '../profiler/measure.ts';
-import type { BatchJob, BatchReply, WorkerInfo, WorkerInit } from './protocol.ts';
+import { isMainThread, Worker } from 'node:worker_threads';
+import { prepareAdapterEnvironment } from '../../supernet/backends/webgpu-adapter.ts';
+import type { ProfileJson, ProfileRequest } from '../profiler/measure.ts';
+import type { BatchJob, BatchReply, EngineStats, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
 import type { FromWorker, ToWorker } from './thread-messages.ts';
 import type { WorkerTransport } from './transport.ts';
 
@@ -13,7 +14,8 @@ const BOOT = new URL('./thread-boot.mjs', import.meta.url);
 export class ThreadWorker implements WorkerTransport {
   private readonly pending = new Map<number, { resolve: (r: BatchReply) => void; reject: (e: Error) => void }>();
   private readonly deathCallbacks: Array<(reason: string) => void> = [];
-  private profileWaiter: { resolve: (p: ProfileJson) => void; reject: (e: Error) => void; progress: (d: number, t: number, l: string) => void } | undefined;
+  /** The one control request (profile, warm-up) in flight; batches are not sent meanwhile. */
+  private control: { resolve: (r: ProfileJson | WarmupReport | EngineStats) => void; reject: (e: Error) => void; progress: (d: number, t: number, l: string) => void } | undefined;
   private dead: string | undefined;
   private closing = false;
 
@@ -24,6 +26,7 @@ export class ThreadWorker implements WorkerTransport {
   }
 
   static async start(name: string, init: WorkerInit): Promise<ThreadWorker> {
+    if (isMainThread) prepareAdapterEnvironment(); // GPU drivers read the real environment, which threads cannot set
     const worker = new Worker(BOOT);
     const info = await new Promise<WorkerInfo>((resolve, reject) => {
       const onMsg = (m: FromWorker): void => {
@@ -50,11 +53,27 @@ export class ThreadWorker implements WorkerTransport {
     });
   }
 
-  profile(subnets: Array<{ id: number; accuracy: number; config: unknown }>, options: ProfileOptions,
+  profile(subnets: Array<{ id: number; accuracy: number; config: unknown }>, request: ProfileRequest,
     progress: (done: number, total: number, label: string) => void = () => {}): Promise<ProfileJson> {
+    return this.request({ type: 'profile', subnets, request }, progress) as Promise<ProfileJson>;
+  }
+
+  /** Runs the first call of every (sub-network x batch) this worker has not run yet; reports what each cost. */
+  warmUp(batches: number[]): Promise<WarmupReport> {
+    return this.request({ type: 'warmup', batches }) as Promise<WarmupReport>;
+  }
+
+  /** Where the worker's memory goes (WASM heap, tensors, cache, GPU pool). */
+  stats(): Promise<EngineStats> {
+    return this.request({ type: 'stats' }) as Promise<EngineStats>;
+  }
+
+  private request(msg: ToWorker, progress: (d: number, t: number, l: string) => void = () => {}): Promise<ProfileJson | WarmupReport | EngineStats> {
+    if (this.dead !== undefined) return Promise.reject(new Error(`worker ${this.name} is dead: ${this.dead}`));
+    if (this.control !== undefined) return Promise.reject(new Error(`worker ${this.name} is busy with another control request`));
     return new Promise((resolve, reject) => {
-      this.profileWaiter = { resolve, reject, progress };
-      this.worker.postMessage({ type: 'profile', subnets, options } satisfies ToWorker);
+      this.control = { resolve, reject, progress };
+      this.worker.postMessage(msg);
     });
   }
 
@@ -73,14 +92,22 @@ export class ThreadWorker implements WorkerTransport {
         p?.resolve(m.reply);
         return;
       }
-      case 'progress': this.profileWaiter?.progress(m.done, m.total, m.label); return;
-      case 'profile': this.profileWaiter?.resolve(m.profile); this.profileWaiter = undefined; return;
+      case 'progress': this.control?.progress(m.done, m.total, m.label); return;
+      case 'profile': this.settle(m.profile); return;
+      case 'warmed': this.settle(m.report); return;
+      case 'stats': this.settle(m.stats); return;
       case 'fatal':
-        if (this.profileWaiter) { this.profileWaiter.reject(new Error(m.error)); this.profileWaiter = undefined; return; }
+        if (this.control) { const c = this.control; this.control = undefined; c.reject(new Error(m.error)); return; }
         this.die(m.error);
         return;
       case 'ready': return;
     }
+  }
+
+  private settle(r: ProfileJson | WarmupReport | EngineStats): void {
+    const c = this.control;
+    this.control = undefined;
+    c?.resolve(r);
   }
 
   private die(reason: string): void {
@@ -89,7 +116,8 @@ export class ThreadWorker implements WorkerTransport {
     const err = new Error(`worker ${this.name} died: ${reason}`);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    this.profileWaiter?.reject(err);
+    this.control?.reject(err);
+    this.control = undefined;
     if (!this.closing) for (const cb of this.deathCallbacks) cb(reason);
   }
 }

@@ -21,11 +21,19 @@ export function forwardPlan(plan: ResNetPlan, x: tf.Tensor4D, conv: ConvBnRunner
   });
   for (const b of plan.blocks) {
     const prev = h;
-    // One tidy per block keeps only the block output alive (activations dominate memory at large batches).
+    // Activations dominate memory at large batches (and the WASM heap never shrinks): free each one as soon as
+    // the next exists, so a block holds at most its input, two intermediates and the shortcut at a time.
     h = tf.tidy(() => {
-      const shortcut = b.downsample ? conv(b.downsample, avgPoolCeil(prev, b.stride)) : prev;
-      const y = conv(b.conv3, conv(b.conv2, conv(b.conv1, prev)));
-      return tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
+      const y1 = conv(b.conv1, prev);
+      const y2 = conv(b.conv2, y1);
+      y1.dispose();
+      const y3 = conv(b.conv3, y2);
+      y2.dispose();
+      const shortcut = b.downsample ? tf.tidy(() => conv(b.downsample!, avgPoolCeil(prev, b.stride))) : prev;
+      const sum = tf.add(y3, shortcut);
+      y3.dispose();
+      if (shortcut !== prev) shortcut.dispose();
+      return tf.relu(sum) as tf.Tensor4D;
     });
     prev.dispose();
   }

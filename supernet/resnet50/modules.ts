@@ -41,7 +41,7 @@ export class InputStem {
   }
 
   tensors(): tf.Tensor[] {
-    return [this.conv0, this.residualConv, this.conv2].map((c) => c.filter);
+    return [this.conv0, this.residualConv, this.conv2].flatMap((c) => c.tensors());
   }
 
   dispose(): void {
@@ -77,7 +77,7 @@ export class BottleneckBlock {
   }
 
   tensors(): tf.Tensor[] {
-    return [this.conv1, this.conv2, this.conv3, ...(this.downsample ? [this.downsample] : [])].map((c) => c.filter);
+    return [this.conv1, this.conv2, this.conv3, ...(this.downsample ? [this.downsample] : [])].flatMap((c) => c.tensors());
   }
 
   dispose(): void {
@@ -96,10 +96,11 @@ export class LinearClassifier {
     this.bias = tf.tensor1d(takeFloat(sd, 'classifier.linear.linear.bias', [N_CLASSES]).data);
   }
 
-  /** `W[:, :inF]` (as [inF, 1000]) and the full bias, as new tensors. */
-  materialize(inF: number): { weight: tf.Tensor2D; bias: tf.Tensor1D } {
+  /** `W[:, :inF]` (as [inF, 1000]) and the bias, as new tensors (sharing the supernet's storage when whole). */
+  materialize(inF: number): { weight: tf.Tensor2D; bias: tf.Tensor1D; shared: boolean } {
     if (inF < 1 || inF > this.maxIn) throw new Error(`classifier: cannot take ${inF} of ${this.maxIn} input features`);
-    return { weight: tf.slice(this.weight, [0, 0], [inF, N_CLASSES]), bias: tf.clone(this.bias) };
+    const whole = inF === this.maxIn;
+    return { weight: whole ? tf.reshape(this.weight, this.weight.shape) : tf.slice(this.weight, [0, 0], [inF, N_CLASSES]), bias: tf.reshape(this.bias, [N_CLASSES]), shared: whole };
   }
 
   tensors(): tf.Tensor[] {

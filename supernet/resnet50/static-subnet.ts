@@ -15,10 +15,15 @@ import { planWeightShapes, type ResNetPlan } from './plan.ts';
 export class StaticResNet50 implements MaterializedSubnet {
   readonly key: string;
   readonly bytes: number;
+  readonly ownBytes: number;
   private disposed = false;
 
-  /** Takes ownership of `weights` (named as `planWeightShapes(plan)`, checked here). */
-  constructor(readonly config: ResNetSubnetConfig, readonly plan: ResNetPlan, private readonly weights: Map<string, tf.Tensor>) {
+  /**
+   * Takes ownership of `weights` (named as `planWeightShapes(plan)`, checked here). `sharedBytes` of them share
+   * the supernet's storage (tf.clone): they are not counted in `bytes`, the memory this sub-network adds.
+   */
+  constructor(readonly config: ResNetSubnetConfig, readonly plan: ResNetPlan, private readonly weights: Map<string, tf.Tensor>,
+    sharedBytes = 0) {
     this.key = resnetKey(config);
     const shapes = planWeightShapes(plan);
     for (const [name, shape] of shapes) {
@@ -32,6 +37,7 @@ export class StaticResNet50 implements MaterializedSubnet {
       if (!shapes.has(name)) throw new StaticTopologyError(`unexpected weight ${name} for this topology`);
     }
     this.bytes = [...weights.values()].reduce((s, t) => s + t.size * 4, 0);
+    this.ownBytes = this.bytes - sharedBytes;
   }
 
   private w<R extends tf.Rank>(name: string): tf.Tensor<R> {
@@ -40,11 +46,7 @@ export class StaticResNet50 implements MaterializedSubnet {
 
   forward(xNHWC: tf.Tensor4D): tf.Tensor2D {
     if (this.disposed) throw new Error(`sub-network ${this.key} was disposed`);
-    const r = this.config.image_size;
-    const [, h, w, c] = xNHWC.shape;
-    if (xNHWC.rank !== 4 || h !== r || w !== r || c !== 3) {
-      throw new Error(`sub-network ${this.key} expects NHWC input [N, ${r}, ${r}, 3], got [${xNHWC.shape.join(', ')}]`);
-    }
+    checkInput(this.key, this.config.image_size, xNHWC);
     const cls = this.plan.classifier.name;
     return tf.tidy(() => forwardPlan(this.plan, xNHWC,
       (spec, x) => conv2dTorch(x, this.w<tf.Rank.R4>(`${spec.name}.weight`), {
@@ -62,6 +64,14 @@ export class StaticResNet50 implements MaterializedSubnet {
     if (this.disposed) return;
     this.disposed = true;
     for (const t of this.weights.values()) t.dispose();
+  }
+}
+
+/** Throws unless `x` is NHWC [N, r, r, 3]. */
+export function checkInput(key: string, r: number, x: tf.Tensor4D): void {
+  const [, h, w, c] = x.shape;
+  if (x.rank !== 4 || h !== r || w !== r || c !== 3) {
+    throw new Error(`sub-network ${key} expects NHWC input [N, ${r}, ${r}, 3], got [${x.shape.join(', ')}]`);
   }
 }
 

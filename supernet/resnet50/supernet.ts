@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { conv2dTorch } from '../ops/index.ts';
 import type {
   BnStats, MaterializedSubnet, ResNetSubnetConfig, StateDict, SubnetConfig, SubnetNormTable, Supernet,
 } from '../types.ts';
@@ -13,9 +14,10 @@ import { calibratePlan } from './calibrate.ts';
 import { resnetKey, validateResNetConfig } from './config.ts';
 import { BLOCK_SPECS, STAGE_OUT_WIDTHS } from './constants.ts';
 import type { DynamicConvBn } from './dynamic-conv-bn.ts';
+import { forwardPlan } from './forward.ts';
 import { BottleneckBlock, InputStem, LinearClassifier, type Binding } from './modules.ts';
 import type { ResNetPlan } from './plan.ts';
-import { StaticResNet50 } from './static-subnet.ts';
+import { checkInput, StaticResNet50 } from './static-subnet.ts';
 
 class ResNet50Supernet implements Supernet {
   readonly arch = 'ofa-resnet50' as const;
@@ -59,20 +61,63 @@ class ResNet50Supernet implements Supernet {
     const { config: valid, plan, bindings } = this.activate(config);
     const norm: Map<string, BnStats> | undefined = this.subnetNorm.get(resnetKey(valid));
     const weights = new Map<string, tf.Tensor>();
+    let sharedBytes = 0;
     try {
       for (const [spec, layer] of bindings) {
-        const { filter, bias } = layer.materialize(spec.inC, spec.outC, norm?.get(layer.bnName));
+        const { filter, bias, shared } = layer.materialize(spec.inC, spec.outC, norm?.get(layer.bnName));
         weights.set(`${spec.name}.weight`, filter);
         weights.set(`${spec.name}.bias`, bias);
+        if (shared) sharedBytes += filter.size * 4;
       }
-      const { weight, bias } = this.classifier.materialize(plan.classifier.inF);
+      const { weight, bias, shared } = this.classifier.materialize(plan.classifier.inF);
       weights.set(`${plan.classifier.name}.weight`, weight);
       weights.set(`${plan.classifier.name}.bias`, bias);
-      return new StaticResNet50(valid, plan, weights);
+      if (shared) sharedBytes += weight.size * 4;
+      return new StaticResNet50(valid, plan, weights, sharedBytes);
     } catch (e) {
       for (const t of weights.values()) t.dispose();
       throw e;
     }
+  }
+
+  materializedBytes(config: SubnetConfig): number {
+    const { config: valid, plan, bindings } = this.activate(config);
+    const norm = this.subnetNorm.get(resnetKey(valid));
+    let bytes = 0;
+    for (const [spec, layer] of bindings) {
+      const whole = layer.prefolded && norm === undefined && spec.inC === layer.maxIn && spec.outC === layer.maxOut;
+      bytes += (whole ? 0 : spec.kernel * spec.kernel * spec.inC * spec.outC * 4) + spec.outC * 4;
+    }
+    const inF = plan.classifier.inF;
+    return bytes + (inF === this.classifier.maxIn ? 0 : inF * this.classifier.bias.size * 4) + this.classifier.bias.size * 4;
+  }
+
+  forwardOnce(config: SubnetConfig, xNHWC: tf.Tensor4D): tf.Tensor2D {
+    const { config: valid, plan, bindings } = this.activate(config);
+    checkInput(resnetKey(valid), valid.image_size, xNHWC);
+    const norm = this.subnetNorm.get(resnetKey(valid));
+    const layers = new Map(bindings.map(([spec, layer]) => [spec.name, layer] as const));
+    return tf.tidy(() => forwardPlan(plan, xNHWC,
+      (spec, x) => {
+        const layer = layers.get(spec.name)!;
+        const { filter, bias } = layer.materialize(spec.inC, spec.outC, norm?.get(layer.bnName));
+        try {
+          return conv2dTorch(x, filter, { stride: spec.stride, bias, activation: spec.relu ? 'relu' : 'none' });
+        } finally {
+          // Freeing them now (not at the end of the tidy) also frees tfjs-wasm's operator for them: one layer at a time.
+          filter.dispose();
+          bias.dispose();
+        }
+      },
+      (x) => {
+        const { weight, bias } = this.classifier.materialize(plan.classifier.inF);
+        try {
+          return tf.fused.matMul({ a: x, b: weight, bias }) as tf.Tensor2D;
+        } finally {
+          weight.dispose();
+          bias.dispose();
+        }
+      }));
   }
 
   calibrate(config: SubnetConfig, batchesNHWC: tf.Tensor4D[]): Map<string, BnStats> {

@@ -17,7 +17,7 @@ let configs: SubnetConfig[];
 test.before(async () => {
   await selectBackend('wasm');
   const supernet = createSupernet('ofa-mbv3-w1.0', randomStateDict('ofa-mbv3-w1.0', 11), new Map());
-  engine = new SubnetEngine(supernet, { cacheBudgetMiB: 64 });
+  engine = new SubnetEngine(supernet, { cacheBudgetMiB: 256 }); // resident bytes: 3x the weights on wasm
   configs = paretoSet('ofa-mbv3-w1.0').slice(0, 3).map((p) => supernet.validate({ ...p.config, image_size: 64 }));
 });
 

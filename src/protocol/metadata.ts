@@ -32,6 +32,8 @@ export function modelMetadata(meta: ModelMetadata) {
       default_slo_ms: meta.defaultSloMs,
       image_size: meta.imageSize,
       workers: meta.workers,
+      ...(meta.adapter ? { adapter: { vendor: meta.adapter.vendor, architecture: meta.adapter.architecture, description: meta.adapter.description, software: meta.adapter.isSoftware } } : {}),
+      ...(meta.wasmThreads !== undefined ? { wasm_threads: meta.wasmThreads } : {}),
       subnets: meta.subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, image_size: s.imageSize })),
     },
   };

@@ -53,7 +53,7 @@ export function modelConfig(meta: ModelMetadata, limits: ConfigLimits) {
         max_queue_size: 0,
       },
     },
-    instance_group: [{ name: `${meta.name}_workers`, kind: 'KIND_CPU', count: meta.workers.total }],
+    instance_group: [{ name: `${meta.name}_workers`, kind: meta.backend === 'webgpu' ? 'KIND_GPU' : 'KIND_CPU', count: meta.workers.total }],
     parameters: {
       scheduler: param('superserve'),
       policy: param(meta.policy),

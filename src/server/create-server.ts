@@ -23,9 +23,11 @@ import { createPolicy, profileFromJson, resolvePolicy, ProfileTable, Scheduler, 
 import { Dispatcher, type ItemPayload } from '../serving/dispatcher.ts';
 import { fanOut, type ServingSnapshot } from '../serving/events.ts';
 import { startLocalWorkers } from '../serving/local-workers.ts';
+import { profileRefinement, type ProfileRefinement } from '../serving/profile-refinement.ts';
 import { profilePath } from '../serving/profile-store.ts';
 import { LocalInferenceService } from '../serving/service.ts';
 import type { ModelMetadata } from '../serving/types.ts';
+import type { AdapterInfo } from '../../supernet/backends/webgpu-adapter.ts';
 import { checkpointIdentity, profileHash } from '../worker/nats-identity.ts';
 import { startNatsRouter, type NatsRouter } from '../worker/nats-router.ts';
 import type { ServeConfig } from './config.ts';
@@ -50,10 +52,11 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
   });
   const policyName = policySpec.name;
   const facts = { backend: config.backend, untrained: config.checkpoint === undefined, checkpoint: config.checkpoint ?? DEFAULT_CHECKPOINT_DIR,
-    workers: config.workers ?? 1 };
+    workers: config.workers ?? 1, adapter: undefined as AdapterInfo | undefined, wasmThreads: undefined as number | undefined };
   let dispatcher: Dispatcher | undefined;
   let router: NatsRouter | undefined;
   let threads: ThreadSupervisor | undefined;
+  let refinement: ProfileRefinement | undefined;
 
   const describe = (): ModelMetadata => ({
     name: config.modelName, versions: ['1'], platform: `superserve_tfjs_${facts.backend}`, arch, backend: facts.backend,
@@ -61,6 +64,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
     imageSize: Math.max(...subnets.map((s) => s.config.image_size)),
     workers: { total: facts.workers + (router?.stats().alive ?? 0), alive: dispatcher?.workerCount ?? 0 },
+    ...(facts.adapter ? { adapter: facts.adapter } : {}), ...(facts.wasmThreads !== undefined ? { wasmThreads: facts.wasmThreads } : {}),
   });
   const metrics = createMetrics({ model: config.modelName });
   const statistics = new InferenceStatistics();
@@ -113,6 +117,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     await threads?.close();
     dispatcher?.close();
     await prep?.close();
+    await refinement?.flush();
   })());
 
   const ready = (async () => {
@@ -135,6 +140,8 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       profileJson = local.profile;
       facts.backend = local.info.backend;
       facts.untrained = local.info.untrained;
+      facts.adapter = local.info.adapter;
+      if (local.info.backend === 'wasm') facts.wasmThreads = local.layout.wasmThreads;
       threads = superviseThreads(local, { accepting: () => service.isAccepting(), log });
     } else {
       profileJson = await storedProfile(checkpoint);
@@ -145,7 +152,21 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       clock: systemClock, policy: createPolicy(policyName, profile, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) }), profile,
       maxQueue: config.maxQueue, latencyFactor: config.profileScale, adaptLatency: config.adaptLatency,
     });
-    const d = new Dispatcher(scheduler, systemClock, events);
+    // Local workers measured this profile on this machine: what they measure while serving refines and stores it.
+    // (A router alone serves remote workers' times, network included: those do not belong in the checkpoint's profile.)
+    if (config.workers !== 0) {
+      refinement = profileRefinement({
+        profile: profileJson, checkpoint, log,
+        apply: (p) => {
+          scheduler.replaceProfile(p, createPolicy(policyName, p, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) }));
+          // The learnt factor measured the old profile's error, which the refined profile now carries.
+          if (scheduler.adaptLatency) scheduler.latencyFactor = config.profileScale;
+        },
+      });
+    }
+    const refine = refinement;
+    const d = new Dispatcher(scheduler, systemClock, refine === undefined ? events
+      : fanOut(events, { batchFinished: (at, b) => { if (threads?.owns(b.worker)) refine.batchFinished?.(at, b); } }));
     dispatcher = d;
     threads?.attach(d);
     if (prep) {

@@ -10,6 +10,8 @@ import type { ThreadWorker } from '../worker/threads.ts';
 export interface ThreadSupervisor {
   /** Hand the started threads to the dispatcher; replacements join it too. */
   attach(d: Dispatcher): void;
+  /** Whether the named worker is one of these in-process threads (not a NATS worker). */
+  owns(workerName: string): boolean;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,10 @@ export function superviseThreads(local: LocalWorkers, o: { accepting: () => bool
     attach(d) {
       dispatcher = d;
       for (const w of live) watch(w);
+    },
+    owns(name) {
+      for (const w of live) if (w.name === name) return true;
+      return false;
     },
     async close() {
       closed = true;

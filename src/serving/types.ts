@@ -3,6 +3,7 @@
  * `InferenceService.admit` / `infer` calls and outcomes back into V2 responses.
  * @module
  */
+import type { AdapterInfo } from '../../supernet/backends/webgpu-adapter.ts';
 import type { ImageOutcome, RefusalReason } from './events.ts';
 
 /** Images as float32, already normalised the way OFA expects, in NHWC order. */
@@ -78,6 +79,10 @@ export interface ModelMetadata {
   /** Input resolution expected by default (largest Pareto image_size). */
   imageSize: number;
   workers: { total: number; alive: number };
+  /** The local workers' WebGPU adapter (vendor, architecture, description), on webgpu. */
+  adapter?: AdapterInfo;
+  /** Threads per local WASM worker, on wasm. */
+  wasmThreads?: number;
 }
 
 export interface InferenceService {

@@ -11,9 +11,6 @@ import type { ToWorker } from './thread-messages.ts';
 const port = parentPort;
 if (port === null) throw new Error('thread-entry must run in a worker thread');
 let host: EngineHost | undefined;
-// Fault injection for tests of worker replacement: the thread exits (mid-batch) after this many batches.
-const crashAfter = Number(process.env.SUPERSERVE_TEST_CRASH_AFTER_BATCHES ?? 0);
-let batches = 0;
 
 port.on('message', (msg: ToWorker) => {
   void handle(msg).catch((e: Error) => port.postMessage({ type: 'fatal', error: e.stack ?? e.message }));
@@ -26,7 +23,6 @@ async function handle(msg: ToWorker): Promise<void> {
       port!.postMessage({ type: 'ready', info: host.info });
       return;
     case 'batch': {
-      if (crashAfter > 0 && ++batches > crashAfter) process.exit(70);
       const reply = await requireHost().runBatch(msg.job);
       port!.postMessage({ type: 'reply', reply }, reply.logits ? [reply.logits.buffer as ArrayBuffer] : []);
       return;

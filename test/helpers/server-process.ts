@@ -29,13 +29,17 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `port`: listen there (a restart on the same address); a free port by default. */
-export async function startServer(args: string[], readyTimeoutMs = 240_000, port?: number): Promise<ServerProcess> {
+/**
+ * `port`: listen there (a restart on the same address); a free port by default. `node`: extra Node options and
+ * environment for the server process (e.g. a test-only `--import` preload).
+ */
+export async function startServer(args: string[], readyTimeoutMs = 240_000, port?: number,
+  node: { args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   port ??= await freePort();
   // A free gRPC port too, unless the test sets one: the default 8081 may be taken on a shared machine.
   const grpc = args.some((a) => a.startsWith('--grpc')) ? [] : ['--grpc-port', String(await freePort())];
-  const child = spawn(process.execPath, [join(ROOT, 'bin/superserve.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', ...grpc, ...args],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SUPERSERVE_BACKEND: 'wasm' } });
+  const child = spawn(process.execPath, [...node.args ?? [], join(ROOT, 'bin/superserve.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', ...grpc, ...args],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SUPERSERVE_BACKEND: 'wasm', ...node.env } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -64,7 +64,10 @@ export class LocalInferenceService implements InferenceService {
   }
 
   workDeadline(arrivalMs: number, sloMs: number): number {
-    return this.#core?.dispatcher.loop.scheduler.lateMode === 'serve' ? Number.POSITIVE_INFINITY : arrivalMs + sloMs;
+    const scheduler = this.#core?.dispatcher.loop.scheduler;
+    if (scheduler?.lateMode === 'serve') return Number.POSITIVE_INFINITY;
+    // Preparation that ends later leaves less than the cheapest sub-network's latency: the request would be refused anyway.
+    return arrivalMs + sloMs - (scheduler?.capacity().minLatencyMs ?? 0);
   }
 
   reportRefused(reason: RefusalReason, images: number): void {

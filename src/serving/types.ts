@@ -97,8 +97,9 @@ export interface InferenceService {
    */
   admit(images: number, opts: AdmitOptions): void;
   /**
-   * Until when work for a request (parsing, decoding) is still worth doing: its deadline, or +Infinity when
-   * the server serves late requests (`--late serve`).
+   * Until when work for a request (parsing, decoding) is still worth doing: its deadline less the cheapest
+   * sub-network's latency (later, inference could no longer make it), or +Infinity when the server serves late
+   * requests (`--late serve`).
    */
   workDeadline(arrivalMs: number, sloMs: number): number;
   /** A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not queued. */

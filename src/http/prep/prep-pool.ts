@@ -10,9 +10,11 @@
  * decoded megapixel; EWMA of what it measured). A request whose jobs cannot be done by its deadline
  * behind the work already waiting is refused at once (503 'overloaded', Retry-After = the backlog).
  *
- * Budgets: a job that reaches a thread after its deadline is answered 504 without running; a job still
- * running at its deadline has its thread terminated (and replaced) and is answered 504, so one costly
- * image holds a thread no longer than its own request's deadline. Pixel budgets are checked from the
+ * Budgets: a job still waiting at its deadline is answered 504 then (a timer); a job still running at its
+ * deadline is answered 504 then too: a decode has its thread terminated (and replaced), so one costly image
+ * holds a thread no longer than its own request's deadline; a parse (bounded by the body limit, and more likely
+ * starved than stuck) is left to finish on its thread, its result dropped. The deadline a caller passes is its work deadline: the latest
+ * time preparation may end so that inference can still make the request's deadline. Pixel budgets are checked from the
  * image headers on the caller's side, before anything is queued (see image-budget.ts).
  * @module
  */
@@ -53,6 +55,8 @@ export interface PrepPool {
   readonly alive: number;
   /** Jobs waiting for a thread. */
   readonly waiting: number;
+  /** Threads terminated for a decode past its deadline (and replaced), since start. */
+  readonly restarts: number;
   /** Current cost estimates: ms per JSON megabyte parsed, ms per megapixel decoded. */
   readonly costs: Readonly<{ parse: number; decode: number }>;
   /** Resolves once every thread has started (a server waits for it before it says ready). */
@@ -89,6 +93,7 @@ class WorkerPrepPool implements PrepPool {
   readonly #slots = new Set<Slot>();
   readonly #closed = new AbortController();
   #nextId = 1;
+  #restarts = 0;
   /** Estimated ms of the jobs waiting for a thread (sum over them). */
   #waitingMs = 0;
   #msPerUnit = { ...INITIAL_MS_PER_UNIT };
@@ -111,6 +116,7 @@ class WorkerPrepPool implements PrepPool {
 
   get alive(): number { return this.#slots.size; }
   get waiting(): number { return this.#queue.size; }
+  get restarts(): number { return this.#restarts; }
   get costs(): Readonly<{ parse: number; decode: number }> { return { ...this.#msPerUnit }; }
 
   /** Threads started, and the starting cost estimates measured on one of them (not assumed). */
@@ -119,7 +125,7 @@ class WorkerPrepPool implements PrepPool {
       await Promise.all([...this.#slots].map((s) => s.started));
       if (this.#broken !== undefined) throw new PrepPoolError(`request preparation pool is broken: ${this.#broken}`);
       const { json, image } = calibrationInputs();
-      const reply = await this.#queue.add(() => this.#onThread({ kind: 'calibrate', json, image, transfer: [], units: 0 }, Number.POSITIVE_INFINITY));
+      const reply = await this.#queue.add(() => this.#onThread({ kind: 'calibrate', json, image, transfer: [], units: 0 }, Number.POSITIVE_INFINITY, () => {}));
       if (reply.type === 'calibrated') this.#msPerUnit = { parse: reply.parseMsPerMb, decode: reply.decodeMsPerMp };
     })());
   }
@@ -193,20 +199,29 @@ class WorkerPrepPool implements PrepPool {
     opts.signal?.addEventListener('abort', onClientGone, { once: true });
     this.#closed.signal.addEventListener('abort', onClosed, { once: true });
     if (opts.signal?.aborted) onClientGone();
+    // A job still waiting at its deadline is answered then, not when a thread would have reached it.
+    const expiry = Number.isFinite(opts.deadline) ? setTimeout(() => stopWaiting(new ServiceError('deadline',
+      `the request waited for a preparation thread until its deadline (${this.#queue.size} jobs waiting for ${this.threads} thread(s))`)),
+    Math.max(0, opts.deadline - this.#opts.now())) : undefined;
+    // A parse past its deadline is answered then while its thread finishes it (see #onThread): p-queue keeps the
+    // thread's slot until the thread is done, the caller gets whichever comes first.
+    let answerEarly!: (e: Error) => void;
+    const early = new Promise<never>((_, reject) => { answerEarly = reject; });
     try {
-      return await this.#queue.add(() => {
+      return await Promise.race([early, this.#queue.add(() => {
         started = true;
         this.#waitingMs -= estimate;
-        return this.#onThread(job, opts.deadline);
-      }, { priority: -opts.deadline, signal: waiting.signal });
+        return this.#onThread(job, opts.deadline, answerEarly);
+      }, { priority: -opts.deadline, signal: waiting.signal })]);
     } finally {
+      clearTimeout(expiry);
       if (!started) this.#waitingMs -= estimate;
       opts.signal?.removeEventListener('abort', onClientGone);
       this.#closed.signal.removeEventListener('abort', onClosed);
     }
   }
 
-  #onThread(job: Job, deadline: number): Promise<PrepReply> {
+  #onThread(job: Job, deadline: number, answerEarly: (e: Error) => void): Promise<PrepReply> {
     const budget = deadline - this.#opts.now();
     if (budget <= 0) return Promise.reject(new ServiceError('deadline', `deadline passed ${(-budget).toFixed(1)} ms ago while waiting to be ${job.kind === 'decode' ? 'decoded' : 'parsed'}`));
     const slot = [...this.#slots].find((s) => s.running === undefined);
@@ -216,7 +231,11 @@ class WorkerPrepPool implements PrepPool {
     const t0 = this.#opts.now();
     return new Promise<PrepReply>((resolve, reject) => {
       const timer = Number.isFinite(budget) ? setTimeout(() => {
-        reject(new ServiceError('deadline', `${job.kind === 'decode' ? 'image decoding' : 'request parsing'} did not finish before the request's deadline`));
+        const late = new ServiceError('deadline', `${job.kind === 'decode' ? 'image decoding' : 'request parsing'} did not finish before the request's deadline`);
+        // Parsing costs at most its (size-limited) body's share and is likely nearly done: a thread that is merely
+        // starved under load is not worth a restart. Decoding can be pathological (a bomb): that thread goes.
+        if (job.kind === 'parse') { answerEarly(late); return; }
+        reject(late);
         this.#kill(slot);
       }, budget) : undefined;
       const done = () => { clearTimeout(timer); slot.running = undefined; slot.worker.unref(); };
@@ -231,6 +250,7 @@ class WorkerPrepPool implements PrepPool {
 
   /** End a thread stuck in an over-budget job; a fresh one takes its place at once. */
   #kill(slot: Slot): void {
+    this.#restarts++;
     slot.killed = true;
     this.#slots.delete(slot);
     void slot.worker.terminate();

@@ -79,6 +79,23 @@ test('parses a large JSON body to exactly what inline parsing gives, and rebuild
   } finally { await pool.close(); }
 });
 
+test('a parse still running at its deadline is answered 504 then; its thread finishes it and is kept', async () => {
+  const pool = createPrepPool({ threads: 1, maxImagePixels: 1e7, now: clock });
+  try {
+    const n = 3_000_000; // ~20 MB of JSON numbers: far longer to parse than the 100 ms budget
+    const body = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, 1000, 1000], data: Array.from({ length: n }, (_, i) => (i % 97) / 10) }] };
+    const json = new TextEncoder().encode(JSON.stringify(body));
+    const err = await failure(pool.parse(json, undefined, META, { ...LIMITS, maxBatch: 8 }, { deadline: clock() + 100 }));
+    assert.ok(err instanceof ServiceError && err.kind === 'deadline', String(err));
+    assert.match((err as Error).message, /request parsing did not finish before the request's deadline/);
+    const small = new TextEncoder().encode(JSON.stringify({ inputs: [{ name: 'input_nhwc', datatype: 'FP32', shape: [1, 32, 32, 3], data: new Array(32 * 32 * 3).fill(0) }] }));
+    const ok = await pool.parse(small, undefined, META, LIMITS, { deadline: far() });
+    assert.ok(ok.input.kind === 'tensor');
+    assert.is(pool.restarts, 0, 'no thread was terminated for a late parse');
+    assert.is(pool.alive, 1);
+  } finally { await pool.close(); }
+});
+
 test('an undecodable image is a 400 naming the input and index; the pool keeps working', async () => {
   const pool = createPrepPool({ threads: 1, maxImagePixels: 1e7, now: clock });
   try {
@@ -103,19 +120,23 @@ test('waiting jobs leave in deadline order, not arrival order', async () => {
   } finally { await pool.close(); }
 });
 
-test('budgets: a job that starts after its deadline is refused unrun; one still running at its deadline loses its thread, which is replaced', async () => {
+test('budgets: a job still waiting at its deadline is answered then, unrun; one still running at its deadline loses its thread, which is replaced', async () => {
   const pool = createPrepPool({ threads: 1, maxImagePixels: 1e8, now: clock });
   try {
     const huge = blackPng(4000); // 16 MP: seconds to decode
-    const stuck = failure(pool.decode(images([huge]), { deadline: clock() + 300 }));
-    const behind = failure(pool.decode(images([png(16, 16, 1)]), { deadline: clock() + 200 }));
+    const settled: string[] = [];
+    const stuck = failure(pool.decode(images([huge]), { deadline: clock() + 300 })).finally(() => settled.push('stuck'));
+    const behind = failure(pool.decode(images([png(16, 16, 1)]), { deadline: clock() + 200 })).finally(() => settled.push('behind'));
+    const e2 = await behind;
+    assert.ok(e2 instanceof ServiceError && e2.kind === 'deadline', String(e2));
+    assert.match((e2 as Error).message, /waited for a preparation thread until its deadline/);
+    assert.is(pool.waiting, 0);
     const e1 = await stuck;
     assert.ok(e1 instanceof ServiceError && e1.kind === 'deadline', String(e1));
     assert.match((e1 as Error).message, /did not finish before the request's deadline/);
-    const e2 = await behind;
-    assert.ok(e2 instanceof ServiceError && e2.kind === 'deadline', String(e2));
-    assert.match((e2 as Error).message, /while waiting to be decoded/);
+    assert.equal(settled, ['behind', 'stuck'], 'the waiting job was answered at its own deadline, before the running one ended');
     assert.is(pool.alive, 1, 'the stuck thread was replaced');
+    assert.is(pool.restarts, 1);
     const ok = await pool.decode(images([png(16, 16, 2)], 16), { deadline: far() });
     assert.is(ok.n, 1);
   } finally { await pool.close(); }

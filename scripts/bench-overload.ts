@@ -10,7 +10,8 @@
  *    deadline p99, deadline-met share of admitted requests, mean served accuracy, server RSS peak.
  * Flags: --checkpoint DIR (default: the embedded default), --slo-ms N (1000), --seconds N (15),
  *        --multipliers 2,5,10,30, --kinds json,binary,jpeg, --policy P (the server's default),
- *        --capacity N (skip the closed-loop measurement: compare runs at the same rates), --out FILE.
+ *        --capacity N (skip the closed-loop measurement: compare runs at the same rates), --out FILE,
+ *        --workers N and --wasm-threads N (the server's thread layout; default: its own choice).
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -33,7 +34,8 @@ const checkpoint = flag('--checkpoint') ?? await ensureDefaultCheckpoint();
 type RequestKind = 'json' | 'binary' | 'jpeg';
 interface Request { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> }
 
-const server = await startServer(['--checkpoint', checkpoint, '--slo-ms', String(sloMs), ...(flag('--policy') ? ['--policy', flag('--policy')!] : [])], 900_000);
+const passed = ['--policy', '--workers', '--wasm-threads'].flatMap((f) => (flag(f) === undefined ? [] : [f, flag(f)!]));
+const server = await startServer(['--checkpoint', checkpoint, '--slo-ms', String(sloMs), ...passed], 900_000);
 const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters?: { image_size?: number; backend?: string; policy?: string } };
 const size = meta.parameters?.image_size ?? 224;
 

@@ -111,7 +111,8 @@ export class Scheduler<P = unknown> {
 
   /**
    * Serve from now on with a new latency profile and the policy built on it (same sub-network ids).
-   * Queued requests keep their place; a pinned request's sub-network must still be in the profile.
+   * Queued requests keep their place; a pinned request's sub-network must still be in the profile. The new
+   * policy takes over what the old one learnt (`carryOver`); the latency factor stays as it is.
    */
   replaceProfile(profile: LatencyProfile, policy: Policy): void {
     if (typeof policy?.decide !== 'function') throw new SchedulerError('replaceProfile: policy must be a Policy');
@@ -119,6 +120,7 @@ export class Scheduler<P = unknown> {
     for (const r of this.#queue) {
       if (r.pinnedSubnet !== undefined && !table.has(r.pinnedSubnet)) throw new SchedulerError(`replaceProfile: queued request ${r.id} is pinned to subnet ${r.pinnedSubnet}, which the new profile lacks`);
     }
+    policy.carryOver?.(this.#policy);
     this.#install(table, policy);
   }
 

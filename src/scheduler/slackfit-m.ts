@@ -18,7 +18,7 @@
  */
 import type { PolicyOptions } from './options.ts';
 import { SlackFitQPolicy } from './slackfit-q.ts';
-import type { LatencyProfile } from './types.ts';
+import type { LatencyProfile, Policy } from './types.ts';
 
 /** Weight of one batch in the spread estimate. */
 export const MARGIN_EWMA_ALPHA = 0.02;
@@ -42,6 +42,15 @@ export class SlackFitMPolicy extends SlackFitQPolicy {
 
   protected override slackMargin(): number {
     return this.margin;
+  }
+
+  /** A profile refresh must not forget the spread learnt so far (the margin would restart at 0). */
+  override carryOver(previous: Policy): void {
+    super.carryOver(previous);
+    if (!(previous instanceof SlackFitMPolicy)) return;
+    this.#mean = previous.#mean;
+    this.#var = previous.#var;
+    this.#seen = previous.#seen;
   }
 
   observe(predictedMs: number, measuredMs: number): void {

@@ -91,6 +91,16 @@ export class SlackFitQPolicy implements Policy {
     table.subnets.forEach((_, si) => r.grid.forEach((b, k) => { this.#lat[si * r.grid.length + k] = table.latency(si, b); }));
   }
 
+  /** On a new profile: keep the live worker count, the SLO estimate and the recent busy time. */
+  carryOver(previous: Policy): void {
+    if (!(previous instanceof SlackFitQPolicy)) return;
+    this.#workers = previous.#workers;
+    this.#sloMs = previous.#sloMs;
+    this.#busyMs = previous.#busyMs;
+    this.#lastMs = previous.#lastMs;
+    this.#windowMs = previous.#windowMs;
+  }
+
   /** Fraction by which the slack is shrunk before deciding; 0 here (see slackfit-m). */
   protected slackMargin(): number {
     return 0;

@@ -62,6 +62,8 @@ export interface Policy {
   readonly maxBatch?: number;
   /** A batch predicted to take `predictedMs` (profile x latency factor) took `measuredMs` (policies that learn the spread use it). */
   observe?(predictedMs: number, measuredMs: number): void;
+  /** Take over what `previous` learnt (the scheduler calls it when this policy replaces it on a new profile). */
+  carryOver?(previous: Policy): void;
   /** The sub-networks it may pick, when not all (fixed, infaas): capacity bounds use only these. */
   readonly subnetIds?: readonly number[];
   /** The number of live workers changed (policies that plan across workers use it). */

@@ -157,11 +157,9 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     if (config.workers !== 0) {
       refinement = profileRefinement({
         profile: profileJson, checkpoint, log,
-        apply: (p) => {
-          scheduler.replaceProfile(p, createPolicy(policyName, p, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) }));
-          // The learnt factor measured the old profile's error, which the refined profile now carries.
-          if (scheduler.adaptLatency) scheduler.latencyFactor = config.profileScale;
-        },
+        // The latency factor is kept: it also covers what the refined (compute-time) profile does not, the
+        // transfer and event-loop share of a batch's wall time, and it re-converges within a few batches.
+        apply: (p) => scheduler.replaceProfile(p, createPolicy(policyName, p, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) })),
       });
     }
     const refine = refinement;

@@ -4,7 +4,8 @@
  * `<checkpoint>/profile.json`, so that the next start begins from what serving measured.
  *
  * Wiring (createServer): `fanOut(..., profileRefinement({ profile: profileJson, checkpoint, log,
- *   apply: (p) => scheduler.replaceProfile(p, createPolicy(policyName, p, { workers })) }))`.
+ *   apply: (p) => scheduler.replaceProfile(p, createPolicy(policyName, p, { workers })) }))`; the new policy takes
+ * over what the old one learnt (Policy.carryOver).
  * @module
  */
 import type { ProfileJson } from '../profiler/measure.ts';

@@ -1,0 +1,45 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createPolicy, Scheduler, SlackFitMPolicy, SlackFitQPolicy, VirtualClock } from '../../src/scheduler/index.ts';
+import { tinyProfile } from './profiles.ts';
+
+const show = (d: { subnetId: number; batchSize: number } | null) => d && `${d.subnetId}x${d.batchSize}`;
+const slackfitM = (unit = 1) => createPolicy('slackfit-m', tinyProfile(unit)) as SlackFitMPolicy;
+
+test('without latency variance the margin stays 0 and every decision is slackfit-q\'s', () => {
+  const m = slackfitM();
+  const q = createPolicy('slackfit-q', tinyProfile());
+  for (let i = 0; i < 20; i++) m.observe(20, 20);
+  assert.is(m.margin, 0);
+  for (const [slack, n] of [[15, 1], [30, 3], [50, 8], [80, 20]] as const) assert.is(show(m.decide(slack, n, 0)), show(q.decide(slack, n, 0)), `slack ${slack}, queue ${n}`);
+});
+
+test('batch times that vary grow the margin, and a tight slack then gets a faster option', () => {
+  const m = slackfitM();
+  const before = show(m.decide(20, 1, 0));
+  for (let i = 0; i < 200; i++) m.observe(20, i % 2 === 0 ? 14 : 26); // ratio 0.7 / 1.3: spread 0.3
+  assert.ok(m.margin > 0.3 && m.margin < 0.7, `margin ${m.margin}`);
+  assert.is(before, '2x1');
+  assert.is.not(show(m.decide(20, 1, 0)), '2x1', 'a 20 ms slack no longer takes the 20 ms option');
+});
+
+test('a profile refresh (Scheduler.replaceProfile) keeps what the policy learnt: margin, live workers, SLO estimate', () => {
+  const clock = new VirtualClock(0);
+  const old = slackfitM();
+  const s = new Scheduler<null>({ clock, policy: old, profile: tinyProfile() });
+  for (let i = 0; i < 200; i++) old.observe(20, i % 2 === 0 ? 14 : 26);
+  s.setWorkers(3);
+  old.decide(90, 1, 0);
+  const fresh = slackfitM(1.1);
+  assert.is(fresh.margin, 0);
+  s.replaceProfile(tinyProfile(1.1), fresh);
+  assert.is(fresh.margin, old.margin);
+  assert.is(fresh.workers, 3);
+  assert.is(fresh.learntSloMs, old.learntSloMs);
+  // A policy of another kind takes over what it shares (slackfit-q: workers), nothing else.
+  const q = createPolicy('slackfit-q', tinyProfile()) as SlackFitQPolicy;
+  s.replaceProfile(tinyProfile(), q);
+  assert.is(q.workers, 3);
+});
+
+test.run();

@@ -81,6 +81,8 @@ export class PullLoop<P> {
   #nextJobId = 1;
   #inFlight = 0;
   #lastTick = Number.NEGATIVE_INFINITY;
+  /** Last time a batch started or finished, or the factor was relaxed (see admission). */
+  #lastActivity: number | undefined;
 
   constructor(scheduler: Scheduler<P>, sink: PullSink<P>) {
     this.#scheduler = scheduler;
@@ -130,6 +132,10 @@ export class PullLoop<P> {
   admission(images: number, deadline: number): Admission {
     const s = this.#scheduler;
     const now = this.#now();
+    if (this.#running.size === 0 && s.size === 0) {
+      s.relaxFactor(now - (this.#lastActivity ?? now));
+      this.#lastActivity = now;
+    }
     if (s.size + images > s.maxQueue) {
       const size = s.size;
       return this.#refuse('queue_full', () => `queue is full (${size} of ${s.maxQueue} images waiting)`, size, now);
@@ -179,6 +185,7 @@ export class PullLoop<P> {
     const batch = this.#running.get(jobId);
     if (batch === undefined) return undefined;
     this.#running.delete(jobId);
+    this.#lastActivity = this.#now();
     this.#inFlight -= batch.dispatch.requests.length;
     const w = this.#workers.get(batch.worker);
     this.#freeValid = false;

@@ -29,7 +29,8 @@
  *   latencies uniformly is the same as deciding on slack / factor, so the policies' precomputed
  *   tables stay valid. `observeBatch()` feeds measured batch times into an EWMA of measured /
  *   profiled (when `adaptLatency` is on): a profile measured on an idle machine, on a worker that now
- *   shares its cores, or on a slower remote worker is corrected online.
+ *   shares its cores, or on a slower remote worker is corrected online. While nothing runs it relaxes back
+ *   toward its start value (`relaxFactor`, called by the pull loop), so it cannot lock the server out.
  * @module
  */
 import { EdfQueue } from './edf-queue.ts';
@@ -58,6 +59,8 @@ export interface SchedulerOptions {
 export const LATENCY_EWMA_ALPHA = 0.2;
 export const LATENCY_FACTOR_MIN = 0.25;
 export const LATENCY_FACTOR_MAX = 8;
+/** While no batch runs, the learnt factor returns halfway to its start value every this many ms. */
+export const LATENCY_FACTOR_RELAX_HALF_LIFE_MS = 10_000;
 
 /** Extra requests a pinned/filtered batch may skip over before it stops looking. */
 export const PIN_SCAN_SLACK = 64;
@@ -89,6 +92,8 @@ export class Scheduler<P = unknown> {
   readonly #perSubnet = new Map<number, { batches: number; requests: number }>();
   readonly adaptLatency: boolean;
   #factor = 1;
+  /** The factor set at construction: where relaxFactor() returns to. */
+  #startFactor = 1;
   #maxBatch = 1;
 
   constructor(opts: SchedulerOptions) {
@@ -100,6 +105,7 @@ export class Scheduler<P = unknown> {
     this.lateMode = opts.lateMode ?? opts.policy.late ?? 'drop';
     this.adaptLatency = opts.adaptLatency ?? false;
     this.latencyFactor = opts.latencyFactor ?? 1;
+    this.#startFactor = this.#factor;
     if (this.lateMode !== 'drop' && this.lateMode !== 'serve') throw new SchedulerError(`Scheduler: lateMode must be 'drop' or 'serve', got ${JSON.stringify(this.lateMode)}`);
     this.maxQueue = opts.maxQueue ?? Number.POSITIVE_INFINITY;
     if (!(this.maxQueue >= 1)) throw new SchedulerError(`Scheduler: maxQueue must be >= 1, got ${opts.maxQueue}`);
@@ -297,6 +303,19 @@ export class Scheduler<P = unknown> {
     this.#policy.observe?.(profiled * this.#factor, measuredMs);
     if (!this.adaptLatency) return;
     this.latencyFactor = this.#factor + LATENCY_EWMA_ALPHA * (measuredMs / profiled - this.#factor);
+  }
+
+  /**
+   * Nothing ran for `idleMs`: move a learnt factor back toward its start value (half-life
+   * LATENCY_FACTOR_RELAX_HALF_LIFE_MS). The factor learns only from batches that run; without this, a
+   * factor that grew under load until even the cheapest option missed every SLO would refuse every
+   * request for good, and no batch would ever correct it.
+   */
+  relaxFactor(idleMs: number): void {
+    if (!this.adaptLatency || !(idleMs > 0) || this.#factor === this.#startFactor) return;
+    const keep = 0.5 ** (idleMs / LATENCY_FACTOR_RELAX_HALF_LIFE_MS);
+    const f = this.#startFactor + (this.#factor - this.#startFactor) * keep;
+    this.latencyFactor = Math.abs(f - this.#startFactor) < 1e-3 ? this.#startFactor : f;
   }
 
   stats(): SchedulerStats {

@@ -15,7 +15,7 @@ const PROFILE: LatencyProfile = {
   ],
 };
 
-function setup(policy = 'fixed:0', opts: { maxQueue?: number; lateMode?: 'drop' | 'serve' } = {}) {
+function setup(policy = 'fixed:0', opts: { maxQueue?: number; lateMode?: 'drop' | 'serve'; adaptLatency?: boolean } = {}) {
   const clock = new VirtualClock(0);
   const scheduler = new Scheduler<string>({ clock, policy: createPolicy(policy, PROFILE), profile: PROFILE, ...opts });
   const started: RunningBatch<string>[] = [];
@@ -177,6 +177,31 @@ test('cancel removes queued requests only; idle workers are last-freed-first', (
   clock.set(10);
   loop.finish(started[0]!.jobId, { ok: true, measuredMs: 10 });
   assert.is(loop.workers().filter((w) => w.running).length, 1);
+});
+
+test('a latency factor learnt under load relaxes while nothing runs, so it cannot refuse every request for good', () => {
+  const { loop, started, clock, req, scheduler } = setup('fixed:0', { adaptLatency: true });
+  loop.addWorker('w');
+  assert.ok(loop.offer([req('a', 100)]).ok);
+  clock.set(150);
+  for (let i = 0; i < 30; i++) scheduler.observeBatch(0, 1, 150); // batches 15x slower than profiled
+  loop.finish(started[0]!.jobId, { ok: true, measuredMs: 150 });
+  assert.is(scheduler.latencyFactor, 8, 'at its ceiling');
+  const refused = loop.offer([req('b', 50)]);
+  assert.ok(!refused.ok && refused.reason === 'deadline', 'a 50 ms budget is below 10 ms x 8');
+  clock.set(150 + 10_000); // one half-life of idle time
+  assert.ok(loop.offer([req('c', 50)]).ok, 'factor 4.5 now: 45 ms fits the 50 ms budget');
+  assert.ok(Math.abs(scheduler.latencyFactor - 4.5) < 1e-9, String(scheduler.latencyFactor));
+});
+
+test('without latency adaptation the factor never moves', () => {
+  const { loop, clock, req, scheduler } = setup('fixed:0', { adaptLatency: false });
+  scheduler.latencyFactor = 8;
+  loop.addWorker('w');
+  assert.ok(!loop.offer([req('b', 50)]).ok);
+  clock.set(60_000);
+  assert.ok(!loop.offer([req('c', 50)]).ok);
+  assert.is(scheduler.latencyFactor, 8);
 });
 
 test.run();

@@ -7,13 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createMbV3Supernet, staticSubnetFromArtifacts as mbv3Static } from './mobilenetv3/index.ts';
 import { createResNet50Supernet, staticSubnetFromArtifacts as r50Static } from './resnet50/index.ts';
-import { ARCH_NAMES } from './types.ts';
 import type { ArchName, MaterializedSubnet, StateDict, StaticArtifacts, SubnetNormTable, Supernet } from './types.ts';
-
-export function parseArch(s: string | undefined): ArchName {
-  if (s !== undefined && (ARCH_NAMES as readonly string[]).includes(s)) return s as ArchName;
-  throw new Error(`unknown architecture ${JSON.stringify(s)}: expected one of ${ARCH_NAMES.join(', ')}`);
-}
 
 export function createSupernet(arch: ArchName, sd: StateDict, norm: SubnetNormTable): Supernet {
   switch (arch) {

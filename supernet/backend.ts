@@ -9,13 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activateThreadedWasm } from './backends/wasm-threads.ts';
 import { activateWebGpu, adapterLabel, type AdapterInfo } from './backends/webgpu.ts';
+import { BACKEND_NAMES, BackendError, parseBackendName, type BackendName } from './backend-names.ts';
 
-export type BackendName = 'webgpu' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-
-export class BackendError extends Error {
-  override name = 'BackendError';
-}
 
 export interface BackendOptions {
   /** XNNPACK threads of the WASM backend (1 = the stock single-threaded build). Default `SUPERSERVE_WASM_THREADS` or 1. */
@@ -118,7 +113,3 @@ export async function selectBackend(requested: string = process.env.SUPERSERVE_B
   throw new BackendError(`backend ${requested} is not available (tried ${tried.join(', ')}): ${skipped.join('; ')}`);
 }
 
-export function parseBackendName(s: string): BackendName {
-  if ((BACKEND_NAMES as readonly string[]).includes(s)) return s as BackendName;
-  throw new BackendError(`unknown backend "${s}": expected auto or one of ${BACKEND_NAMES.join(', ')}`);
-}

@@ -10,6 +10,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_CACHE_MIB } from './defaults.ts';
 import { SubnetCache } from './subnet-cache.ts';
 import type { MaterializedSubnet, SubnetConfig, Supernet } from './types.ts';
 
@@ -18,13 +19,6 @@ export interface EngineOptions {
   cacheBudgetMiB?: number;
 }
 
-/**
- * Default cache budget. With it the embedded OFA-ResNet50 default stays under 1 GB of server RSS on WASM
- * (bench:subnetact, memory section) while its smallest sub-network, where streaming (re-slicing and re-packing
- * its weights every batch) costs the most relative to its forward pass, stays resident. The largest uses the
- * supernet's layers whole and costs nothing either way; the ones between are streamed.
- */
-export const DEFAULT_CACHE_MIB = 128;
 
 export class SubnetEngine {
   readonly cache: SubnetCache;

@@ -92,3 +92,8 @@ export interface Supernet {
   readonly subnetNorm: SubnetNormTable;
   dispose(): void;
 }
+
+export function parseArch(s: string | undefined): ArchName {
+  if (s !== undefined && (ARCH_NAMES as readonly string[]).includes(s)) return s as ArchName;
+  throw new Error(`unknown architecture ${JSON.stringify(s)}: expected one of ${ARCH_NAMES.join(', ')}`);
+}

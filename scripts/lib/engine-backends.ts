@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { ParetoSubnet } from '../../supernet/archs.ts';
 import { adapterLabel } from '../../supernet/backends/webgpu-adapter.ts';
-import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
+import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import type { ImageItem } from '../../src/worker/protocol.ts';
 import { ThreadWorker } from '../../src/worker/threads.ts';
 

@@ -6,11 +6,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { paretoSet, parseArch } from '../../supernet/archs.ts';
+import { paretoSet } from '../../supernet/archs.ts';
+import { parseArch, type BnStats, type SubnetNormTable } from '../../supernet/types.ts';
 import { selectBackend } from '../../supernet/backend.ts';
 import { writeSubnetNorm } from '../../supernet/checkpoint/checkpoint-dir.ts';
 import { loadModel } from '../../supernet/load.ts';
-import type { BnStats, SubnetNormTable } from '../../supernet/types.ts';
 import { decodeImage, preprocessOfa } from '../imaging/index.ts';
 import { intFlag, parseFlags, runCommand, UsageError } from './args.ts';
 

@@ -3,10 +3,10 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { parseArch, paretoSet } from '../../supernet/archs.ts';
+import { paretoSet } from '../../supernet/archs.ts';
+import { parseArch, type SubnetConfig } from '../../supernet/types.ts';
 import { describeBackend, selectBackend } from '../../supernet/backend.ts';
 import { loadModel, type LoadedModel } from '../../supernet/load.ts';
-import type { SubnetConfig } from '../../supernet/types.ts';
 import { intFlag, UsageError } from './args.ts';
 
 export const MODEL_FLAGS = {

@@ -6,9 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { paretoSet, parseArch } from '../../supernet/archs.ts';
+import { paretoSet } from '../../supernet/archs.ts';
+import { parseArch } from '../../supernet/types.ts';
 import { describeBackend } from '../../supernet/backend.ts';
-import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
+import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import type { ProfileRequest } from '../profiler/measure.ts';
 import { describeKey, profileKey, writeProfile } from '../serving/profile-store.ts';
 import { progressBar } from '../serving/progress.ts';

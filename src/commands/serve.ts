@@ -1,11 +1,12 @@
 /**
  * `superserve serve`: flags -> ServeConfig -> createServer; runs until SIGTERM/SIGINT (graceful: every
- * accepted request is answered, exit 0; a second signal exits at once). Start-up failures exit 1.
+ * accepted request is answered, exit 0; a second signal exits at once). Start-up failures exit 1; a busy
+ * port does so at once, before anything heavy loads.
  * @module
  */
 import { installSignalHandlers } from '../http/serve.ts';
 import { parseServeConfig, SERVE_USAGE } from '../server/config.ts';
-import { createServer } from '../server/create-server.ts';
+import { assertPortFree } from '../server/port-probe.ts';
 import { runCommand } from './args.ts';
 
 export function run(argv: string[]): Promise<number> {
@@ -13,6 +14,10 @@ export function run(argv: string[]): Promise<number> {
     const { help, config } = parseServeConfig(argv);
     if (help) { console.log(SERVE_USAGE); return 0; }
     const log = (m: string): void => console.error(`[superserve] ${m}`);
+    await assertPortFree(config.host, config.port);
+    if (config.grpcPort !== undefined) await assertPortFree(config.host, config.grpcPort, ' (gRPC: choose --grpc-port N, or --grpc off)');
+    // Loaded only now: the model side and the protocol stacks take seconds to import.
+    const { createServer } = await import('../server/create-server.ts');
     const server = await createServer(config, log);
     installSignalHandlers({ close: server.close, log });
     await server.ready;

@@ -5,8 +5,9 @@
  * @module
  */
 import { availableParallelism, hostname } from 'node:os';
-import { parseArch, paretoSet } from '../../supernet/archs.ts';
-import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
+import { paretoSet } from '../../supernet/archs.ts';
+import { parseArch } from '../../supernet/types.ts';
+import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import { ensureDefaultCheckpoint } from '../../supernet/load.ts';
 import { chooseThreadLayout } from '../serving/thread-layout.ts';
 import { checkpointArch, profileHash } from '../worker/nats-identity.ts';

@@ -12,11 +12,11 @@ import type { ServerInfo } from '../protocol/metadata.ts';
 import { DEFAULT_MAX_SLO_MS, type RequestLimits } from '../protocol/request.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { InferenceService } from '../serving/types.ts';
+import { DEFAULT_GRPC_PORT } from './defaults.ts';
 import { createHealth } from './health.ts';
 import { createInferenceImplementation } from './inference.ts';
 import { healthServiceDefinition, inferenceServiceDefinition } from './proto.ts';
 
-export const DEFAULT_GRPC_PORT = 8081;
 
 export interface GrpcServerOptions {
   service: InferenceService;

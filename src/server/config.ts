@@ -3,12 +3,11 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { parseArch } from '../../supernet/archs.ts';
-import { parseBackendName } from '../../supernet/backend.ts';
-import { DEFAULT_CACHE_MIB } from '../../supernet/engine.ts';
-import type { ArchName } from '../../supernet/types.ts';
+import { parseArch, type ArchName } from '../../supernet/types.ts';
+import { parseBackendName } from '../../supernet/backend-names.ts';
+import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
-import { DEFAULT_GRPC_PORT } from '../grpc/server.ts';
+import { DEFAULT_GRPC_PORT } from '../grpc/defaults.ts';
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
 import { parseBatchSizes, type BatchSizes, type LateMode } from '../scheduler/index.ts';
 

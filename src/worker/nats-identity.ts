@@ -8,10 +8,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArch } from '../../supernet/archs.ts';
+import { parseArch, type ArchName } from '../../supernet/types.ts';
 import { readCheckpointJson } from '../../supernet/checkpoint/checkpoint-dir.ts';
 import { CHECKPOINT_JSON } from '../../supernet/checkpoint/checkpoint-format.ts';
-import type { ArchName } from '../../supernet/types.ts';
 
 export class IdentityError extends Error { override name = 'IdentityError'; }
 

@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, describeBackend, parseBackendName, selectBackend, wasmThreadsFromEnv } from '../../supernet/backend.ts';
+import { BackendError, parseBackendName } from '../../supernet/backend-names.ts';
+import { describeBackend, selectBackend, wasmThreadsFromEnv } from '../../supernet/backend.ts';
 import { probeAdapters } from '../../supernet/backends/webgpu-probe.ts';
 
 test('auto tries WebGPU first and falls back to the first backend that loads, saying why it skipped each', async () => {

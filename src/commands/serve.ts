@@ -6,7 +6,7 @@
  */
 import { installSignalHandlers } from '../http/serve.ts';
 import { parseServeConfig, SERVE_USAGE } from '../server/config.ts';
-import { assertPortFree } from '../server/port-probe.ts';
+import { assertPortFree, grpcListenError } from '../server/port-probe.ts';
 import { runCommand } from './args.ts';
 
 export function run(argv: string[]): Promise<number> {
@@ -15,7 +15,8 @@ export function run(argv: string[]): Promise<number> {
     if (help) { console.log(SERVE_USAGE); return 0; }
     const log = (m: string): void => console.error(`[superserve] ${m}`);
     await assertPortFree(config.host, config.port);
-    if (config.grpcPort !== undefined) await assertPortFree(config.host, config.grpcPort, ' (gRPC: choose --grpc-port N, or --grpc off)');
+    const grpcPort = config.grpcPort;
+    if (grpcPort !== undefined) await assertPortFree(config.host, grpcPort).catch((e: Error) => { throw grpcListenError(config.host, grpcPort, e); });
     // Loaded only now: the model side and the protocol stacks take seconds to import.
     const { createServer } = await import('../server/create-server.ts');
     const server = await createServer(config, log);

@@ -31,6 +31,7 @@ import type { AdapterInfo } from '../../supernet/backends/webgpu-adapter.ts';
 import { checkpointIdentity, profileHash } from '../worker/nats-identity.ts';
 import { startNatsRouter, type NatsRouter } from '../worker/nats-router.ts';
 import type { ServeConfig } from './config.ts';
+import { grpcListenError } from './port-probe.ts';
 import { superviseThreads, type ThreadSupervisor } from './thread-supervisor.ts';
 
 export interface RunningServer {
@@ -104,7 +105,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       dashboard?.close();
       await http.close();
       await prep?.close();
-      throw new Error(`gRPC cannot listen on ${config.host}:${config.grpcPort}: ${(e as Error).message} (choose --grpc-port N, or --grpc off)`);
+      throw grpcListenError(config.host, config.grpcPort, e as Error);
     }
     log(`gRPC (inference.GRPCInferenceService, grpc.health.v1) on ${config.host}:${grpc.port}`);
   }

@@ -11,7 +11,7 @@ import { parseArch, type BnStats, type SubnetNormTable } from '../../supernet/ty
 import { selectBackend } from '../../supernet/backend.ts';
 import { writeSubnetNorm } from '../../supernet/checkpoint/checkpoint-dir.ts';
 import { loadModel } from '../../supernet/load.ts';
-import { decodeImage, preprocessOfa } from '../imaging/index.ts';
+import { decodeImageFast, preprocessOfa } from '../imaging/index.ts';
 import { intFlag, parseFlags, runCommand, UsageError } from './args.ts';
 
 const USAGE = `usage: superserve calibrate <checkpoint dir> (--images <dir of JPEG/PNG> | --input-bin <f32 NCHW file>)
@@ -80,7 +80,7 @@ async function loadImageDir(dir: string, size: number, max?: number): Promise<{ 
   const nhwc = new Float32Array(chosen.length * per);
   for (const [i, f] of chosen.entries()) {
     try {
-      nhwc.set(preprocessOfa(decodeImage(await readFile(join(dir, f))), size), i * per);
+      nhwc.set(preprocessOfa(await decodeImageFast(await readFile(join(dir, f))), size), i * per);
     } catch (e) {
       throw new Error(`cannot use image ${join(dir, f)}: ${(e as Error).message}`);
     }

@@ -1,22 +1,39 @@
 /**
- * Encoded BYTES images -> one NHWC `ImageBatch`, decoded and OFA-preprocessed on the calling thread
- * (the server decodes on its preparation pool, src/http/prep/; this is the inline path for tools and tests).
+ * Encoded BYTES images -> one NHWC `ImageBatch`, decoded and OFA-preprocessed without the preparation pool
+ * (the server decodes on its pool, src/http/prep/): `decodeImages` as the server does (libvips, off the
+ * calling thread; used with --decode-threads 0), `decodeImagesInline` synchronously with the pure-JS decoders
+ * (tools and tests).
  * @module
  */
 import type { ImageBatch } from '../serving/types.ts';
-import { decodeImage, ImageDecodeError, preprocessOfa } from '../imaging/index.ts';
+import { decodeImage, decodeImageFast, ImageDecodeError, preprocessOfa, type DecodedImage } from '../imaging/index.ts';
 import type { EncodedImages } from '../protocol/tensors.ts';
 import { RequestValidationError } from './errors.ts';
 
 export type { EncodedImages };
 
+export async function decodeImages(images: EncodedImages): Promise<ImageBatch> {
+  const decoded = await Promise.all(images.items.map((bytes, i) => decodeImageFast(bytes).catch((err: unknown) => { throw asRequestError(images.inputName, i, err); })));
+  return toBatch(images, (i) => decoded[i]!);
+}
+
 export function decodeImagesInline(images: EncodedImages): ImageBatch {
+  return toBatch(images, (i) => {
+    try {
+      return decodeImage(images.items[i]!);
+    } catch (err) {
+      throw asRequestError(images.inputName, i, err);
+    }
+  });
+}
+
+function toBatch(images: EncodedImages, decoded: (i: number) => DecodedImage): ImageBatch {
   const { items, size } = images;
   const perImage = size * size * 3;
   const data = new Float32Array(items.length * perImage);
-  items.forEach((bytes, i) => {
+  items.forEach((_, i) => {
     try {
-      data.set(preprocessOfa(decodeImage(bytes), size), i * perImage);
+      data.set(preprocessOfa(decoded(i), size), i * perImage);
     } catch (err) {
       throw asRequestError(images.inputName, i, err);
     }

@@ -28,7 +28,7 @@ export interface DecodeOptions {
 }
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const DEFAULT_MAX_PIXELS = 40_000_000;
+export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 export type ImageFormat = 'png' | 'jpeg';
 

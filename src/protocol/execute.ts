@@ -7,7 +7,7 @@
  * failed before they called this.
  * @module
  */
-import { decodeImagesInline } from '../http/image-batch.ts';
+import { decodeImages } from '../http/image-batch.ts';
 import { checkPixelBudget, DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
 import type { PrepPool } from '../http/prep/prep-pool.ts';
 import type { AdmitOptions, ImageBatch, InferenceService, InferOutcome } from '../serving/types.ts';
@@ -42,7 +42,7 @@ export async function executeInfer(req: ValidInferRequest, opts: ExecuteOptions)
       checkPixelBudget(images, opts.pixelBudget ?? DEFAULT_PIXEL_BUDGET);
       batch = opts.prepPool
         ? await opts.prepPool.decode(images, { deadline: service.workDeadline(opts.arrivalMs, admit.sloMs), ...(opts.signal ? { signal: opts.signal } : {}) })
-        : decodeImagesInline(images);
+        : await decodeImages(images);
     } catch (err) {
       service.reportRefused(refusalReasonOf(err), images.items.length);
       throw err;

@@ -18,7 +18,7 @@
  *    batch-1 latency (probe runs at 1.5x / 3x collapsed to 0 % attainment: see deriveLoad for the numbers).
  *    `--rate` and `--slo-ms` override; the choice is printed and stored.
  *    Options: --workers 4 --min-workers 2 --duration S --first-kill S --kill-every S --window-ms MS --seed N
- *    --reprofile; SUPERSERVE_NATS_URL or --nats use an existing NATS server for both parts.
+ *    --policy P (the router's; default: the server's default) --reprofile; SUPERSERVE_NATS_URL or --nats use an existing NATS server for both parts.
  *
  * Starts (and always kills) its own nats-server on a free loopback port unless a URL is given.
  * Writes bench/results/cluster.json (round-trip rows at the top level, the scenario under `faultTolerance`).
@@ -127,6 +127,7 @@ async function faultTolerance(): Promise<FaultResult> {
     durationS: num('duration', quick ? 16 : 32), firstKillS: num('first-kill', quick ? 5 : 8), killEveryS: num('kill-every', quick ? 4 : 8),
     windowMs: num('window-ms', quick ? 1000 : 1000), reprofile: argv.includes('--reprofile'),
     ...(flag('rate') !== undefined ? { rate: num('rate', 1) } : {}), ...(flag('slo-ms') !== undefined ? { sloMs: num('slo-ms', 1) } : {}),
+    ...(flag('policy') !== undefined ? { policy: flag('policy')! } : {}),
     ...(natsUrl !== undefined ? { natsUrl } : {}), log: (m) => console.log(`[fault] ${m}`),
   });
   const pct = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(1) : '-');

@@ -37,6 +37,8 @@ export interface FaultScenarioOptions {
   /** Overrides of the derived load (see deriveLoad). */
   rate?: number;
   sloMs?: number;
+  /** The router's policy (default: the server's default). */
+  policy?: string;
   reprofile: boolean;
   /** Use this NATS server instead of starting one. */
   natsUrl?: string;
@@ -165,7 +167,7 @@ export async function runFaultScenario(o: FaultScenarioOptions): Promise<FaultRe
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const router = group.start('router', process.execPath, [o.bin, 'serve', '--nats', url, '--workers', '0', '--checkpoint', checkpoint,
-      '--host', '127.0.0.1', '--port', String(port), '--slo-ms', String(load.sloMs), '--policy-workers', String(o.workers), '--policy', 'slackfit-q'], env);
+      '--host', '127.0.0.1', '--port', String(port), '--slo-ms', String(load.sloMs), '--policy-workers', String(o.workers), ...(o.policy ? ['--policy', o.policy] : [])], env);
     const workers: Proc[] = [];
     for (let k = 1; k <= o.workers; k++) {
       workers.push(group.start(`w${k}`, process.execPath, [o.bin, 'worker', '--nats', url, '--checkpoint', checkpoint, '--name', `w${k}`,

@@ -3,6 +3,7 @@
  * accuracy, workers alive) over time, with the SIGKILL times marked as dashed red lines in every panel.
  * @module
  */
+import { seriesColor } from '../../src/palette.ts';
 import { chart, type Series } from '../../src/sim/svg.ts';
 import type { FaultResult } from './cluster-fault-tolerance.ts';
 
@@ -15,8 +16,8 @@ function killMarkers(r: FaultResult, x1: number): string {
   const pw = W - M.l - M.r;
   return r.kills.map((k) => {
     const x = (M.l + (k.atS / x1) * pw).toFixed(1);
-    return `<line x1="${x}" y1="${M.t}" x2="${x}" y2="${PANEL_H - M.b}" stroke="#d62728" stroke-dasharray="4 3"/>` +
-      `<text x="${x}" y="${M.t + 10}" fill="#d62728" font-size="10" transform="rotate(90 ${x} ${M.t + 10})">kill ${k.worker}</text>`;
+    return `<line x1="${x}" y1="${M.t}" x2="${x}" y2="${PANEL_H - M.b}" stroke="${seriesColor(3)}" stroke-dasharray="4 3"/>` +
+      `<text x="${x}" y="${M.t + 10}" fill="${seriesColor(3)}" font-size="10" transform="rotate(90 ${x} ${M.t + 10})">kill ${k.worker}</text>`;
   }).join('\n');
 }
 
@@ -29,13 +30,13 @@ function panel(r: FaultResult, y: number, title: string, yLabel: string, series:
 
 export function faultToleranceSvg(r: FaultResult): string {
   const mid = (w: FaultResult['windows'][number]): number => (w.t0 + w.t1) / 2;
-  const attain: Series = { name: 'SLO attainment', color: '#1f77b4', points: r.windows.filter((w) => w.sent > 0).map((w) => ({ x: mid(w), y: 100 * w.attainment })) };
-  const acc: Series = { name: 'mean served accuracy', color: '#2ca02c', points: r.windows.filter((w) => Number.isFinite(w.accuracy)).map((w) => ({ x: mid(w), y: w.accuracy })) };
+  const attain: Series = { name: 'SLO attainment', color: seriesColor(0), points: r.windows.filter((w) => w.sent > 0).map((w) => ({ x: mid(w), y: 100 * w.attainment })) };
+  const acc: Series = { name: 'mean served accuracy', color: seriesColor(2), points: r.windows.filter((w) => Number.isFinite(w.accuracy)).map((w) => ({ x: mid(w), y: w.accuracy })) };
   const step = (pts: Array<[number, number]>): Array<{ x: number; y: number }> =>
     pts.flatMap(([t, a], i) => (i === 0 ? [{ x: t, y: a }] : [{ x: t, y: pts[i - 1]![1] }, { x: t, y: a }]));
-  const alive: Series = { name: 'alive (router /metrics)', color: '#ff7f0e', points: step(r.aliveSamples) };
+  const alive: Series = { name: 'alive (router /metrics)', color: seriesColor(1), points: step(r.aliveSamples) };
   const sched: Series = {
-    name: 'not yet killed', color: '#7f7f7f',
+    name: 'not yet killed', color: seriesColor(7),
     points: step([[0, r.windows[0]?.workersScheduled ?? 0] as [number, number], ...r.kills.map((k, i) => [k.atS, (r.windows[0]?.workersScheduled ?? 0) - i - 1] as [number, number]), [r.durationS, r.windows.at(-1)?.workersScheduled ?? 0]]),
   };
   const accs = acc.points.map((p) => p.y);

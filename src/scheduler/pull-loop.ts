@@ -81,7 +81,7 @@ export class PullLoop<P> {
   #nextJobId = 1;
   #inFlight = 0;
   #lastTick = Number.NEGATIVE_INFINITY;
-  /** Last time a batch started or finished, or the factor was relaxed (see admission). */
+  /** Last time a batch finished or the factor was relaxed (see admission). */
   #lastActivity: number | undefined;
 
   constructor(scheduler: Scheduler<P>, sink: PullSink<P>) {
@@ -132,16 +132,20 @@ export class PullLoop<P> {
   admission(images: number, deadline: number): Admission {
     const s = this.#scheduler;
     const now = this.#now();
-    if (this.#running.size === 0 && s.size === 0) {
-      s.relaxFactor(now - (this.#lastActivity ?? now));
-      this.#lastActivity = now;
-    }
     if (s.size + images > s.maxQueue) {
       const size = s.size;
       return this.#refuse('queue_full', () => `queue is full (${size} of ${s.maxQueue} images waiting)`, size, now);
     }
     if (s.lateMode !== 'drop' || this.#workers.size === 0) return { ok: true };
-    const cap = s.capacity();
+    let cap = s.capacity();
+    if (deadline - now < cap.minLatencyMs && this.#running.size === 0 && s.size === 0) {
+      // Nothing runs, so nothing would ever correct a latency factor that grew under load: let it relax for the
+      // time the pool has been idle, then judge again. (Only here: relaxing in every idle gap would pull a
+      // factor that is rightly above 1, e.g. remote workers' transport, below what batches measure.)
+      s.relaxFactor(now - (this.#lastActivity ?? now));
+      this.#lastActivity = now;
+      cap = s.capacity();
+    }
     if (deadline - now < cap.minLatencyMs) {
       const min = cap.minLatencyMs;
       return { ok: false, reason: 'deadline', get message() { return `latency budget ${(deadline - now).toFixed(1)} ms is below the cheapest sub-network's latency (${min.toFixed(1)} ms)`; } };

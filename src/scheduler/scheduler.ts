@@ -29,8 +29,9 @@
  *   latencies uniformly is the same as deciding on slack / factor, so the policies' precomputed
  *   tables stay valid. `observeBatch()` feeds measured batch times into an EWMA of measured /
  *   profiled (when `adaptLatency` is on): a profile measured on an idle machine, on a worker that now
- *   shares its cores, or on a slower remote worker is corrected online. While nothing runs it relaxes back
- *   toward its start value (`relaxFactor`, called by the pull loop), so it cannot lock the server out.
+ *   shares its cores, or on a slower remote worker is corrected online. When it alone would refuse a request
+ *   while nothing runs, it relaxes back toward its start value for the idle time (`relaxFactor`, called by
+ *   the pull loop's admission), so it cannot lock the server out.
  * @module
  */
 import { EdfQueue } from './edf-queue.ts';
@@ -59,7 +60,7 @@ export interface SchedulerOptions {
 export const LATENCY_EWMA_ALPHA = 0.2;
 export const LATENCY_FACTOR_MIN = 0.25;
 export const LATENCY_FACTOR_MAX = 8;
-/** While no batch runs, the learnt factor returns halfway to its start value every this many ms. */
+/** While no batch runs (and the factor refuses requests), it returns halfway to its start value every this many ms. */
 export const LATENCY_FACTOR_RELAX_HALF_LIFE_MS = 10_000;
 
 /** Extra requests a pinned/filtered batch may skip over before it stops looking. */

@@ -194,6 +194,19 @@ test('a latency factor learnt under load relaxes while nothing runs, so it canno
   assert.ok(Math.abs(scheduler.latencyFactor - 4.5) < 1e-9, String(scheduler.latencyFactor));
 });
 
+test('an ordinary idle gap does not relax a learnt factor (remote workers\' transport keeps it above 1 rightly)', () => {
+  const { loop, started, clock, req, scheduler } = setup('fixed:0', { adaptLatency: true });
+  loop.addWorker('w');
+  assert.ok(loop.offer([req('a', 1000)]).ok);
+  for (let i = 0; i < 30; i++) scheduler.observeBatch(0, 1, 20); // batches 2x the profile
+  clock.set(20);
+  loop.finish(started[0]!.jobId, { ok: true, measuredMs: 20 });
+  const learnt = scheduler.latencyFactor;
+  clock.set(30_020);
+  assert.ok(loop.offer([req('b', 1000)]).ok);
+  assert.is(scheduler.latencyFactor, learnt);
+});
+
 test('without latency adaptation the factor never moves', () => {
   const { loop, clock, req, scheduler } = setup('fixed:0', { adaptLatency: false });
   scheduler.latencyFactor = 8;

@@ -135,7 +135,6 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
   const load = (url: string): Promise<LoadResult> => runLoad(url, bodyFile);
   const listen = listenOnLoopback;
 
-  // The same core as bench:serve, once with the dashboard listening (as `serve` wires it) and once without.
   // The same core as bench:serve (metrics listening, as `serve` wires it), once with the dashboard listening too.
   const serverWith = (withDashboard: boolean) => {
     const metrics = createMetrics();

@@ -18,15 +18,10 @@ export async function decodeImages(images: EncodedImages): Promise<ImageBatch> {
 }
 
 export function decodeImagesInline(images: EncodedImages): ImageBatch {
-  return toBatch(images, (i) => {
-    try {
-      return decodeImage(images.items[i]!);
-    } catch (err) {
-      throw asRequestError(images.inputName, i, err);
-    }
-  });
+  return toBatch(images, (i) => decodeImage(images.items[i]!));
 }
 
+/** `decoded(i)` may throw for image i: the error is the client's (400) like a preprocessing one. */
 function toBatch(images: EncodedImages, decoded: (i: number) => DecodedImage): ImageBatch {
   const { items, size } = images;
   const perImage = size * size * 3;

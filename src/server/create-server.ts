@@ -52,8 +52,9 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     ...(config.late ? { late: config.late } : {}), ...(config.batchSizes ? { batchSizes: config.batchSizes } : {}),
   });
   const policyName = policySpec.name;
-  const facts = { backend: config.backend, untrained: config.checkpoint === undefined, checkpoint: config.checkpoint ?? DEFAULT_CHECKPOINT_DIR,
-    workers: config.workers ?? 1, adapter: undefined as AdapterInfo | undefined, wasmThreads: undefined as number | undefined };
+  const facts: { backend: string; untrained: boolean; checkpoint: string; workers: number; adapter?: AdapterInfo; wasmThreads?: number } = {
+    backend: config.backend, untrained: config.checkpoint === undefined, checkpoint: config.checkpoint ?? DEFAULT_CHECKPOINT_DIR, workers: config.workers ?? 1,
+  };
   let dispatcher: Dispatcher | undefined;
   let router: NatsRouter | undefined;
   let threads: ThreadSupervisor | undefined;
@@ -141,7 +142,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       profileJson = local.profile;
       facts.backend = local.info.backend;
       facts.untrained = local.info.untrained;
-      facts.adapter = local.info.adapter;
+      if (local.info.adapter) facts.adapter = local.info.adapter;
       if (local.info.backend === 'wasm') facts.wasmThreads = local.layout.wasmThreads;
       threads = superviseThreads(local, { accepting: () => service.isAccepting(), log });
     } else {
@@ -149,21 +150,18 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       facts.backend = profileJson.backend;
     }
     const profile = profileFromJson(profileJson);
+    const policyFor = (p: LatencyProfile) => createPolicy(policyName, p, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) });
     const scheduler = new Scheduler<ItemPayload>({
-      clock: systemClock, policy: createPolicy(policyName, profile, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) }), profile,
+      clock: systemClock, policy: policyFor(profile), profile,
       maxQueue: config.maxQueue, latencyFactor: config.profileScale, adaptLatency: config.adaptLatency,
     });
     // Local workers measured this profile on this machine: what they measure while serving refines and stores it.
     // (A router alone serves remote workers' times, network included: those do not belong in the checkpoint's profile.)
-    if (config.workers !== 0) {
-      refinement = profileRefinement({
-        profile: profileJson, checkpoint, log,
-        // The latency factor is kept: it also covers what the refined (compute-time) profile does not, the
-        // transfer and event-loop share of a batch's wall time, and it re-converges within a few batches.
-        apply: (p) => scheduler.replaceProfile(p, createPolicy(policyName, p, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) })),
-      });
-    }
-    const refine = refinement;
+    // The latency factor is kept on a refresh: it also covers what the refined (compute-time) profile does not, the
+    // transfer and event-loop share of a batch's wall time, and it re-converges within a few batches.
+    const refine = config.workers === 0 ? undefined
+      : profileRefinement({ profile: profileJson, checkpoint, log, apply: (p) => scheduler.replaceProfile(p, policyFor(p)) });
+    refinement = refine;
     const d = new Dispatcher(scheduler, systemClock, refine === undefined ? events
       : fanOut(events, { batchFinished: (at, b) => { if (threads?.owns(b.worker)) refine.batchFinished?.(at, b); } }));
     dispatcher = d;

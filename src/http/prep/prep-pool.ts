@@ -12,9 +12,10 @@
  *
  * Budgets: a job still waiting at its deadline is answered 504 then (a timer); a job still running at its
  * deadline is answered 504 then too: a decode has its thread terminated (and replaced), so one costly image
- * holds a thread no longer than its own request's deadline; a parse (bounded by the body limit, and more likely
- * starved than stuck) is left to finish on its thread, its result dropped. The deadline a caller passes is its work deadline: the latest
- * time preparation may end so that inference can still make the request's deadline. Pixel budgets are checked from the
+ * holds a thread no longer than its own request's deadline; a parse (bounded by the body limit, and more
+ * likely starved than stuck) is left to finish on its thread, its result dropped. The deadline a caller
+ * passes is its work deadline: the latest time preparation may end so that inference can still make the
+ * request's deadline. Pixel budgets are checked from the
  * image headers on the caller's side, before anything is queued (see image-budget.ts).
  * @module
  */

@@ -13,6 +13,7 @@ import { selectBackend } from '../../supernet/backend.ts';
 import { loadStaticSubnet } from '../../supernet/static-model.ts';
 import { runCli } from '../helpers/capture-cli.ts';
 import { fixturesOrSkip } from '../fixtures.ts';
+import { ortLogits } from '../supernet/onnx/ort-session.ts';
 
 const FIX = fixturesOrSkip('ofa-mbv3/seed1');
 const ARCH = 'ofa-mbv3-w1.0';
@@ -66,6 +67,17 @@ if (FIX === null) {
     logits.dispose();
     model.dispose();
     assert.ok(d <= 1e-4, `static model max abs diff ${d}`);
+  });
+
+  test('export-subnet --format onnx writes an ONNX model that reproduces the reference logits in onnxruntime-node', async () => {
+    const c = '04-rand-r160';
+    const file = join(tmp, 'onnx', 'subnet.onnx');
+    assert.is(await quiet(['export-subnet', '--checkpoint', ckpt, '--subnet', join(casesDir, c, 'config.json'), '--out', file, '--format', 'onnx']), 0, lastOutput);
+    const logits = await ortLogits(new Uint8Array(await readFile(file)), await f32(join(casesDir, c, 'input.bin')), [2, 3, 160, 160]);
+    const d = maxAbsDiff(logits, await f32(join(casesDir, c, 'logits_supernet.bin')));
+    assert.ok(d <= 1e-4, `ONNX model max abs diff ${d}`);
+    assert.is(await quiet(['export-subnet', '--checkpoint', ckpt, '--pareto', '0', '--out', file, '--format', 'pb']), 2);
+    assert.match(lastOutput, /--format must be one of tfjs, onnx/);
   });
 
   test('calibrate stores SubnetNorm statistics the engine then uses (OFA set_running_statistics fixture)', async () => {

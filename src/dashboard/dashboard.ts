@@ -162,7 +162,7 @@ function modelSubnetIds(m: ModelMetadata): number[] { return m.subnets.map((s) =
 function publicModel(m: ModelMetadata) {
   return {
     name: m.name, arch: m.arch, backend: m.backend, untrained: m.untrained, checkpoint: m.checkpoint, policy: m.policy,
-    defaultSloMs: m.defaultSloMs, imageSize: m.imageSize, workers: m.workers,
+    defaultSloMs: m.defaultSloMs, imageSize: m.imageSize, workers: m.workers, ...(m.engine !== undefined ? { engine: m.engine } : {}),
     subnets: m.subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, imageSize: s.imageSize })),
   };
 }

@@ -41,6 +41,8 @@ export interface ProfileModel { id: number; accuracy: number; config: unknown; l
 
 /** What a profile is valid for: a profile measured under one key never drives another. */
 export interface ProfileKey {
+  /** The engine that ran the Pareto sub-networks; absent: tfjs. */
+  engine?: string;
   backend: string;
   /** The WebGPU adapter, one line (vendor, architecture, device, description, route). */
   adapter?: string;

@@ -34,6 +34,7 @@ export function modelMetadata(meta: ModelMetadata) {
       workers: meta.workers,
       ...(meta.adapter ? { adapter: { vendor: meta.adapter.vendor, architecture: meta.adapter.architecture, description: meta.adapter.description, software: meta.adapter.isSoftware } } : {}),
       ...(meta.wasmThreads !== undefined ? { wasm_threads: meta.wasmThreads } : {}),
+      ...(meta.engine !== undefined ? { engine: meta.engine } : {}),
       subnets: meta.subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, image_size: s.imageSize })),
     },
   };

@@ -10,6 +10,8 @@ import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
 import { DEFAULT_GRPC_PORT } from '../grpc/defaults.ts';
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
 import { parseBatchSizes, type BatchSizes, type LateMode } from '../scheduler/index.ts';
+import { parseEngineFlag } from '../commands/engine-flag.ts';
+import type { EngineChoice } from '../worker/protocol.ts';
 
 export interface ServeConfig {
   /** Checkpoint directory; undefined serves the embedded default (created on first start). */
@@ -51,6 +53,8 @@ export interface ServeConfig {
   grpcPort: number | undefined;
   /** Serve the live dashboard at /dashboard. */
   dashboard: boolean;
+  /** Engine of the Pareto sub-networks: tfjs (SubNetAct), ort (ONNX Runtime sessions) or auto (faster by the profiles). */
+  engine: EngineChoice;
 }
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
@@ -58,7 +62,7 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8] [--profile-repeats N] [--wasm-threads N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
-       [--dashboard on|off]
+       [--dashboard on|off] [--engine tfjs|ort|auto]
   --policy   default (also 'auto': DEFAULT_POLICY in src/scheduler/policy.ts), slackfit, slackfit-m, slackfit-q, maxbatch,
              maxacc, fixed:<id>, infaas
   --batch-sizes  all | profiled | 1,2,4,8,16: the batch sizes the policy may pick (default: the policy's setting)
@@ -75,7 +79,9 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
   --max-image-pixels / --max-request-pixels  pixel budgets of BYTES images, read from their headers
              before decoding (defaults ${DEFAULT_PIXEL_BUDGET.maxImagePixels} / ${DEFAULT_PIXEL_BUDGET.maxRequestPixels})
   --grpc-port  port of the KServe V2 / Triton gRPC service (default ${DEFAULT_GRPC_PORT}); --grpc off disables it
-  --dashboard  the live dashboard at /dashboard (default on)`;
+  --dashboard  the live dashboard at /dashboard (default on)
+  --engine   tfjs (default: SubNetAct on TensorFlow.js), ort (ONNX Runtime sessions for the Pareto set; other
+             sub-networks still on tfjs), auto (the faster of the two by their profiles); see docs/engines.md`;
 
 /** Parse `serve` flags; `help: true` when --help was given. Throws UsageError (exit 2) on a bad flag. */
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; config: ServeConfig } {
@@ -89,6 +95,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
     'max-image-pixels': { type: 'string' }, 'max-request-pixels': { type: 'string' },
     'grpc-port': { type: 'string' }, grpc: { type: 'string' }, dashboard: { type: 'string' }, 'wasm-threads': { type: 'string' },
+    engine: { type: 'string' },
   }, SERVE_USAGE);
   const workers = intFlag(v.workers, 'workers', 0, 64);
   if (workers === 0 && v.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
@@ -135,6 +142,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     },
     grpcPort: grpc === 'off' ? undefined : grpcPort,
     dashboard: dashboard === 'on',
+    engine: parseEngineFlag(v.engine, env),
   };
   return { help: v.help === true, config };
 }

@@ -52,7 +52,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     ...(config.late ? { late: config.late } : {}), ...(config.batchSizes ? { batchSizes: config.batchSizes } : {}),
   });
   const policyName = policySpec.name;
-  const facts: { backend: string; untrained: boolean; checkpoint: string; workers: number; adapter?: AdapterInfo; wasmThreads?: number } = {
+  const facts: { backend: string; untrained: boolean; checkpoint: string; workers: number; adapter?: AdapterInfo; wasmThreads?: number; engine?: string } = {
     backend: config.backend, untrained: config.checkpoint === undefined, checkpoint: config.checkpoint ?? DEFAULT_CHECKPOINT_DIR, workers: config.workers ?? 1,
   };
   let dispatcher: Dispatcher | undefined;
@@ -67,6 +67,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     imageSize: Math.max(...subnets.map((s) => s.config.image_size)),
     workers: { total: facts.workers + (router?.stats().alive ?? 0), alive: dispatcher?.workerCount ?? 0 },
     ...(facts.adapter ? { adapter: facts.adapter } : {}), ...(facts.wasmThreads !== undefined ? { wasmThreads: facts.wasmThreads } : {}),
+    ...(facts.engine !== undefined ? { engine: facts.engine } : {}),
   });
   const metrics = createMetrics({ model: config.modelName });
   const statistics = new InferenceStatistics();
@@ -128,7 +129,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     let profileJson: ProfileJson;
     if (config.workers !== 0) {
       const local = await startLocalWorkers({
-        checkpoint, arch, backend: config.backend, cacheMiB: config.cacheMiB, reprofile: config.reprofile, log,
+        checkpoint, arch, backend: config.backend, cacheMiB: config.cacheMiB, reprofile: config.reprofile, log, engine: config.engine,
         ...(config.workers !== undefined ? { workers: config.workers } : {}),
         ...(config.wasmThreads !== undefined ? { wasmThreads: config.wasmThreads } : {}),
         ...(config.warmup !== undefined ? { warmupBatches: config.warmup } : {}),
@@ -144,6 +145,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       facts.untrained = local.info.untrained;
       if (local.info.adapter) facts.adapter = local.info.adapter;
       if (local.info.backend === 'wasm') facts.wasmThreads = local.layout.wasmThreads;
+      facts.engine = local.engine.name;
       threads = superviseThreads(local, { accepting: () => service.isAccepting(), log });
     } else {
       profileJson = await storedProfile(checkpoint);
@@ -177,7 +179,8 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       hasSubnet: (id) => Number.isInteger(id) && id >= 0 && id < subnets.length,
     });
     log(`ready: ${arch}${facts.untrained ? ' (UNTRAINED embedded default: predictions are meaningless)' : ''}, policy ${policyName}, ` +
-      `SLO ${config.sloMs} ms, ${d.workerCount} local worker(s)${config.nats ? ' + NATS workers as they join' : ''}, backend ${facts.backend}`);
+      `SLO ${config.sloMs} ms, ${d.workerCount} local worker(s)${config.nats ? ' + NATS workers as they join' : ''}, backend ${facts.backend}` +
+      (facts.engine ? `, engine ${facts.engine}` : ''));
   })();
   const readyOrClosed = ready.catch(async (e: unknown) => {
     log(`start-up failed: ${(e as Error).message}`);

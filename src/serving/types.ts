@@ -83,6 +83,8 @@ export interface ModelMetadata {
   adapter?: AdapterInfo;
   /** Threads per local WASM worker, on wasm. */
   wasmThreads?: number;
+  /** Engine of the Pareto sub-networks on the local workers: tfjs or ort. */
+  engine?: string;
 }
 
 export interface InferenceService {

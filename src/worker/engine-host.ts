@@ -9,15 +9,20 @@ import { gpuPoolStats, trimGpuPool } from '../../supernet/backends/webgpu.ts';
 import { SubnetEngine } from '../../supernet/engine.ts';
 import { collectGarbage } from '../../supernet/gc.ts';
 import { loadModel } from '../../supernet/load.ts';
+import type { OrtSubnetRunner } from '../../supernet/onnx/ort-runner.ts';
 import type { SubnetConfig } from '../../supernet/types.ts';
 import { checkpointIdentity } from './nats-identity.ts';
-import type { BatchJob, BatchReply, EngineStats, ImageItem, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
+import { startOrtRunner } from './ort-setup.ts';
+import type { BatchJob, BatchReply, EngineName, EngineStats, ImageItem, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
 
 export const DEFAULT_GPU_POOL_MIB = 2048;
 
 export class EngineHost {
   /** First-call cost per `${subnetId}x${batch}` shape this worker has run. */
   readonly firstCalls = new Map<string, number>();
+
+  /** ONNX Runtime sessions of the Pareto sub-networks (engine ort or auto). */
+  private ort: OrtSubnetRunner | undefined;
 
   private constructor(
     readonly engine: SubnetEngine,
@@ -40,6 +45,13 @@ export class EngineHost {
       checkpointHash: (await checkpointIdentity(model.source, model.arch)).checkpointHash, numClasses: 0,
       ...(backend.adapter ? { adapter: backend.adapter } : {}), ...(backend.wasmThreads !== undefined ? { wasmThreads: backend.wasmThreads } : {}),
     }, configs, (init.gpuPoolMiB ?? DEFAULT_GPU_POOL_MIB) * 2 ** 20);
+    const choice = init.engine ?? 'tfjs';
+    if (choice !== 'tfjs') {
+      const started = await startOrtRunner(model, configs, host.info, init.wasmThreads ?? 1, backend);
+      host.ort = started.runner;
+      host.info.ort = started.info;
+    }
+    host.info.engine = choice === 'ort' ? 'ort' : 'tfjs';
     host.info.numClasses = await host.firstCall(firstId, 1);
     host.info.warmup = await host.warmUp(init.warmupBatches);
     return host;
@@ -53,22 +65,46 @@ export class EngineHost {
 
   subnetIds(): number[] { return [...this.configs.keys()]; }
 
+  /** Makes `engine` run the Pareto sub-networks from now on (ort needs the worker started with engine ort or auto). */
+  setEngine(engine: EngineName): void {
+    if (engine === 'ort' && this.ort === undefined) throw new Error('this worker holds no ONNX Runtime sessions (start it with engine ort or auto)');
+    this.info.engine = engine;
+    this.firstCalls.clear(); // first-call costs belong to the engine that paid them
+  }
+
+  /** The engine a batch of `config` runs on: ort only for a sub-network it holds a session for. */
+  engineFor(config: SubnetConfig): EngineName {
+    return this.info.engine === 'ort' && this.ort?.has(this.engine.supernet.key(config)) === true ? 'ort' : 'tfjs';
+  }
+
+  /** Logits of one NHWC batch (images resized to the sub-network's resolution) on the engine that serves `config`. */
+  private async forward(items: ImageItem[], config: SubnetConfig): Promise<{ logits: Float32Array; classes: number; engine: EngineName }> {
+    const r = config.image_size;
+    if (this.engineFor(config) === 'ort') {
+      const { logits, classes } = await this.ort!.run(this.engine.supernet.key(config), nchwBatch(items, r), items.length, r);
+      return { logits, classes, engine: 'ort' };
+    }
+    const y = tf.tidy(() => this.engine.run(stackImages(items, r), config));
+    try {
+      return { logits: (await y.data()) as Float32Array, classes: y.shape[1], engine: 'tfjs' };
+    } finally {
+      y.dispose();
+      this.boundGpuPool();
+    }
+  }
+
   /**
    * Runs (sub-network, batch) once unless this worker already has, recording what that first call cost
    * (WASM: operator creation and heap growth; WebGPU: shader compilation, seconds per shape). Returns the classes.
    */
   async firstCall(subnetId: number, batch: number): Promise<number> {
     const c = this.config(subnetId);
+    const r = c.image_size;
+    const zero = new Float32Array(r * r * 3);
     const t0 = performance.now();
-    const y = tf.tidy(() => this.engine.run(tf.zeros([batch, c.image_size, c.image_size, 3]) as tf.Tensor4D, c));
-    try {
-      await y.data();
-      if (!this.firstCalls.has(`${subnetId}x${batch}`)) this.firstCalls.set(`${subnetId}x${batch}`, performance.now() - t0);
-      return y.shape[1];
-    } finally {
-      y.dispose();
-      this.boundGpuPool();
-    }
+    const { classes } = await this.forward(Array.from({ length: batch }, () => ({ data: zero, height: r, width: r })), c);
+    if (!this.firstCalls.has(`${subnetId}x${batch}`)) this.firstCalls.set(`${subnetId}x${batch}`, performance.now() - t0);
+    return classes;
   }
 
   /** Pays the first call of every (served sub-network x batch size) before the worker reports ready. */
@@ -92,6 +128,7 @@ export class EngineHost {
       ...(heap !== undefined && this.info.backend === 'wasm' ? { wasmHeapBytes: heap } : {}),
       tensorBytes: tf.memory().numBytes, cacheBytes: this.engine.cache.bytes, cacheEntries: this.engine.cache.size,
       ...(pool ? { gpuPool: { usedBytes: pool.usedBytes, allocatedBytes: pool.allocatedBytes } } : {}),
+      ...(this.ort ? { ort: { sessions: this.ort.size, modelBytes: this.ort.modelBytes } } : {}),
     };
   }
 
@@ -104,13 +141,8 @@ export class EngineHost {
   async runBatch(job: BatchJob): Promise<BatchReply> {
     const t0 = performance.now();
     try {
-      const config = this.config(job.subnetId);
-      const y = tf.tidy(() => this.engine.run(stackImages(job.items, config.image_size), config));
-      const logits = (await y.data()) as Float32Array;
-      const numClasses = y.shape[1];
-      y.dispose();
-      this.boundGpuPool();
-      return { jobId: job.jobId, logits, numClasses, computeMs: performance.now() - t0 };
+      const { logits, classes, engine } = await this.forward(job.items, this.config(job.subnetId));
+      return { jobId: job.jobId, logits, numClasses: classes, computeMs: performance.now() - t0, engine };
     } catch (e) {
       if (process.env.SUPERSERVE_DEBUG) console.error(e);
       return { jobId: job.jobId, numClasses: 0, computeMs: performance.now() - t0, error: (e as Error).message };
@@ -127,4 +159,26 @@ export function stackImages(items: ImageItem[], size: number): tf.Tensor4D {
     });
     return parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
   });
+}
+
+/** The batch as one NCHW array (ONNX Runtime's layout); images of another size are resized as `stackImages` does. */
+export function nchwBatch(items: ImageItem[], size: number): Float32Array {
+  const plane = size * size;
+  if (items.some((it) => it.height !== size || it.width !== size)) {
+    const x = tf.tidy(() => tf.transpose(stackImages(items, size), [0, 3, 1, 2]));
+    const data = x.dataSync() as Float32Array;
+    x.dispose();
+    return data;
+  }
+  const out = new Float32Array(items.length * 3 * plane);
+  items.forEach((it, n) => {
+    const src = it.data;
+    const base = n * 3 * plane;
+    for (let p = 0, q = 0; p < plane; p++, q += 3) {
+      out[base + p] = src[q]!;
+      out[base + plane + p] = src[q + 1]!;
+      out[base + 2 * plane + p] = src[q + 2]!;
+    }
+  });
+  return out;
 }

@@ -19,7 +19,17 @@ export interface WorkerInit {
   wasmThreads?: number;
   /** Bound on the WebGPU buffer pool: free buffers beyond it are destroyed after a batch (default 2048 MiB). */
   gpuPoolMiB?: number;
+  /**
+   * Which engine runs the Pareto sub-networks (default tfjs). ort: ONNX Runtime sessions, one per Pareto sub-network,
+   * beside the supernet (any other sub-network still runs on tfjs); auto: both loaded, the active one chosen by the
+   * caller (`setEngine`), tfjs until then.
+   */
+  engine?: EngineChoice;
 }
+
+export type EngineName = 'tfjs' | 'ort';
+export type EngineChoice = EngineName | 'auto';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['tfjs', 'ort', 'auto'];
 
 /** First call (operator creation, shader compilation) of one (sub-network, batch) shape. */
 export interface WarmupShape { subnetId: number; batch: number; firstMs: number }
@@ -42,6 +52,8 @@ export interface EngineStats {
   cacheEntries: number;
   /** WebGPU buffer pool (bytes of live tensors, bytes held). */
   gpuPool?: { usedBytes: number; allocatedBytes: number };
+  /** ONNX Runtime sessions held and the bytes of their models (each session holds its own copy of the weights). */
+  ort?: { sessions: number; modelBytes: number };
 }
 
 export interface WorkerInfo {
@@ -57,6 +69,10 @@ export interface WorkerInfo {
   checkpoint: string;
   checkpointHash: string;
   numClasses: number;
+  /** The engine that runs the Pareto sub-networks now (absent: tfjs, from a worker that predates engines). */
+  engine?: EngineName;
+  /** What `ort` runs on: execution provider and intra-op threads. */
+  ort?: { provider: string; threads: number; sessions: number; exportMs: number; cachedModels: number };
 }
 
 export interface ImageItem { data: Float32Array; height: number; width: number }
@@ -75,4 +91,6 @@ export interface BatchReply {
   numClasses: number;
   computeMs: number;
   error?: string;
+  /** Which engine ran it. */
+  engine?: EngineName;
 }

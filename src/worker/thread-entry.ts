@@ -36,6 +36,10 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'stats':
       port!.postMessage({ type: 'stats', stats: requireHost().stats() });
       return;
+    case 'engine':
+      requireHost().setEngine(msg.engine);
+      port!.postMessage({ type: 'engine-set', info: requireHost().info });
+      return;
     case 'warmup':
       port!.postMessage({ type: 'warmed', report: await requireHost().warmUp(msg.batches) });
       return;

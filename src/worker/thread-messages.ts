@@ -1,13 +1,14 @@
 /** Messages across the worker-thread boundary. @module */
 import type { ProfileJson, ProfileRequest } from '../profiler/measure.ts';
-import type { BatchJob, BatchReply, EngineStats, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
+import type { BatchJob, BatchReply, EngineName, EngineStats, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
 
 export type ToWorker =
   | { type: 'init'; init: WorkerInit }
   | { type: 'batch'; job: BatchJob }
   | { type: 'profile'; subnets: Array<{ id: number; accuracy: number; config: unknown }>; request: ProfileRequest }
   | { type: 'warmup'; batches: number[] }
-  | { type: 'stats' };
+  | { type: 'stats' }
+  | { type: 'engine'; engine: EngineName };
 
 export type FromWorker =
   | { type: 'ready'; info: WorkerInfo }
@@ -16,4 +17,5 @@ export type FromWorker =
   | { type: 'profile'; profile: ProfileJson }
   | { type: 'warmed'; report: WarmupReport }
   | { type: 'stats'; stats: EngineStats }
+  | { type: 'engine-set'; info: WorkerInfo }
   | { type: 'fatal'; error: string };

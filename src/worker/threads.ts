@@ -5,7 +5,7 @@
 import { isMainThread, Worker } from 'node:worker_threads';
 import { prepareAdapterEnvironment } from '../../supernet/backends/webgpu-adapter.ts';
 import type { ProfileJson, ProfileRequest } from '../profiler/measure.ts';
-import type { BatchJob, BatchReply, EngineStats, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
+import type { BatchJob, BatchReply, EngineName, EngineStats, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
 import type { FromWorker, ToWorker } from './thread-messages.ts';
 import type { WorkerTransport } from './transport.ts';
 
@@ -15,7 +15,7 @@ export class ThreadWorker implements WorkerTransport {
   private readonly pending = new Map<number, { resolve: (r: BatchReply) => void; reject: (e: Error) => void }>();
   private readonly deathCallbacks: Array<(reason: string) => void> = [];
   /** The one control request (profile, warm-up) in flight; batches are not sent meanwhile. */
-  private control: { resolve: (r: ProfileJson | WarmupReport | EngineStats) => void; reject: (e: Error) => void; progress: (d: number, t: number, l: string) => void } | undefined;
+  private control: { resolve: (r: ProfileJson | WarmupReport | EngineStats | WorkerInfo) => void; reject: (e: Error) => void; progress: (d: number, t: number, l: string) => void } | undefined;
   private dead: string | undefined;
   private closing = false;
 
@@ -63,12 +63,19 @@ export class ThreadWorker implements WorkerTransport {
     return this.request({ type: 'warmup', batches }) as Promise<WarmupReport>;
   }
 
+  /** Makes `engine` run the Pareto sub-networks (ort: the worker must hold ONNX Runtime sessions); updates `info`. */
+  async setEngine(engine: EngineName): Promise<WorkerInfo> {
+    const info = await this.request({ type: 'engine', engine }) as WorkerInfo;
+    this.info.engine = info.engine;
+    return info;
+  }
+
   /** Where the worker's memory goes (WASM heap, tensors, cache, GPU pool). */
   stats(): Promise<EngineStats> {
     return this.request({ type: 'stats' }) as Promise<EngineStats>;
   }
 
-  private request(msg: ToWorker, progress: (d: number, t: number, l: string) => void = () => {}): Promise<ProfileJson | WarmupReport | EngineStats> {
+  private request(msg: ToWorker, progress: (d: number, t: number, l: string) => void = () => {}): Promise<ProfileJson | WarmupReport | EngineStats | WorkerInfo> {
     if (this.dead !== undefined) return Promise.reject(new Error(`worker ${this.name} is dead: ${this.dead}`));
     if (this.control !== undefined) return Promise.reject(new Error(`worker ${this.name} is busy with another control request`));
     return new Promise((resolve, reject) => {
@@ -96,6 +103,7 @@ export class ThreadWorker implements WorkerTransport {
       case 'profile': this.settle(m.profile); return;
       case 'warmed': this.settle(m.report); return;
       case 'stats': this.settle(m.stats); return;
+      case 'engine-set': this.settle(m.info); return;
       case 'fatal':
         if (this.control) { const c = this.control; this.control = undefined; c.reject(new Error(m.error)); return; }
         this.die(m.error);
@@ -104,7 +112,7 @@ export class ThreadWorker implements WorkerTransport {
     }
   }
 
-  private settle(r: ProfileJson | WarmupReport | EngineStats): void {
+  private settle(r: ProfileJson | WarmupReport | EngineStats | WorkerInfo): void {
     const c = this.control;
     this.control = undefined;
     c?.resolve(r);

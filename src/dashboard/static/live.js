@@ -80,12 +80,13 @@
     row('architecture', model.arch);
     row('weights', model.untrained ? 'UNTRAINED (seeded random): predictions are meaningless' : 'trained', model.untrained ? 'warn' : '');
     row('backend', model.backend);
+    if (model.engine) row('engine', model.engine === 'ort' ? 'ONNX Runtime (Pareto sub-networks; others on tfjs)' : 'TensorFlow.js (SubNetAct)');
     row('policy', model.policy);
     row('SLO (default)', sloMs + ' ms');
     row('sub-networks', model.subnets.map((s) => '#' + s.id + ' ' + formatNumber(s.accuracy, 1) + ' %').join(', '));
     row('checkpoint', model.checkpoint);
     row('server started', new Date(server.startedAt).toLocaleString());
-    $('model-line').textContent = model.arch + ' · ' + model.backend + ' · ' + model.policy + (model.untrained ? ' · untrained' : '');
+    $('model-line').textContent = model.arch + ' · ' + model.backend + (model.engine ? ' · ' + model.engine : '') + ' · ' + model.policy + (model.untrained ? ' · untrained' : '');
     document.body.dataset.serverStarted = String(server.startedAt);
   }
 

@@ -16,16 +16,19 @@ import { progressBar } from '../serving/progress.ts';
 import { chooseThreadLayout, workersForBackend } from '../serving/thread-layout.ts';
 import { ThreadWorker } from '../worker/threads.ts';
 import { intFlag, numFlag, parseFlags, runCommand, UsageError } from './args.ts';
+import { ENGINE_FLAG, parseEngineFlag } from './engine-flag.ts';
+import type { EngineName } from '../worker/protocol.ts';
 import { archOfCheckpoint } from './checkpoint-arch.ts';
 
 const USAGE = 'usage: superserve profile <checkpoint dir> [--arch A] [--backend B] [--batches 1,2,4,8] [--repeats N] [--max-seconds S] [--quick]\n' +
+  '       [--engine tfjs|ort|auto]   (auto: both engines, each into its own file)\n' +
   '       [--workers N] [--wasm-threads N]   (the layout serve will run; default from the cores)';
 
 export function run(argv: string[]): Promise<number> {
   return runCommand('profile', async () => {
     const { values, positionals } = parseFlags(argv, { arch: { type: 'string' }, backend: { type: 'string' },
       batches: { type: 'string' }, repeats: { type: 'string' }, 'max-seconds': { type: 'string' }, quick: { type: 'boolean' },
-      workers: { type: 'string' }, 'wasm-threads': { type: 'string' } }, USAGE, true);
+      workers: { type: 'string' }, 'wasm-threads': { type: 'string' }, ...ENGINE_FLAG }, USAGE, true);
     if (values.help) { console.log(USAGE); return 0; }
     const dir = positionals[0];
     if (dir === undefined || positionals.length !== 1) throw new UsageError(`give exactly one checkpoint directory\n${USAGE}`);
@@ -40,22 +43,28 @@ export function run(argv: string[]): Promise<number> {
     const workers = intFlag(values.workers, 'workers', 1, 64);
     const wasmThreads = intFlag(values['wasm-threads'], 'wasm-threads', 1, 64);
     const layout = chooseThreadLayout(availableParallelism(), { ...(workers !== undefined ? { workers } : {}), ...(wasmThreads !== undefined ? { wasmThreads } : {}) });
+    const engine = parseEngineFlag(values.engine);
     const subnets = paretoSet(arch);
     const worker = await ThreadWorker.start('profiler', {
       checkpoint: dir, arch, backend: values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto', cacheMiB: DEFAULT_CACHE_MIB,
-      subnets: subnets.map((s) => ({ id: s.id, config: s.config })), warmupBatches: [], wasmThreads: layout.wasmThreads,
+      subnets: subnets.map((s) => ({ id: s.id, config: s.config })), warmupBatches: [], wasmThreads: layout.wasmThreads, engine,
     });
-    const key = profileKey(worker.info, workersForBackend(layout, worker.info.backend, workers));
-    console.error(`profiling ${subnets.length} sub-networks of ${arch} on ${describeBackend({ name: worker.info.backend, adapter: worker.info.adapter, wasmThreads: worker.info.wasmThreads })} for ${describeKey(key)}`);
+    const engines: EngineName[] = engine === 'auto' ? ['tfjs', 'ort'] : [engine];
     const bar = progressBar('profiling');
     try {
-      const profile = await worker.profile(subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config })), request,
-        (d, t, l) => bar.update(d, t, l));
-      bar.stop();
-      profile.key = key;
-      console.error(`wrote ${await writeProfile(dir, profile)}`);
-      for (const m of profile.models) {
-        console.log(`subnet ${m.id} (${m.accuracy} %): ${m.latency_and_batch_ns.map((p) => `b${p.batch_size} ${(p.mean / 1e6).toFixed(1)} ms${p.source === 'interpolated' ? '*' : ''}`).join(', ')}`);
+      for (const e of engines) {
+        await worker.setEngine(e);
+        const key = profileKey(worker.info, workersForBackend(layout, worker.info.backend, workers));
+        const on = e === 'ort' ? `ONNX Runtime (${worker.info.ort?.provider} x ${worker.info.ort?.threads})` : 'tfjs';
+        console.error(`profiling ${subnets.length} sub-networks of ${arch} on ${on}, ${describeBackend({ name: worker.info.backend, adapter: worker.info.adapter, wasmThreads: worker.info.wasmThreads })} for ${describeKey(key)}`);
+        const profile = await worker.profile(subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config })), request,
+          (d, t, l) => bar.update(d, t, l));
+        bar.stop();
+        profile.key = key;
+        console.error(`wrote ${await writeProfile(dir, profile)}`);
+        for (const m of profile.models) {
+          console.log(`${engines.length > 1 ? `${e} ` : ''}subnet ${m.id} (${m.accuracy} %): ${m.latency_and_batch_ns.map((p) => `b${p.batch_size} ${(p.mean / 1e6).toFixed(1)} ms${p.source === 'interpolated' ? '*' : ''}`).join(', ')}`);
+        }
       }
     } finally {
       bar.stop();

@@ -13,6 +13,9 @@ import { chooseThreadLayout } from '../serving/thread-layout.ts';
 import { checkpointArch, profileHash } from '../worker/nats-identity.ts';
 import { runNatsWorker } from '../worker/nats-worker.ts';
 import { intFlag, parseFlags, runCommand, UsageError } from './args.ts';
+import { storedEngineChoice } from '../serving/engine-choice.ts';
+import { checkpointIdentity } from '../worker/nats-identity.ts';
+import { ENGINE_FLAG, parseEngineFlag } from './engine-flag.ts';
 
 const USAGE = `usage: superserve worker --nats nats://HOST:PORT [options]
   --nats URL            NATS server the router listens on (required)
@@ -24,6 +27,8 @@ const USAGE = `usage: superserve worker --nats nats://HOST:PORT [options]
   --cache-mib N         sub-network cache budget, MiB resident (default 128)
   --warmup LIST         batch sizes to warm up per sub-network before joining, e.g. 1,16 ('' for none; default 1)
   --subject-prefix P    NATS subject prefix shared with the router (default superserve)
+  --engine E            tfjs | ort | auto: engine of the Pareto sub-networks (auto: the faster by the checkpoint's
+                        stored tfjs and ort profiles, tfjs without them); see docs/engines.md
 exit codes: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 bad flags, 3 refused by the router`;
 
 const FLAGS = {
@@ -36,6 +41,7 @@ const FLAGS = {
   'wasm-threads': { type: 'string' },
   warmup: { type: 'string' },
   'subject-prefix': { type: 'string' },
+  ...ENGINE_FLAG,
 } as const;
 
 export function parseWarmup(v: string | undefined): number[] {
@@ -60,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     if (url === undefined) throw new UsageError(`--nats nats://HOST:PORT is required\n${USAGE}`);
     if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new UsageError(`--nats must look like nats://HOST:PORT, got "${url}"`);
     const warmupBatches = parseWarmup(values.warmup);
+    const choice = parseEngineFlag(values.engine);
     const cacheMiB = intFlag(values['cache-mib'], 'cache-mib', 0) ?? DEFAULT_CACHE_MIB;
     const wasmThreads = intFlag(values['wasm-threads'], 'wasm-threads', 1, 64) ?? chooseThreadLayout(availableParallelism(), { workers: 1 }).wasmThreads;
     const requestedArch = values.arch === undefined ? undefined : archFlag(values.arch);
@@ -67,12 +74,19 @@ export async function run(argv: string[]): Promise<number> {
     const arch = await checkpointArch(checkpoint, requestedArch);
     const subnets = paretoSet(arch).map((p) => ({ id: p.id, config: p.config }));
     const log = (msg: string): void => console.error(msg);
+    let engine = choice === 'auto' ? 'tfjs' as const : choice;
+    if (choice === 'auto') {
+      const stored = await storedEngineChoice(checkpoint, (await checkpointIdentity(checkpoint, arch)).checkpointHash);
+      engine = stored?.engine ?? 'tfjs';
+      log(stored === undefined ? 'engine auto: no tfjs and ort profiles of this checkpoint to compare; tfjs'
+        : `engine auto: ${stored.engine} (ort ${stored.speedup.toFixed(2)}x tfjs by the stored profiles)`);
+    }
     return runNatsWorker({
       url,
       name: values.name ?? `${hostname()}-${process.pid}`,
       init: {
         checkpoint, arch, backend: values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto',
-        cacheMiB, subnets, warmupBatches, wasmThreads,
+        cacheMiB, subnets, warmupBatches, wasmThreads, engine,
       },
       profileHash: await profileHash(checkpoint),
       ...(values['subject-prefix'] !== undefined ? { subjectPrefix: values['subject-prefix'] } : {}),

@@ -4,8 +4,11 @@
  * tfjs / ort latency ratios: above 1, ort serves the same batches in less time.
  * @module
  */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { ProfileJson } from '../profiler/measure.ts';
 import type { EngineName } from '../worker/protocol.ts';
+import { profilePath } from './profile-store.ts';
 
 export interface EngineChoiceResult {
   engine: EngineName;
@@ -31,4 +34,23 @@ export function chooseFasterEngine(tfjs: ProfileJson, ort: ProfileJson): EngineC
   if (points === 0) throw new Error('the tfjs and ort profiles share no measured (sub-network, batch) point to compare');
   const speedup = Math.exp(logSum / points);
   return { engine: speedup > 1 ? 'ort' : 'tfjs', speedup, points };
+}
+
+/**
+ * `--engine auto` where nothing is measured (run-subnet, a NATS worker): the faster engine by the two profiles stored
+ * in the checkpoint directory for this checkpoint, or undefined when either is missing.
+ */
+export async function storedEngineChoice(checkpointDir: string, checkpointHash: string): Promise<EngineChoiceResult | undefined> {
+  const read = async (engine: EngineName): Promise<ProfileJson | undefined> => {
+    const file = profilePath(checkpointDir, engine);
+    if (!existsSync(file)) return undefined;
+    try {
+      const p = JSON.parse(await readFile(file, 'utf8')) as ProfileJson;
+      return p.checkpoint_hash === checkpointHash ? p : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [tfjs, ort] = [await read('tfjs'), await read('ort')];
+  return tfjs && ort ? chooseFasterEngine(tfjs, ort) : undefined;
 }

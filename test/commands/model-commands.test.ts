@@ -80,6 +80,29 @@ if (FIX === null) {
     assert.match(lastOutput, /--format must be one of tfjs, onnx/);
   });
 
+  test('run-subnet --engine ort: a Pareto sub-network runs in ONNX Runtime with tfjs\'s logits; any other one on tfjs', async () => {
+    const pareto0 = 128;
+    const input = join(tmp, 'pareto0.bin');
+    await writeFile(input, new Uint8Array(new Float32Array(2 * 3 * pareto0 * pareto0).map((_, i) => Math.cos(i * 0.003)).buffer));
+    const outs: Float32Array[] = [];
+    for (const engine of ['tfjs', 'ort']) {
+      const out = join(tmp, `pareto0-${engine}.bin`);
+      assert.is(await quiet(['run-subnet', '--checkpoint', ckpt, '--pareto', '0', '--input', input, '--output', out, '--engine', engine]), 0, lastOutput);
+      assert.match(lastOutput, new RegExp(`\\(engine ${engine}\\)`));
+      outs.push(await f32(out));
+    }
+    const d = maxAbsDiff(outs[0]!, outs[1]!);
+    assert.ok(d <= 1e-4, `ort vs tfjs max abs diff ${d}`);
+    const c = '02-rand-r224';
+    const out = join(tmp, 'other.bin');
+    assert.is(await quiet(['run-subnet', '--checkpoint', ckpt, '--subnet', join(casesDir, c, 'config.json'), '--input', join(casesDir, c, 'input.bin'),
+      '--output', out, '--engine', 'ort']), 0, lastOutput);
+    assert.match(lastOutput, /is not in the Pareto set: it runs on tfjs/);
+    assert.ok(maxAbsDiff(await f32(out), await f32(join(casesDir, c, 'logits_supernet.bin'))) <= 1e-4);
+    assert.is(await quiet(['run-subnet', '--checkpoint', ckpt, '--pareto', '0', '--input', input, '--output', out, '--engine', 'fast']), 2);
+    assert.match(lastOutput, /--engine must be one of tfjs, ort, auto/);
+  });
+
   test('calibrate stores SubnetNorm statistics the engine then uses (OFA set_running_statistics fixture)', async () => {
     const c = join(casesDir, '05-rand-r128');
     const subnets = join(tmp, 'subnets.json');

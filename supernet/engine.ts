@@ -28,7 +28,7 @@ export class SubnetEngine {
   }
 
   /** Resident bytes per materialised byte on the active backend (see the module doc). */
-  private residentFactor(): number {
+  static residentFactor(): number {
     return tf.getBackend() === 'wasm' ? 3 : 1;
   }
 
@@ -39,12 +39,12 @@ export class SubnetEngine {
     if (cached !== undefined) return tf.tidy(() => cached.forward(x));
     const estimate = this.supernet.materializedBytes?.(config);
     if (estimate !== undefined) {
-      if (estimate * this.residentFactor() > this.cache.budgetBytes) return this.runUncached(x, config);
-      this.cache.makeRoom(estimate * this.residentFactor());
+      if (estimate * SubnetEngine.residentFactor() > this.cache.budgetBytes) return this.runUncached(x, config);
+      this.cache.makeRoom(estimate * SubnetEngine.residentFactor());
     }
     const m = this.materialize(config);
     const y = tf.tidy(() => m.forward(x));
-    if (!this.cache.put(m, (m.ownBytes ?? m.bytes) * this.residentFactor())) m.dispose();
+    if (!this.cache.put(m, (m.ownBytes ?? m.bytes) * SubnetEngine.residentFactor())) m.dispose();
     return y;
   }
 

@@ -9,7 +9,6 @@ import { availableParallelism } from 'node:os';
 import { paretoSet } from '../../supernet/archs.ts';
 import { parseArch } from '../../supernet/types.ts';
 import { describeBackend } from '../../supernet/backend.ts';
-import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import type { ProfileRequest } from '../profiler/measure.ts';
 import { describeKey, profileKey, writeProfile } from '../serving/profile-store.ts';
 import { progressBar } from '../serving/progress.ts';
@@ -46,7 +45,7 @@ export function run(argv: string[]): Promise<number> {
     const engine = parseEngineFlag(values.engine);
     const subnets = paretoSet(arch);
     const worker = await ThreadWorker.start('profiler', {
-      checkpoint: dir, arch, backend: values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto', cacheMiB: DEFAULT_CACHE_MIB,
+      checkpoint: dir, arch, backend: values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto', cacheMiB: 'auto',
       subnets: subnets.map((s) => ({ id: s.id, config: s.config })), warmupBatches: [], wasmThreads: layout.wasmThreads, engine,
     });
     const engines: EngineName[] = engine === 'auto' ? ['tfjs', 'ort'] : [engine];

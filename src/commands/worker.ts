@@ -7,7 +7,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { paretoSet } from '../../supernet/archs.ts';
 import { parseArch } from '../../supernet/types.ts';
-import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import { ensureDefaultCheckpoint } from '../../supernet/load.ts';
 import { chooseThreadLayout } from '../serving/thread-layout.ts';
 import { checkpointArch, profileHash } from '../worker/nats-identity.ts';
@@ -24,7 +23,8 @@ const USAGE = `usage: superserve worker --nats nats://HOST:PORT [options]
   --backend B           webgpu | tensorflow-gpu | tensorflow | wasm | cpu | auto (default: $SUPERSERVE_BACKEND or auto)
   --wasm-threads N      XNNPACK threads on wasm (default: the machine's cores, at most 8)
   --name W              worker name in logs and subjects (default: <hostname>-<pid>)
-  --cache-mib N         sub-network cache budget, MiB resident (default 128)
+  --cache-mib N|auto    sub-network cache budget, MiB resident (default auto: every Pareto sub-network resident,
+                        memory allowing)
   --warmup LIST         batch sizes to warm up per sub-network before joining, e.g. 1,16 ('' for none; default 1)
   --subject-prefix P    NATS subject prefix shared with the router (default superserve)
   --engine E            tfjs | ort | auto: engine of the Pareto sub-networks (auto: the faster by the checkpoint's
@@ -67,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new UsageError(`--nats must look like nats://HOST:PORT, got "${url}"`);
     const warmupBatches = parseWarmup(values.warmup);
     const choice = parseEngineFlag(values.engine);
-    const cacheMiB = intFlag(values['cache-mib'], 'cache-mib', 0) ?? DEFAULT_CACHE_MIB;
+    const cacheMiB = values['cache-mib'] === 'auto' ? 'auto' : intFlag(values['cache-mib'], 'cache-mib', 0) ?? 'auto';
     const wasmThreads = intFlag(values['wasm-threads'], 'wasm-threads', 1, 64) ?? chooseThreadLayout(availableParallelism(), { workers: 1 }).wasmThreads;
     const requestedArch = values.arch === undefined ? undefined : archFlag(values.arch);
     const checkpoint = values.checkpoint ?? await ensureDefaultCheckpoint();

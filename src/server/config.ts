@@ -5,12 +5,12 @@
 import { availableParallelism } from 'node:os';
 import { parseArch, type ArchName } from '../../supernet/types.ts';
 import { parseBackendName } from '../../supernet/backend-names.ts';
-import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
 import { DEFAULT_GRPC_PORT } from '../grpc/defaults.ts';
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
 import { parseBatchSizes, type BatchSizes, type LateMode } from '../scheduler/index.ts';
 import { parseEngineFlag } from '../commands/engine-flag.ts';
+import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import type { EngineChoice } from '../worker/protocol.ts';
 
 export interface ServeConfig {
@@ -35,7 +35,8 @@ export interface ServeConfig {
   /** Batch sizes the policy may pick; undefined: the policy's own setting. */
   batchSizes: BatchSizes | undefined;
   bodyLimitBytes: number;
-  cacheMiB: number;
+  /** tfjs sub-network cache, MiB resident; auto (default): every served sub-network resident, memory allowing. */
+  cacheMiB: number | 'auto';
   /** Batch sizes warmed per sub-network before ready; undefined: GPU every profiled size, CPU batch 1. */
   warmup: number[] | undefined;
   reprofile: boolean;
@@ -59,7 +60,7 @@ export interface ServeConfig {
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
        [--workers N] [--backend B] [--max-queue N] [--late drop|serve] [--batch-sizes all|profiled|LIST] [--body-limit-mb N]
-       [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8] [--profile-repeats N] [--wasm-threads N]
+       [--cache-mib N|auto] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8] [--profile-repeats N] [--wasm-threads N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
        [--dashboard on|off] [--engine tfjs|ort|auto]
@@ -80,6 +81,8 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
              before decoding (defaults ${DEFAULT_PIXEL_BUDGET.maxImagePixels} / ${DEFAULT_PIXEL_BUDGET.maxRequestPixels})
   --grpc-port  port of the KServe V2 / Triton gRPC service (default ${DEFAULT_GRPC_PORT}); --grpc off disables it
   --dashboard  the live dashboard at /dashboard (default on)
+  --cache-mib  tfjs sub-network cache, MiB resident (default auto: every Pareto sub-network resident unless that
+             takes over 1/8 of the memory; ${DEFAULT_CACHE_MIB} MiB was the old fixed default)
   --engine   tfjs (default: SubNetAct on TensorFlow.js), ort (ONNX Runtime sessions for the Pareto set; other
              sub-networks still on tfjs), auto (the faster of the two by their profiles); see docs/engines.md`;
 
@@ -126,7 +129,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     late,
     batchSizes: v['batch-sizes'] === undefined ? undefined : usage(() => parseBatchSizes(v['batch-sizes']!)),
     bodyLimitBytes: Math.round((numFlag(v['body-limit-mb'], 'body-limit-mb', 0.001) ?? 64) * 2 ** 20),
-    cacheMiB: intFlag(v['cache-mib'], 'cache-mib', 0) ?? DEFAULT_CACHE_MIB,
+    cacheMiB: v['cache-mib'] === 'auto' ? 'auto' : intFlag(v['cache-mib'], 'cache-mib', 0) ?? 'auto',
     warmup: list(v.warmup, 'warmup', 256),
     reprofile: v.reprofile === true,
     profileBatches: list(v['profile-batches'], 'profile-batches', 256),

@@ -26,7 +26,7 @@ export interface LocalWorkerOptions {
   wasmThreads?: number;
   /** Cores to lay out (default os.availableParallelism()). */
   cores?: number;
-  cacheMiB: number;
+  cacheMiB: number | 'auto';
   /** Batch sizes every worker warms up for every sub-network before it serves (default: GPU every profiled size, CPU 1). */
   warmupBatches?: number[];
   /** How to measure when no usable profile is stored (default quick). */
@@ -66,6 +66,7 @@ export async function startLocalWorkers(o: LocalWorkerOptions): Promise<LocalWor
   const workers = workersForBackend(layout, info.backend, o.workers);
   o.log(`worker thread-0 up in ${secs(t0)} s: ${describeBackend({ name: info.backend, adapter: info.adapter, wasmThreads: info.wasmThreads })}` +
     `${info.untrained ? ', UNTRAINED random weights' : ''}; layout ${workers} worker(s) x ${info.wasmThreads ?? 1} thread(s) (${layout.why})` +
+    (info.cache ? `; tfjs cache ${info.cache.budgetMiB} MiB (${info.cache.why})` : '') +
     (info.ort ? `; ONNX Runtime: ${info.ort.sessions} Pareto sessions on ${info.ort.provider} x ${info.ort.threads} thread(s), ` +
       `${info.ort.cachedModels} model(s) from the cache, ready in ${(info.ort.exportMs / 1000).toFixed(1)} s` : ''));
   const ensureProfile = async (): Promise<ProfileJson> => {

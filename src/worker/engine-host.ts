@@ -6,11 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../supernet/backend.ts';
 import { gpuPoolStats, trimGpuPool } from '../../supernet/backends/webgpu.ts';
+import { totalmem } from 'node:os';
+import { autoCacheBudget } from '../../supernet/cache-budget.ts';
+import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import { SubnetEngine } from '../../supernet/engine.ts';
 import { collectGarbage } from '../../supernet/gc.ts';
 import { loadModel } from '../../supernet/load.ts';
 import type { OrtSubnetRunner } from '../../supernet/onnx/ort-runner.ts';
-import type { SubnetConfig } from '../../supernet/types.ts';
+import type { SubnetConfig, Supernet } from '../../supernet/types.ts';
 import { checkpointIdentity } from './nats-identity.ts';
 import { startOrtRunner } from './ort-setup.ts';
 import type { BatchJob, BatchReply, EngineName, EngineStats, ImageItem, WarmupReport, WorkerInfo, WorkerInit } from './protocol.ts';
@@ -36,8 +39,9 @@ export class EngineHost {
     const model = await loadModel(init.checkpoint, init.arch);
     collectGarbage(); // the ~200 MB the weights were read into
     if (backend.name === 'webgpu') trimGpuPool(0); // the raw weights the supernet folded at load sit in the pool, free
-    const engine = new SubnetEngine(model.supernet, { cacheBudgetMiB: init.cacheMiB });
     const configs = new Map(init.subnets.map((s) => [s.id, model.supernet.validate(s.config)] as const));
+    const cache = cacheBudget(init, model.supernet, [...configs.values()]);
+    const engine = new SubnetEngine(model.supernet, { cacheBudgetMiB: cache.budgetMiB });
     const firstId = configs.keys().next().value;
     if (firstId === undefined) throw new Error('worker has no sub-networks to serve');
     const host = new EngineHost(engine, {
@@ -45,6 +49,7 @@ export class EngineHost {
       checkpointHash: (await checkpointIdentity(model.source, model.arch)).checkpointHash, numClasses: 0,
       ...(backend.adapter ? { adapter: backend.adapter } : {}), ...(backend.wasmThreads !== undefined ? { wasmThreads: backend.wasmThreads } : {}),
     }, configs, (init.gpuPoolMiB ?? DEFAULT_GPU_POOL_MIB) * 2 ** 20);
+    host.info.cache = cache;
     const choice = init.engine ?? 'tfjs';
     if (choice !== 'tfjs') {
       const started = await startOrtRunner(model, configs, host.info, init.wasmThreads ?? 1, backend);
@@ -148,6 +153,21 @@ export class EngineHost {
       return { jobId: job.jobId, numClasses: 0, computeMs: performance.now() - t0, error: (e as Error).message };
     }
   }
+}
+
+/**
+ * The tfjs cache budget: the number asked for, or (auto) room for every served sub-network tfjs runs, so that none is
+ * streamed: all of them on engine tfjs/auto, none of the Pareto set on ort (its sessions hold those), capped by memory.
+ */
+function cacheBudget(init: WorkerInit, supernet: Supernet, configs: SubnetConfig[]): { budgetMiB: number; why: string } {
+  if (init.cacheMiB !== 'auto') return { budgetMiB: init.cacheMiB, why: `--cache-mib ${init.cacheMiB}` };
+  if (init.engine === 'ort') return { budgetMiB: DEFAULT_CACHE_MIB, why: 'auto: ort serves the Pareto set; the default for the others' };
+  const b = autoCacheBudget(supernet, configs, SubnetEngine.residentFactor(), totalmem());
+  return {
+    budgetMiB: b.budgetMiB,
+    why: b.capped ? `auto: ${b.needMiB} MiB would keep all ${configs.length} served sub-networks resident; capped at ${b.budgetMiB} MiB (1/8 of memory), some are streamed`
+      : `auto: all ${configs.length} served sub-networks resident`,
+  };
 }
 
 /** Builds the NHWC batch, resizing (bilinear) any image whose size differs from the subnet's resolution. */

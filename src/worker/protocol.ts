@@ -10,7 +10,8 @@ export interface WorkerInit {
   checkpoint: string;
   arch?: ArchName;
   backend: string;
-  cacheMiB: number;
+  /** Budget of the tfjs sub-network cache, MiB resident; auto: every served tfjs sub-network resident (cache-budget.ts). */
+  cacheMiB: number | 'auto';
   /** Sub-networks this worker serves, by Pareto id. */
   subnets: Array<{ id: number; config: unknown }>;
   /** Batch sizes to warm up for every subnet at start (empty: no warm-up). */
@@ -71,6 +72,8 @@ export interface WorkerInfo {
   numClasses: number;
   /** The engine that runs the Pareto sub-networks now (absent: tfjs, from a worker that predates engines). */
   engine?: EngineName;
+  /** The tfjs sub-network cache budget in effect (MiB) and how it was chosen. */
+  cache?: { budgetMiB: number; why: string };
   /** What `ort` runs on: execution provider and intra-op threads. */
   ort?: { provider: string; threads: number; sessions: number; exportMs: number; cachedModels: number };
 }

@@ -11,7 +11,7 @@
  * Flags: --checkpoint DIR (default: the embedded default), --slo-ms N (1000), --seconds N (15),
  *        --multipliers 2,5,10,30, --kinds json,binary,jpeg, --policy P (the server's default),
  *        --capacity N (skip the closed-loop measurement: compare runs at the same rates), --out FILE,
- *        --workers N and --wasm-threads N (the server's thread layout; default: its own choice).
+ *        --workers N and --wasm-threads N (the server's thread layout; default: its own choice), --engine E (tfjs|ort|auto).
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -34,7 +34,7 @@ const checkpoint = flag('--checkpoint') ?? await ensureDefaultCheckpoint();
 type RequestKind = 'json' | 'binary' | 'jpeg';
 interface Request { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> }
 
-const passed = ['--policy', '--workers', '--wasm-threads'].flatMap((f) => (flag(f) === undefined ? [] : [f, flag(f)!]));
+const passed = ['--policy', '--workers', '--wasm-threads', '--engine'].flatMap((f) => (flag(f) === undefined ? [] : [f, flag(f)!]));
 const server = await startServer(['--checkpoint', checkpoint, '--slo-ms', String(sloMs), ...passed], 900_000);
 const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters?: { image_size?: number; backend?: string; policy?: string } };
 const size = meta.parameters?.image_size ?? 224;
@@ -145,7 +145,7 @@ for (const kind of kinds) {
 await server.stop('SIGTERM');
 console.log(`\n${table(runs)}`);
 await writeResults(flag('--out') ?? 'bench/results/overload.json', {
-  server: { backend: meta.parameters?.backend, policy: meta.parameters?.policy, image_size: size, slo_ms: sloMs, checkpoint },
+  server: { backend: meta.parameters?.backend, engine: (meta.parameters as { engine?: string } | undefined)?.engine, policy: meta.parameters?.policy, image_size: size, slo_ms: sloMs, checkpoint },
   capacity_req_s: cap, capacity_by_clients: closedLoop, live_idle: idle, seconds_per_burst: seconds,
   targets: { answered_equals_sent: true, live_p99_ms: 100, refusal_lateness_p99_ms: 50, admitted_deadline_met: 0.99 },
   runs,

@@ -60,8 +60,13 @@ export class OrtSubnetRunner {
   }
 }
 
-function sessionOptions(o: OrtRunnerOptions): ort.InferenceSession.SessionOptions {
+/**
+ * Intra-op threads do not spin between runs: a worker shares its cores with the HTTP thread, preparation threads,
+ * other workers and its own tfjs threads, which a spinning pool would starve.
+ */
+export function sessionOptions(o: OrtRunnerOptions): ort.InferenceSession.SessionOptions {
   return {
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     executionProviders: o.provider === 'webgpu' ? ['webgpu', 'cpu'] : ['cpu'],
     intraOpNumThreads: o.intraOpThreads,
     interOpNumThreads: 1,

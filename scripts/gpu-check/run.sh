@@ -48,6 +48,12 @@ sections=5,6; quick=(); [ "${GPUX_QUICK:-0}" = 1 ] && { sections=5; quick=(--qui
 timeout 420 "$NODE" scripts/bench-subnetact.js --only "$sections" "${quick[@]}" 2>&1 | grep -v '^Warning: max' | tee "$OUT/bench.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 cp bench/results/subnetact.json "$OUT/" 2>/dev/null
+if [ -d node_modules/onnxruntime-node ] && [ -f scripts/gpu-check/engines.js ]; then
+  say "3. engines: tfjs-webgpu vs ONNX Runtime WebGPU EP, smallest and largest sub-network, batch 1, 8, 32"
+  OUT="$OUT" timeout 300 "$NODE" scripts/gpu-check/engines.js 2>&1 | tee "$OUT/engines.txt"; [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+else
+  say "3. engines: skipped (onnxruntime-node is not in the bundle: see docs/engines.md)"
+fi
 nvidia-smi --query-gpu=memory.used --format=csv,noheader 2>&1 | sed 's/^/gpu memory after: /' >> "$OUT/summary.txt"
 say "done rc=$rc"
 exit $rc

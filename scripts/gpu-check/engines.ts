@@ -64,7 +64,7 @@ for (const s of picked) {
       const m = median(samples[e]!);
       rows.push({ subnet: s.id, image_size: r, batch: b, engine: e, first_ms: first[e]!, median_ms: m, img_per_s: (b * 1000) / m });
     }
-    console.log(`subnet ${s.id} b${b}: tfjs ${rows.at(-2)!.img_per_s} img/s (first ${first.tfjs!.toFixed(0)} ms), ort ${rows.at(-1)!.img_per_s} img/s (first ${first.ort!.toFixed(0)} ms)`);
+    console.log(`subnet ${s.id} b${b}: tfjs ${Number(rows.at(-2)!.img_per_s).toFixed(2)} img/s (first ${first.tfjs!.toFixed(0)} ms), ort ${Number(rows.at(-1)!.img_per_s).toFixed(2)} img/s (first ${first.ort!.toFixed(0)} ms)`);
   }
 }
 for (const w of Object.values(workers)) await w!.close();

@@ -8,7 +8,7 @@ import { parseBackendName } from '../../supernet/backend-names.ts';
 import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
 import { DEFAULT_GRPC_PORT } from '../grpc/defaults.ts';
-import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
+import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../intake/image-budget.ts';
 import { parseBatchSizes, type BatchSizes, type LateMode } from '../scheduler/index.ts';
 
 export interface ServeConfig {

@@ -13,7 +13,7 @@ import { archOfCheckpoint } from '../commands/checkpoint-arch.ts';
 import { createDashboard } from '../dashboard/dashboard.ts';
 import { UsageError } from '../usage-error.ts';
 import { createApp } from '../http/app.ts';
-import { createPrepPool, type PrepPool } from '../http/prep/prep-pool.ts';
+import { createPrepPool, type PrepPool } from '../intake/prep/prep-pool.ts';
 import { startHttpServer, type HttpServerHandle } from '../http/serve.ts';
 import { startGrpcServer, type GrpcServerHandle } from '../grpc/server.ts';
 import { InferenceStatistics } from '../protocol/statistics.ts';

@@ -30,6 +30,14 @@ export interface ImageOutcome {
   finishedAt: number;
 }
 
+export interface AnsweredRequest {
+  images: ImageOutcome[];
+  latencyMs: number;
+  deadlineMet: boolean;
+  /** The ticket's priority level (1 = most important). */
+  priority?: number;
+}
+
 export interface WorkerStatus {
   name: string;
   kind: 'thread' | 'nats';
@@ -42,8 +50,8 @@ export interface WorkerStatus {
 export interface ServingEvents {
   /** A request reached the service, before admission. */
   arrived?(at: number, images: number): void;
-  /** A request was answered with results; `latencyMs` from its arrival to the answer. */
-  answered?(at: number, r: { images: ImageOutcome[]; latencyMs: number; deadlineMet: boolean }): void;
+  /** A request was answered with results; `latencyMs` from its arrival to the answer, judged as the answer is written. */
+  answered?(at: number, r: AnsweredRequest): void;
   /** A request was answered with an error. */
   refused?(at: number, reason: RefusalReason, images: number): void;
   batchStarted?(at: number, b: { worker: string; subnetId: number; size: number; expectedMs: number }): void;

@@ -48,7 +48,7 @@ export async function executeInfer<R>(req: ValidInferRequest, opts: ExecuteOptio
         ? await opts.prepPool.decode(images, { deadline: service.workDeadline(ticket), ...(opts.signal ? { signal: opts.signal } : {}) })
         : await decodeImages(images);
     } catch (err) {
-      service.reportRefused(refusalReasonOf(err), images.items.length);
+      service.reportRefused(refusalReasonOf(err), images.items.length, ticket.priority);
       throw err;
     }
   }

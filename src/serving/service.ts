@@ -60,7 +60,7 @@ export class LocalInferenceService implements InferenceService {
     const refusal = this.#unavailable(ticket) ?? this.#capacityRefusal(images, ticket);
     if (refusal !== undefined) {
       this.events.arrived?.(ticket.arrivalMs, images);
-      this.#refused(refusal, images);
+      this.#refused(refusal, images, ticket.priority);
       throw refusal;
     }
   }
@@ -76,10 +76,10 @@ export class LocalInferenceService implements InferenceService {
     this.events.answered?.(this.clock.now(), { images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority });
   }
 
-  reportRefused(reason: RefusalReason, images: number): void {
+  reportRefused(reason: RefusalReason, images: number, priority?: number): void {
     const now = this.clock.now();
     this.events.arrived?.(now, images);
-    this.events.refused?.(now, reason, images);
+    this.events.refused?.(now, reason, images, priority);
   }
 
   infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal): Promise<InferOutcome> {
@@ -88,7 +88,7 @@ export class LocalInferenceService implements InferenceService {
     // Capacity is judged once more, by the queue itself (dispatcher.offer), not here.
     const refusal = signal?.aborted ? new ServiceError('cancelled', 'client disconnected') : this.#unavailable(ticket);
     if (refusal !== undefined) {
-      this.#refused(refusal, batch.n);
+      this.#refused(refusal, batch.n, ticket.priority);
       return Promise.reject(refusal);
     }
     const dispatcher = this.#core!.dispatcher;
@@ -107,7 +107,7 @@ export class LocalInferenceService implements InferenceService {
         this.#open--;
         if (err !== undefined) {
           dispatcher.cancel(ids);
-          this.#refused(err, batch.n);
+          this.#refused(err, batch.n, ticket.priority);
           reject(err);
         } else {
           resolve(this.#combine(results as ItemResult[], ticket, enqueuedAt));
@@ -150,7 +150,7 @@ export class LocalInferenceService implements InferenceService {
     const core = this.#core;
     if (!this.#accepting) return new ServiceError('shutting_down', 'server is shutting down', 5);
     if (core === undefined) return new ServiceError('not_ready', 'model is not ready yet (loading, profiling or warming up)', 5);
-    if (core.dispatcher.workerCount === 0) return new ServiceError('not_ready', 'no inference worker is alive', 5);
+    if (core.dispatcher.workerCount === 0) return new ServiceError('no_worker', 'no inference worker is alive', 5);
     if (ticket.subnetId !== undefined && !core.hasSubnet(ticket.subnetId)) return new ServiceError('bad_request', `unknown sub-network id ${ticket.subnetId}`);
     return undefined;
   }
@@ -160,8 +160,8 @@ export class LocalInferenceService implements InferenceService {
     return a.ok ? undefined : new ServiceError(a.reason, a.message, a.retryAfterMs === undefined ? undefined : a.retryAfterMs / 1000);
   }
 
-  #refused(err: ServiceError, images: number): void {
-    this.events.refused?.(this.clock.now(), err.kind as RefusalReason, images);
+  #refused(err: ServiceError, images: number, priority: number): void {
+    this.events.refused?.(this.clock.now(), err.kind as RefusalReason, images, priority);
   }
 
   #combine(results: ItemResult[], ticket: DeadlineTicket, enqueuedAt: number): InferOutcome {

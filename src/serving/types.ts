@@ -94,7 +94,7 @@ export interface InferenceService {
    */
   workDeadline(ticket: DeadlineTicket): number;
   /** A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not queued. */
-  reportRefused(reason: RefusalReason, images: number): void;
+  reportRefused(reason: RefusalReason, images: number, priority?: number): void;
   /** Queue the images under the ticket; `signal` aborts when the client disconnects (queued work is removed). */
   infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal): Promise<InferOutcome>;
   /** The answer to an inferred request is being written now: its outcome as judged at this moment. */

@@ -159,6 +159,21 @@ test('expiry timer: a queued request is answered at the moment it can no longer 
   assert.is(timer.at, undefined, 'nothing queued: no timer');
 });
 
+test('every worker dead after start-up: refused as no_worker (counted against the SLO), with the ticket\'s priority', async () => {
+  const { service, dispatcher } = setup();
+  const seen: Array<[string, number | undefined]> = [];
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  dispatcher.removeWorker(w, 'killed');
+  const s2 = new LocalInferenceService('m', { now: () => 0 }, () => ({}) as ModelMetadata, { refused: (_at, reason, _n, priority) => seen.push([reason, priority]) });
+  s2.attach({ dispatcher, accuracyOf: () => 70, hasSubnet: () => true });
+  const err = await s2.infer(images(1), issueTicket({ arrivalMs: 0, sloMs: 1000, priority: 1 })).catch((e: unknown) => e);
+  assert.is((err as ServiceError).kind, 'no_worker');
+  assert.throws(() => s2.admit(1, issueTicket({ arrivalMs: 0, sloMs: 1000 })), (e: unknown) => (e as ServiceError).kind === 'no_worker');
+  assert.equal(seen, [['no_worker', 1], ['no_worker', 2]]);
+  assert.not.ok(service.isReady());
+});
+
 test('drain: stops accepting, resolves when the last accepted request is answered', async () => {
   const { service, dispatcher } = setup();
   const w = new ManualWorker('w');

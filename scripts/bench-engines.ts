@@ -26,7 +26,7 @@ import { paretoSet } from '../supernet/archs.ts';
 import { createSupernet } from '../supernet/archs.ts';
 import { readCheckpoint } from '../supernet/checkpoint/checkpoint-dir.ts';
 import { ensureDefaultCheckpoint } from '../supernet/load.ts';
-import { onnxModelFor } from '../supernet/onnx/model-store.ts';
+import { onnxBytes, onnxModelFor } from '../supernet/onnx/model-store.ts';
 import { sessionOptions } from '../supernet/onnx/ort-runner.ts';
 import { chooseThreadLayout } from '../src/serving/thread-layout.ts';
 import { checkpointIdentity } from '../src/worker/nats-identity.ts';
@@ -65,7 +65,7 @@ const models = new Map<number, Uint8Array>();
   const ck = await readCheckpoint(checkpoint);
   const sn = createSupernet(ck.arch, ck.stateDict, ck.subnetNorm);
   const t0 = performance.now();
-  for (const s of subnets) models.set(s.id, (await onnxModelFor(sn, sn.validate(s.config), checkpoint, id.checkpointHash)).bytes);
+  for (const s of subnets) models.set(s.id, await onnxBytes(await onnxModelFor(sn, sn.validate(s.config), checkpoint, id.checkpointHash)));
   sn.dispose();
   log(`ONNX models of ${subnets.length} Pareto sub-networks ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${[...models.values()].map((m) => (m.byteLength / 2 ** 20).toFixed(0)).join(', ')} MiB)`);
 }

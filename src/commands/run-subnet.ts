@@ -44,7 +44,7 @@ export function run(argv: string[]): Promise<number> {
     if (engine === 'ort') {
       const threads = intFlag(values['wasm-threads'], 'wasm-threads', 1, 64) ?? chooseThreadLayout(availableParallelism(), { workers: 1 }).wasmThreads;
       const onnx = await onnxModelFor(model.supernet, config, model.source, hash);
-      const runner = await OrtSubnetRunner.create(new Map([[onnx.key, onnx.bytes]]), { intraOpThreads: threads, provider: 'cpu' });
+      const runner = await OrtSubnetRunner.create(new Map([[onnx.key, onnx.source]]), { intraOpThreads: threads, provider: 'cpu' });
       result = await runner.run(onnx.key, data, n, config.image_size);
       await runner.release();
       model.supernet.dispose();

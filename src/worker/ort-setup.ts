@@ -18,13 +18,13 @@ export async function startOrtRunner(model: LoadedModel, configs: Map<number, Su
   const sn = model.supernet;
   const pareto = new Set(paretoSet(model.arch).map((p) => sn.key(sn.validate(p.config))));
   const t0 = performance.now();
-  const models = new Map<string, Uint8Array>();
+  const models = new Map<string, Uint8Array | string>();
   let cached = 0;
   for (const config of configs.values()) {
     const key = sn.key(config);
     if (!pareto.has(key) || models.has(key)) continue;
     const m = await onnxModelFor(sn, config, model.source, info.checkpointHash);
-    models.set(key, m.bytes);
+    models.set(key, m.source);
     if (m.cached) cached++;
   }
   const provider: OrtProvider = backend.name === 'webgpu' && backend.adapter !== undefined && !backend.adapter.isSoftware ? 'webgpu' : 'cpu';

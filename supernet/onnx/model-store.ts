@@ -19,14 +19,20 @@ export function onnxCacheDir(checkpointDir: string, checkpointHash: string): str
   return join(checkpointDir, 'onnx', `${checkpointHash}-v${EXPORTER_VERSION}`);
 }
 
-export interface OnnxModel { key: string; bytes: Uint8Array; cached: boolean }
+/** A model in the cache is given by its file (ONNX Runtime reads it natively: no copy on the JS heap); else its bytes. */
+export interface OnnxModel { key: string; source: Uint8Array | string; cached: boolean }
+
+/** The model's bytes (read from its cache file when that is what it is). */
+export async function onnxBytes(m: OnnxModel): Promise<Uint8Array> {
+  return typeof m.source === 'string' ? new Uint8Array(await readFile(m.source)) : m.source;
+}
 
 /** The ONNX model of `config`: read from the cache when there, else exported (and cached when `source` is a directory). */
 export async function onnxModelFor(supernet: Supernet, config: SubnetConfig, source: string, checkpointHash: string): Promise<OnnxModel> {
   const key = supernet.key(config);
   const cacheable = existsSync(source) && statSync(source).isDirectory();
   const file = join(onnxCacheDir(source, checkpointHash), `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.onnx`);
-  if (cacheable && existsSync(file)) return { key, bytes: new Uint8Array(await readFile(file)), cached: true };
+  if (cacheable && existsSync(file)) return { key, source: file, cached: true };
   const m = supernet.materialize(config);
   let bytes: Uint8Array;
   try {
@@ -38,5 +44,5 @@ export async function onnxModelFor(supernet: Supernet, config: SubnetConfig, sou
     // A read-only checkpoint directory only costs the export again at the next start.
     await writeOnnxFile(file, bytes).catch(() => undefined);
   }
-  return { key, bytes, cached: false };
+  return { key, source: bytes, cached: false };
 }

@@ -4,6 +4,7 @@
  * when asked (the caller checks for a hardware adapter), with CPU as the fallback for operators it lacks.
  * @module
  */
+import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { INPUT_NAME, OUTPUT_NAME } from './model-proto.ts';
 
@@ -20,14 +21,17 @@ export class OrtSubnetRunner {
     /** Bytes of the ONNX models the sessions were created from (their weights, roughly what each session holds). */
     readonly modelBytes: number) {}
 
-  /** Creates one session per model (key -> ONNX bytes). */
-  static async create(models: Map<string, Uint8Array>, options: OrtRunnerOptions): Promise<OrtSubnetRunner> {
+  /** Creates one session per model (key -> ONNX bytes, or the path of an .onnx file). */
+  static async create(models: Map<string, Uint8Array | string>, options: OrtRunnerOptions): Promise<OrtSubnetRunner> {
     const sessions = new Map<string, ort.InferenceSession>();
     let bytes = 0;
     try {
       for (const [key, model] of models) {
-        sessions.set(key, await ort.InferenceSession.create(model, sessionOptions(options)));
-        bytes += model.byteLength;
+        // (two overloads: a path, read natively, or bytes)
+        sessions.set(key, typeof model === 'string'
+          ? await ort.InferenceSession.create(model, sessionOptions(options))
+          : await ort.InferenceSession.create(model, sessionOptions(options)));
+        bytes += typeof model === 'string' ? statSync(model).size : model.byteLength;
       }
     } catch (e) {
       await Promise.all([...sessions.values()].map((s) => s.release()));

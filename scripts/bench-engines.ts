@@ -149,14 +149,16 @@ const bMax = Math.max(...batches);
 const ratios = subnets.flatMap((s) => batches.map((b) => ({
   subnet: s.id, batch: b, ort_over_tfjs: ratio(s.id, b, 'ort', 'tfjs'), ort_over_bare: ratio(s.id, b, 'ort', 'bare'),
 })));
+const geomean = (xs: number[]): number => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 const targets = {
   ort_over_bare_min: { target: 0.9, measured: Math.min(...ratios.map((r) => r.ort_over_bare)) },
+  ort_over_bare_geomean: { target: 0.9, measured: geomean(ratios.map((r) => r.ort_over_bare)) },
   largest_batch8_ort_over_tfjs: { target: 3, measured: ratio(largest, bMax, 'ort', 'tfjs') },
 };
 console.log(`\n${table(rows.map((r) => ({ subnet: r.subnet, px: r.image_size, batch: r.batch, engine: r.engine, 'img/s': r.img_per_s, 'median ms': r.median_ms, 'first ms': r.first_ms })))}`);
 console.log(`\n${table(ratios.map((r) => ({ subnet: r.subnet, batch: r.batch, 'ort/tfjs': r.ort_over_tfjs, 'ort/bare': r.ort_over_bare })))}`);
 console.log(`RSS added: tfjs ${rss.tfjs!.toFixed(0)} MiB, ort ${rss.ort!.toFixed(0)} MiB, bare sessions ${rss.bare!.toFixed(0)} MiB`);
-console.log(`targets: ort >= 0.9x bare (worst ${targets.ort_over_bare_min.measured.toFixed(2)}), largest b${bMax} ort >= 3x tfjs (${targets.largest_batch8_ort_over_tfjs.measured.toFixed(2)})`);
+console.log(`targets: ort >= 0.9x bare (worst point ${targets.ort_over_bare_min.measured.toFixed(2)}, geometric mean ${targets.ort_over_bare_geomean.measured.toFixed(2)}), largest b${bMax} ort >= 3x tfjs (${targets.largest_batch8_ort_over_tfjs.measured.toFixed(2)})`);
 
 // --- optional: serving capacity and a 5x burst per engine, through bench:overload ---
 const serving: Record<string, unknown> = {};

@@ -21,6 +21,7 @@ export function run(argv: string[]): Promise<number> {
     const { createServer } = await import('../server/create-server.ts');
     const server = await createServer(config, log);
     installSignalHandlers({ close: server.close, log });
+    if (config.authTokensFile !== undefined) process.on('SIGHUP', () => void server.reloadTokens());
     await server.ready;
     await new Promise<never>(() => {}); // runs until a signal handler exits the process
     return 0;

@@ -6,7 +6,8 @@
  * @module
  */
 import { hostname } from 'node:os';
-import { connect, ErrorCode, type Msg, type NatsConnection, type NatsError } from 'nats';
+import { connect, ErrorCode, type ConnectionOptions, type Msg, type NatsConnection, type NatsError } from 'nats';
+import { connectFailure } from './nats-auth.ts';
 import { decodeJob, encodeReply } from './codec.ts';
 import { FrameAssembler, maxChunkBytes } from './nats-chunks.ts';
 import {
@@ -20,6 +21,8 @@ export const EXIT_REFUSED = 3;
 
 export interface NatsWorkerProcessOptions {
   url: string;
+  /** Credentials and TLS (nats-auth.ts natsConnectOptions). */
+  connect?: Partial<ConnectionOptions>;
   name: string;
   init: WorkerInit;
   profileHash: string | null;
@@ -36,9 +39,9 @@ export async function runNatsWorker(o: NatsWorkerProcessOptions): Promise<number
   const id = workerId(o.name);
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: o.url, name: `superserve-worker ${id}`, maxReconnectAttempts: -1 });
+    nc = await connect({ ...o.connect, servers: o.url, name: `superserve-worker ${id}`, maxReconnectAttempts: -1 });
   } catch (e) {
-    throw new Error(`cannot connect to NATS at ${o.url}: ${(e as Error).message}`);
+    throw new Error(connectFailure(e, o.url));
   }
   const t0 = performance.now();
   let engine: ThreadWorker;

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { ensureDefaultCheckpoint } from '../supernet/load.ts';
-import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../src/http/v2-binary.ts';
+import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../src/protocol/v2-binary.ts';
 import { runBurst, type BurstResult, type LiveProbeResult } from '../src/replay/burst.ts';
 import { startServer, type ServerProcess } from '../test/helpers/server-process.ts';
 import { table, writeResults } from './bench-common.ts';

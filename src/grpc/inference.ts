@@ -7,10 +7,10 @@
  * @module
  */
 import { Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { PixelBudget } from '../http/image-budget.ts';
-import type { PrepPool } from '../http/prep/prep-pool.ts';
+import type { PixelBudget } from '../intake/image-budget.ts';
+import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import { refusalReasonOf, toErrorAnswer, UnsupportedError } from '../protocol/errors.ts';
-import { executeInfer } from '../protocol/execute.ts';
+import { executeInfer } from '../intake/execute.ts';
 import { modelMetadata, serverMetadata, type ServerInfo } from '../protocol/metadata.ts';
 import { modelConfig } from '../protocol/model-config.ts';
 import { requireModel } from '../protocol/models.ts';

@@ -5,8 +5,8 @@
  * @module
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { PixelBudget } from '../http/image-budget.ts';
-import type { PrepPool } from '../http/prep/prep-pool.ts';
+import type { PixelBudget } from '../intake/image-budget.ts';
+import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
 import type { ServerInfo } from '../protocol/metadata.ts';
 import { DEFAULT_MAX_SLO_MS, type RequestLimits } from '../protocol/request.ts';

@@ -4,8 +4,8 @@
  */
 import type { InferenceService } from '../serving/types.ts';
 import type { Metrics } from '../metrics.ts';
-import type { PixelBudget } from './image-budget.ts';
-import type { PrepPool } from './prep/prep-pool.ts';
+import type { PixelBudget } from '../intake/image-budget.ts';
+import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { Hono } from 'hono';
 import type { HttpAuth } from './auth.ts';

@@ -15,16 +15,17 @@ import type { Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ModelMetadata } from '../serving/types.ts';
 import { refusalReasonOf } from '../protocol/errors.ts';
-import { executeInfer } from '../protocol/execute.ts';
+import { executeInfer } from '../intake/execute.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
-import { peekAdmission, peekJsonBody, type AdmissionPeek } from './admission-peek.ts';
-import { parseJson, readRequestBody, type PrefixCheck } from './body.ts';
+import { peekAdmission, peekJsonBody, type AdmissionPeek } from '../protocol/admission-peek.ts';
+import { readRequestBody, type PrefixCheck } from './body.ts';
+import { parseJson } from '../protocol/json-body.ts';
 import { contentCoding, readCompressedBody } from './compression.ts';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_SLO_MS, type AppDeps } from './deps.ts';
-import { DEFAULT_PIXEL_BUDGET } from './image-budget.ts';
+import { DEFAULT_PIXEL_BUDGET } from '../intake/image-budget.ts';
 import { modelPaths, requireModel } from './models.ts';
-import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody, type SplitBody } from './v2-binary.ts';
-import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type CodecLimits, type EncodeContext, type ParsedInferRequest } from './v2-codec.ts';
+import { INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody, type SplitBody } from '../protocol/v2-binary.ts';
+import { encodeBinaryInferResponse, encodeInferResponse, parseInferRequest, type CodecLimits, type EncodeContext, type ParsedInferRequest } from '../protocol/v2-codec.ts';
 
 /**
  * Parsed on the event loop up to these sizes (well under a millisecond), on the pool beyond: JSON text costs

@@ -11,7 +11,7 @@ import { NATS_AUTH_FLAGS, NATS_AUTH_USAGE, parseNatsAuthFlags } from '../command
 import { parsePublicPaths } from '../auth/public-paths.ts';
 import type { NatsAuthConfig } from '../worker/nats-auth.ts';
 import { DEFAULT_GRPC_PORT } from '../grpc/defaults.ts';
-import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
+import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../intake/image-budget.ts';
 import { parseBatchSizes, type BatchSizes, type LateMode } from '../scheduler/index.ts';
 
 export interface ServeConfig {

@@ -16,7 +16,7 @@ import { loadTlsFiles, type TlsFiles } from '../auth/tls-files.ts';
 import { loadTokenStore, type TokenStore } from '../auth/tokens.ts';
 import { createApp } from '../http/app.ts';
 import { dashboardSessions } from '../http/dashboard-session.ts';
-import { createPrepPool, type PrepPool } from '../http/prep/prep-pool.ts';
+import { createPrepPool, type PrepPool } from '../intake/prep/prep-pool.ts';
 import { startHttpServer, type HttpServerHandle } from '../http/serve.ts';
 import { startGrpcServer, type GrpcServerHandle } from '../grpc/server.ts';
 import { InferenceStatistics } from '../protocol/statistics.ts';

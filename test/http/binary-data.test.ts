@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
-import { readBytesElements, writeBytesElements } from '../../src/http/v2-binary.ts';
+import { readBytesElements, writeBytesElements } from '../../src/protocol/v2-binary.ts';
 import { fp32Body, fp32Name, harness, INFER, nhwc, post, type Harness } from './helpers.ts';
 
 /** Body = JSON header + raw chunks, with Inference-Header-Content-Length (override it with `headerLength`). */

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeInferRequest, encodeInferResponse } from '../../src/http/v2-codec.ts';
+import { parseInferRequest, encodeInferResponse } from '../../src/protocol/v2-codec.ts';
 import { classificationStrings, topK } from '../../src/protocol/response.ts';
 import { flattenFp32, nchwToNhwc } from '../../src/protocol/tensors.ts';
 import { RequestValidationError } from '../../src/protocol/errors.ts';
@@ -32,18 +32,18 @@ test('flattenFp32: nested and flat give the same row-major data; bad nesting nam
   assert.throws(() => flattenFp32('x', [[1, 2], 3], [2, 2]), /data\[1\] must be an array/);
 });
 
-test('decodeInferRequest: defaults and validation errors are RequestValidationError', () => {
+test('parseInferRequest: defaults and validation errors are RequestValidationError', () => {
   const meta = new FakeService().metadata();
   const limits = { defaultSloMs: 80, maxSloMs: 500 };
   const body = { inputs: [{ name: 'input_nhwc', datatype: 'FP32', shape: [1, 16, 16, 3], data: new Array(768).fill(0) }] };
-  const req = decodeInferRequest(body, meta, limits);
+  const req = parseInferRequest(body, meta, limits);
   assert.is(req.sloMs, 80);
   assert.is(req.id, undefined);
   assert.equal(req.outputs, [{ name: 'logits' }, { name: 'top5' }]);
   assert.is(req.sloGiven, false);
-  assert.is(decodeInferRequest(body, meta, { defaultSloMs: 2000, maxSloMs: 1000 }).sloMs, 2000, 'the server default is not capped');
-  assert.throws(() => decodeInferRequest({ ...body, parameters: { slo_ms: 600 } }, meta, limits), (e: unknown) => e instanceof RequestValidationError);
-  assert.throws(() => decodeInferRequest({ ...body, parameters: { slo_ms: 600 } }, meta, { ...limits, maxSloMs: 1000, maxBatch: 0 }), /batch size 1 out of range 1\.\.0/);
+  assert.is(parseInferRequest(body, meta, { defaultSloMs: 2000, maxSloMs: 1000 }).sloMs, 2000, 'the server default is not capped');
+  assert.throws(() => parseInferRequest({ ...body, parameters: { slo_ms: 600 } }, meta, limits), (e: unknown) => e instanceof RequestValidationError);
+  assert.throws(() => parseInferRequest({ ...body, parameters: { slo_ms: 600 } }, meta, { ...limits, maxSloMs: 1000, maxBatch: 0 }), /batch size 1 out of range 1\.\.0/);
 });
 
 test('encodeInferResponse refuses logits that do not match n x classes', () => {

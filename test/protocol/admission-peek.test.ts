@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { peekAdmission, peekJsonBody } from '../../src/http/admission-peek.ts';
+import { peekAdmission, peekJsonBody } from '../../src/protocol/admission-peek.ts';
 
 const LIMITS = { defaultSloMs: 700, maxSloMs: 60_000 };
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));

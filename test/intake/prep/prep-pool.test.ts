@@ -9,10 +9,10 @@ import * as assert from 'uvu/assert';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { decodeImageFast, preprocessOfa } from '../../../src/imaging/index.ts';
-import { RequestValidationError } from '../../../src/http/errors.ts';
-import type { EncodedImages } from '../../../src/http/image-batch.ts';
-import { createPrepPool, PrepPoolError } from '../../../src/http/prep/prep-pool.ts';
-import { parseInferRequest } from '../../../src/http/v2-codec.ts';
+import { RequestValidationError } from '../../../src/protocol/errors.ts';
+import type { EncodedImages } from '../../../src/intake/image-batch.ts';
+import { createPrepPool, PrepPoolError } from '../../../src/intake/prep/prep-pool.ts';
+import { parseInferRequest } from '../../../src/protocol/v2-codec.ts';
 import { ServiceError, type ModelMetadata } from '../../../src/serving/types.ts';
 
 function rgba(width: number, height: number, seed: number): Uint8Array {

@@ -7,12 +7,12 @@
  * failed before they called this.
  * @module
  */
-import { decodeImages } from '../http/image-batch.ts';
-import { checkPixelBudget, DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
-import type { PrepPool } from '../http/prep/prep-pool.ts';
+import { decodeImages } from './image-batch.ts';
+import { checkPixelBudget, DEFAULT_PIXEL_BUDGET, type PixelBudget } from './image-budget.ts';
+import type { PrepPool } from './prep/prep-pool.ts';
 import type { AdmitOptions, ImageBatch, InferenceService, InferOutcome } from '../serving/types.ts';
-import { refusalReasonOf } from './errors.ts';
-import type { ValidInferRequest } from './request.ts';
+import { refusalReasonOf } from '../protocol/errors.ts';
+import type { ValidInferRequest } from '../protocol/request.ts';
 
 export interface ExecuteOptions {
   service: InferenceService;

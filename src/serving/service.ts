@@ -118,6 +118,7 @@ export class LocalInferenceService implements InferenceService {
         ids.push(id);
         const payload: ItemPayload = {
           item: { data: batch.data.subarray(index * pixels, (index + 1) * pixels), height: batch.height, width: batch.width },
+          trace: opts.trace,
           settle: (r: ItemResult | Error, reason?: FailureReason) => {
             if (r instanceof Error) return finish(new ServiceError(reason === 'deadline' ? 'deadline' : 'worker_failed', r.message));
             results[index] = r;
@@ -126,6 +127,7 @@ export class LocalInferenceService implements InferenceService {
         };
         return { id, arrival, deadline, payload, ...(opts.subnetId !== undefined ? { pinnedSubnet: opts.subnetId } : {}) };
       });
+      opts.trace?.queued(batch.n); // before the offer: it may start a batch at once
       const admission = dispatcher.offer(requests);
       if (!admission.ok) finish(new ServiceError(admission.reason, admission.message, (admission.retryAfterMs ?? 1000) / 1000));
     });

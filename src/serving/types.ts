@@ -5,6 +5,7 @@
  */
 import type { AdapterInfo } from '../../supernet/backends/webgpu-adapter.ts';
 import type { ImageOutcome, RefusalReason } from './events.ts';
+import type { RequestTrace } from '../tracing/request-trace.ts';
 
 /** Images as float32, already normalised the way OFA expects, in NHWC order. */
 export interface ImageBatch {
@@ -26,6 +27,8 @@ export interface AdmitOptions {
 export interface InferOptions extends AdmitOptions {
   /** Aborted when the client disconnects: queued work is removed and the promise rejects. */
   signal?: AbortSignal;
+  /** The request's trace (only when tracing is on): its queue and batch spans are recorded. */
+  trace?: RequestTrace | undefined;
 }
 
 export interface InferOutcome {

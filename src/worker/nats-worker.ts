@@ -7,7 +7,9 @@
  */
 import { hostname } from 'node:os';
 import { connect, ErrorCode, type ConnectionOptions, type Msg, type NatsConnection, type NatsError } from 'nats';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { connectFailure } from './nats-auth.ts';
+import { workerBatchSpan } from './nats-trace.ts';
 import { decodeJob, encodeReply } from './codec.ts';
 import { FrameAssembler, maxChunkBytes } from './nats-chunks.ts';
 import {
@@ -89,19 +91,25 @@ export async function runNatsWorker(o: NatsWorkerProcessOptions): Promise<number
     }
     if (frame === null) return;
     let jobId = -1;
+    const span = workerBatchSpan(msg, id);
     try {
       const job = decodeJob(frame);
       jobId = job.jobId;
+      span?.setAttributes({ 'batch.job_id': jobId, 'subnet.id': job.subnetId, 'batch.size': job.items.length });
       busy = true;
       const reply = await engine.runBatch(job);
+      span?.setAttribute('compute_ms', reply.computeMs);
+      if (reply.error !== undefined) span?.setStatus({ code: SpanStatusCode.ERROR, message: reply.error });
       const out = encodeReply(reply);
       msg.respond(out.length <= maxChunkBytes(nc) ? out
         : encodeReply({ jobId, numClasses: 0, computeMs: reply.computeMs, error: `reply of ${out.length} bytes exceeds the NATS max_payload` }));
       batches++;
     } catch (e) {
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
       msg.respond(encodeReply({ jobId, numClasses: 0, computeMs: 0, error: (e as Error).message }));
     } finally {
       busy = false;
+      span?.end();
     }
   };
 

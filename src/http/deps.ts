@@ -18,12 +18,12 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   /** SLO for requests that give neither `parameters.slo_ms` nor `parameters.timeout`. */
   defaultSloMs: number;
+  /** Levels of the request parameter `priority`. @default DEFAULT_PRIORITY_LEVELS */
+  priorityLevels?: number;
   /** Largest accepted per-request SLO. @default 60_000 */
   maxSloMs?: number;
   /** Most images in one request. @default 64 */
   maxBatch?: number;
-  /** Service clock; when given, each request's `arrivalMs` is read from it as the request arrives. */
-  now?: () => number;
   /** Parses large bodies and decodes BYTES images off the event loop; without it both happen inline (tests). */
   prepPool?: PrepPool;
   /** Pixel budgets for BYTES images. @default DEFAULT_PIXEL_BUDGET */

@@ -93,7 +93,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     : undefined;
   const sessions = tokens && dashboard ? dashboardSessions({ tokens, secure: tls !== undefined }) : undefined;
   const app = createApp({
-    service, metrics, statistics, defaultSloMs: config.sloMs, bodyLimitBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget,
+    service, metrics, statistics, defaultSloMs: config.sloMs, priorityLevels: config.priorityLevels, bodyLimitBytes: config.bodyLimitBytes, pixelBudget: config.pixelBudget,
     ...(prep ? { prepPool: prep } : {}), ...(dashboard ? { dashboard } : {}),
     ...(tokens ? { auth: { tokens, publicPaths: config.publicPaths, ...(sessions ? { session: sessions } : {}) } } : {}),
   });
@@ -115,8 +115,8 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
   if (config.grpcPort !== undefined) {
     try {
       grpc = await startGrpcServer({
-        service, drain: () => service.drain(), statistics, port: config.grpcPort, host: config.host, limits: { defaultSloMs: config.sloMs },
-        maxMessageBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget, ...(prep ? { prepPool: prep } : {}),
+        service, drain: () => service.drain(), statistics, port: config.grpcPort, host: config.host, limits: { defaultSloMs: config.sloMs, priorityLevels: config.priorityLevels },
+        maxMessageBytes: config.bodyLimitBytes, pixelBudget: config.pixelBudget, ...(prep ? { prepPool: prep } : {}),
         ...(tls ? { tls } : {}), ...(tokens ? { tokens } : {}),
         log: (m, err) => log(err === undefined ? m : `${m}: ${String(err)}`),
       });

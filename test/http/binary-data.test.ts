@@ -51,7 +51,7 @@ test('FP32 binary input gives the same batch and reply as JSON; the reply stays 
   const [viaBinary, viaJson] = h.service.calls;
   assert.equal(Array.from(viaBinary!.batch.data), Array.from(viaJson!.batch.data));
   assert.equal([viaBinary!.batch.n, viaBinary!.batch.height, viaBinary!.batch.width], [2, 16, 16]);
-  assert.is(viaBinary!.opts.sloMs, 50);
+  assert.is(viaBinary!.ticket.sloMs, 50);
 });
 
 test('FP32 binary NCHW input is moved to NHWC', async () => {

@@ -7,7 +7,7 @@
   'use strict';
   const { createBoard, formatNumber, el } = window.SuperServeCharts;
   const $ = (id) => document.getElementById(id);
-  const HTTP_STATUS = { queue_full: 503, overloaded: 503, deadline: 504, not_ready: 503, shutting_down: 503, bad_request: 400, cancelled: 499, worker_failed: 500 };
+  const HTTP_STATUS = { queue_full: 503, overloaded: 503, deadline: 504, not_ready: 503, no_worker: 503, shutting_down: 503, bad_request: 400, cancelled: 499, worker_failed: 500 };
 
   let board = null;
   let columns = null;

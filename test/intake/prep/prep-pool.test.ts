@@ -68,7 +68,7 @@ test('parses a large JSON body to exactly what inline parsing gives, and rebuild
     const json = new TextEncoder().encode(JSON.stringify(body));
     const viaPool = await pool.parse(json, undefined, META, LIMITS, { deadline: far() });
     const direct = parseInferRequest(body, META, LIMITS);
-    assert.is(viaPool.sloMs, 250);
+    assert.is(viaPool.timing.sloMs, 250);
     assert.equal(viaPool.outputs, direct.outputs);
     assert.ok(viaPool.input.kind === 'tensor' && direct.input.kind === 'tensor');
     if (viaPool.input.kind === 'tensor' && direct.input.kind === 'tensor') sameFloats(viaPool.input.batch.data, direct.input.batch.data, 'tensor');

@@ -10,7 +10,9 @@ import { Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedService
 import type { PixelBudget } from '../intake/image-budget.ts';
 import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import { refusalReasonOf, toErrorAnswer, UnsupportedError } from '../protocol/errors.ts';
-import { executeInfer } from '../intake/execute.ts';
+import { executeInfer, imageCount } from '../intake/execute.ts';
+import { beginRequestTrace, outcomeAttributes } from '../tracing/request-trace.ts';
+import { tracingOn } from '../tracing/tracer.ts';
 import { modelMetadata, serverMetadata, type ServerInfo } from '../protocol/metadata.ts';
 import { modelConfig } from '../protocol/model-config.ts';
 import { requireModel } from '../protocol/models.ts';
@@ -65,6 +67,9 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
     const leftMs = deadlineLeftMs(call.getDeadline());
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
+    const trace = tracingOn() ? beginRequestTrace('infer', metadataText(call.metadata, 'traceparent'), metadataText(call.metadata, 'tracestate'),
+      { transport: 'grpc', 'rpc.method': 'ModelInfer', model: req.model_name }) : undefined;
+    const receive = trace?.start('receive');
     let reported = false;
     try {
       const meta = requireModel(service, req.model_name, req.model_version);
@@ -73,15 +78,26 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
       const valid = validateInferRequest(fromGrpcRequest(req), meta, deps.limits);
       reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
       const ticket = ticketFor(arrivalMs, withTransportDeadline(valid.timing, leftMs, deps.limits.maxSloMs), valid.subnetId);
-      return await executeInfer(valid, {
-        service, ticket, signal: abort.signal,
+      receive?.end();
+      trace?.set({ slo_ms: ticket.sloMs, priority: ticket.priority, images: imageCount(valid) });
+      const reply = await executeInfer(valid, {
+        service, ticket, signal: abort.signal, trace,
         ...(deps.prepPool ? { prepPool: deps.prepPool } : {}), ...(deps.pixelBudget ? { pixelBudget: deps.pixelBudget } : {}),
-      }, (outcome, batch) => toGrpcResponse(buildInferResult(outcome, batch.n, valid.outputs, deps.labels), {
-        modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
-        ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
-      }));
+      }, (outcome, batch) => {
+        const respond = trace?.start('respond');
+        if (trace) trace.answered(outcomeAttributes(outcome));
+        const res = toGrpcResponse(buildInferResult(outcome, batch.n, valid.outputs, deps.labels), {
+          modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
+          ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
+        });
+        respond?.end();
+        return res;
+      });
+      trace?.end();
+      return reply;
     } catch (err) {
       if (!reported) service.reportRefused(refusalReasonOf(err), 0);
+      trace?.refused(refusalReasonOf(err), (err as Error).message);
       throw err;
     }
   };
@@ -104,6 +120,12 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
     }),
     RepositoryIndex: unary<{ ready: boolean }>('RepositoryIndex', (r) => ({ models: repositoryIndex(service, r.ready) })),
   };
+}
+
+/** A text metadata entry (traceparent, tracestate), or undefined. */
+function metadataText(md: Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** A gRPC error status from the shared answer, with `retry-after` metadata where HTTP sends Retry-After. */

@@ -17,6 +17,8 @@ export class RequestTrace {
   readonly root: Span;
   #queue: Span | undefined;
   readonly #batches = new Map<number, Span>();
+  readonly #children: Span[] = [];
+  #ended = false;
 
   constructor(tracer: Tracer, parent: Context, name: string, attributes: Attributes) {
     this.#tracer = tracer;
@@ -24,10 +26,15 @@ export class RequestTrace {
     this.#ctx = trace.setSpan(parent, this.root);
   }
 
-  /** A child span of the request (the caller ends it). */
+  /** A child span of the request; the caller ends it (or the request's end does, when an error cut it short). */
   start(name: string, attributes?: Attributes): Span {
-    return this.#tracer.startSpan(name, attributes ? { attributes } : {}, this.#ctx);
+    const span = this.#tracer.startSpan(name, attributes ? { attributes } : {}, this.#ctx);
+    this.#children.push(span);
+    return span;
   }
+
+  /** Attributes of the whole request (its SLO once its ticket is issued, ...). */
+  set(attributes: Attributes): void { this.root.setAttributes(attributes); }
 
   /** Its images entered the scheduler's queue. */
   queued(images: number): void {
@@ -36,7 +43,7 @@ export class RequestTrace {
 
   /** A batch holding some of its images started: the queue wait ends; returns the batch span's traceparent (for a remote worker). */
   batchStarted(b: BatchFacts): string {
-    this.#queue?.end();
+    if (this.#queue?.isRecording()) this.#queue.end();
     let span = this.#batches.get(b.jobId);
     if (span === undefined) {
       span = this.start('batch', { 'batch.job_id': b.jobId, 'subnet.id': b.subnetId, 'batch.size': b.size, worker: b.worker });
@@ -53,25 +60,40 @@ export class RequestTrace {
     span.end();
   }
 
-  /** Answered with results. */
+  /** How it was served (see outcomeAttributes); `end()` follows once the reply is handed over. */
   answered(attributes: Attributes): void {
     this.root.setAttributes(attributes);
-    this.#end();
   }
 
-  /** Answered with an error. */
+  /** Answered with an error: ends the trace. */
   refused(reason: string, message: string): void {
+    if (this.#ended) return;
     this.root.setAttributes({ 'refusal.reason': reason, deadline_met: false });
     this.root.setStatus({ code: SpanStatusCode.ERROR, message });
-    this.#end();
+    this.end();
   }
 
-  #end(): void {
-    this.#queue?.end();
-    for (const s of this.#batches.values()) s.end();
+  /** Ends the request's span and any child an error left open. Idempotent. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const s of this.#children) if (s.isRecording()) s.end();
     this.#batches.clear();
     this.root.end();
   }
+}
+
+/** What the root records of a served request (the fields of serving's InferOutcome it reads). */
+export interface ServedFacts {
+  deadlineMet: boolean; latencyMs: number; batchSize: number; accuracy: number; queueMs: number; computeMs: number; subnetId: number | undefined;
+}
+
+/** The root's attributes for a served request. */
+export function outcomeAttributes(o: ServedFacts): Attributes {
+  return {
+    deadline_met: o.deadlineMet, latency_ms: o.latencyMs, 'batch.size': o.batchSize, accuracy: o.accuracy,
+    queue_ms: o.queueMs, compute_ms: o.computeMs, ...(o.subnetId === undefined ? {} : { 'subnet.id': o.subnetId }),
+  };
 }
 
 /** A request's trace when tracing is on, else undefined. Call sites check `tracingOn()` first, so that with tracing off not even the arguments are built. */

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { parseArch, type ArchName } from '../../supernet/types.ts';
 import { parseBackendName } from '../../supernet/backend-names.ts';
 import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
-import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
+import { intFlag, numFlag, OTLP_USAGE, otlpEndpointFlag, parseFlags, UsageError } from '../commands/args.ts';
 import { NATS_AUTH_FLAGS, NATS_AUTH_USAGE, parseNatsAuthFlags } from '../commands/nats-auth-flags.ts';
 import { parsePublicPaths } from '../auth/public-paths.ts';
 import type { NatsAuthConfig } from '../worker/nats-auth.ts';
@@ -65,6 +65,8 @@ export interface ServeConfig {
   publicPaths: string[];
   /** How the router authenticates to NATS. */
   natsAuth: NatsAuthConfig;
+  /** OTLP/HTTP endpoint for traces; undefined: tracing off. */
+  otlpEndpoint: string | undefined;
 }
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
@@ -98,7 +100,8 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
              ServerReady, grpc.health.v1); one token per line, re-read on SIGHUP ($SUPERSERVE_AUTH_TOKENS_FILE)
   --public-paths  comma-separated HTTP paths open without a token, each with everything below it, e.g. /metrics
              ($SUPERSERVE_PUBLIC_PATHS); the dashboard page has its own token sign-in (docs/security.md)
-${NATS_AUTH_USAGE}`;
+${NATS_AUTH_USAGE}
+${OTLP_USAGE}`;
 
 /** Parse `serve` flags; `help: true` when --help was given. Throws UsageError (exit 2) on a bad flag. */
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; config: ServeConfig } {
@@ -113,7 +116,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     'max-image-pixels': { type: 'string' }, 'max-request-pixels': { type: 'string' },
     'grpc-port': { type: 'string' }, grpc: { type: 'string' }, dashboard: { type: 'string' }, 'wasm-threads': { type: 'string' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'auth-tokens-file': { type: 'string' }, 'public-paths': { type: 'string' },
-    ...NATS_AUTH_FLAGS,
+    ...NATS_AUTH_FLAGS, 'otlp-endpoint': { type: 'string' },
   }, SERVE_USAGE);
   const tlsCert = v['tls-cert'] ?? (env.SUPERSERVE_TLS_CERT || undefined);
   const tlsKey = v['tls-key'] ?? (env.SUPERSERVE_TLS_KEY || undefined);
@@ -172,6 +175,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     authTokensFile,
     publicPaths,
     natsAuth,
+    otlpEndpoint: otlpEndpointFlag(v['otlp-endpoint'], env),
   };
   return { help: v.help === true, config };
 }

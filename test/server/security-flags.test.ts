@@ -27,4 +27,12 @@ test('NATS credentials: one kind at most, pairs together, environment equivalent
   assert.throws(() => parse(['--nats-tls-cert', 'c']), /--nats-tls-cert and --nats-tls-key go together/);
 });
 
+test('--otlp-endpoint, else the standard OTEL_EXPORTER_OTLP_* variables; off by default; an http(s) URL only', () => {
+  assert.is(parse([]).otlpEndpoint, undefined);
+  assert.is(parse(['--otlp-endpoint', 'http://c:4318']).otlpEndpoint, 'http://c:4318');
+  assert.is(parse([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).otlpEndpoint, 'http://c:4318');
+  assert.is(parse([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t/v1/traces' }).otlpEndpoint, 'http://t/v1/traces');
+  assert.throws(() => parse(['--otlp-endpoint', 'collector:4317']), /must be an http\(s\):\/\/ URL/);
+});
+
 test.run();

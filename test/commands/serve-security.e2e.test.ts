@@ -17,6 +17,7 @@ import { testIf } from '../fixtures.ts';
 import { inferenceClient } from '../../src/grpc/proto.ts';
 import { freePort, ROOT, tempCheckpoint } from '../helpers/server-process.ts';
 import { HAVE_OPENSSL, makeCert, type TestCert } from '../helpers/tls-certs.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.ts';
 
 const TOKENS = ['first-secret-token-aaaa', 'second-secret-token-bbbb', 'third-secret-token-cccc'];
 let cert: TestCert;
@@ -27,18 +28,19 @@ let out = '';
 let port: number;
 let grpcPort: number;
 let client: Client & Record<string, Function>;
+let receiver: OtlpReceiver;
 const SNI = { 'grpc.ssl_target_name_override': 'localhost' };
 
 interface Reply { status: number; body: string; headers: Record<string, unknown> }
-function get(path: string, token?: string, ca?: Buffer): Promise<Reply> {
+function get(path: string, token?: string, ca?: Buffer, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path, ca: ca ?? cert.cert, servername: 'localhost', headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path, method, ca: ca ?? cert.cert, servername: 'localhost', headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => { body += d.toString(); });
       res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -75,9 +77,10 @@ test.before(async () => {
   await writeFile(tokensFile, `# test tokens\n${TOKENS[0]}\n${TOKENS[1]}\n`);
   port = await freePort();
   grpcPort = await freePort();
+  receiver = await startOtlpReceiver();
   const ckpt = await tempCheckpoint();
   child = spawnServe(['--checkpoint', ckpt, '--port', String(port), '--grpc-port', String(grpcPort), '--workers', '1', '--decode-threads', '0',
-    '--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--auth-tokens-file', tokensFile, '--public-paths', '/metrics']);
+    '--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--auth-tokens-file', tokensFile, '--public-paths', '/metrics', '--otlp-endpoint', receiver.endpoint]);
   await until('the HTTPS port to be live', async () => (await get('/v2/health/live')).status === 200, 120_000);
   client = new (inferenceClient())(`127.0.0.1:${grpcPort}`, credentials.createSsl(cert.cert), SNI) as typeof client;
 });
@@ -90,6 +93,7 @@ test.after(async () => {
     await exited;
   }
   cert?.remove();
+  await receiver?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -151,6 +155,20 @@ t('no token in the server output or in what /v2, model metadata, config and the 
   }
   assert.match(out, /bearer tokens required \(2 loaded/);
   assert.match(out, /listening on https:/);
+});
+
+t('--otlp-endpoint: an infer request with a traceparent is exported as a trace continuing it, without the token', async () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const body = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, 16, 16], data: new Array(768).fill(0.5) }] });
+  const r = await get('/v2/models/superserve/infer', TOKENS[1], undefined, 'POST', { 'content-type': 'application/json', traceparent: `00-${traceId}-b7ad6b7169203331-01` }, body);
+  assert.ok([200, 503].includes(r.status), `infer: ${r.status} ${r.body}`); // answered, or refused while still loading
+  await until('the exported trace', async () => receiver.spans.some((s) => s.traceId === traceId && s.name === 'infer'), 30_000);
+  const root = receiver.spans.find((s) => s.traceId === traceId && s.name === 'infer')!;
+  assert.is(root.parentSpanId, 'b7ad6b7169203331');
+  assert.is(root.service, 'superserve');
+  assert.is(root.attributes.transport, 'http');
+  if (r.status === 503) assert.is(root.attributes['refusal.reason'], 'not_ready');
+  for (const token of TOKENS) assert.not.ok(JSON.stringify(receiver.spans).includes(token), 'a token in the exported spans');
 });
 
 t('a missing tokens file is a clear error, exit 1', async () => {

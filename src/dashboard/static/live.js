@@ -70,6 +70,20 @@
         el('td', {}, e.lastAt == null ? '–' : new Date(e.lastAt).toLocaleTimeString()));
       et.append(tr);
     }
+    renderPriorities(live.priorities);
+  }
+
+  function renderPriorities(priorities) {
+    const pt = $('priority-body');
+    pt.textContent = '';
+    for (const p of priorities || []) {
+      const counted = p.onTime + p.late + p.refused;
+      const tr = el('tr', { 'data-priority': String(p.priority) });
+      tr.append(el('td', {}, String(p.priority) + (p.priority === 1 ? ' (highest)' : '')), el('td', { class: 'num' }, String(p.onTime)),
+        el('td', { class: 'num' }, String(p.late)), el('td', { class: 'num' }, String(p.refused)),
+        el('td', { class: 'num' }, counted ? formatNumber((100 * p.onTime) / counted, 1) + ' %' : '–'));
+      pt.append(tr);
+    }
   }
 
   function renderModel(model, server, sloMs) {

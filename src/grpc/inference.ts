@@ -3,7 +3,9 @@
  * repository index, over the same `InferenceService`, validator, result builder, statistics and error table
  * as HTTP. ModelInfer takes its SLO from `slo_ms` / `timeout` and the call's deadline (the tighter of the
  * two; the deadline alone when no parameter is given), and a client that cancels (or whose deadline passes)
- * has its queued request removed through the abort signal.
+ * has its queued request removed through the abort signal. `createInferOne` is that request path, which
+ * ModelStreamInfer (stream-infer.ts) runs per streamed request. Model load and unload are refused as over
+ * HTTP (FAILED_PRECONDITION, HTTP's 400).
  * @module
  */
 import { Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
@@ -14,12 +16,12 @@ import { executeInfer } from '../protocol/execute.ts';
 import { modelMetadata, serverMetadata, type ServerInfo } from '../protocol/metadata.ts';
 import { modelConfig } from '../protocol/model-config.ts';
 import { requireModel } from '../protocol/models.ts';
-import { repositoryIndex } from '../protocol/repository.ts';
+import { refuseModelControl, repositoryIndex } from '../protocol/repository.ts';
 import { DEFAULT_MAX_BATCH, validateInferRequest, type RequestLimits, type ValidInferRequest } from '../protocol/request.ts';
 import { buildInferResult } from '../protocol/response.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { InferenceService } from '../serving/types.ts';
-import { fromGrpcRequest, toGrpcResponse, type GrpcInferRequest } from './messages.ts';
+import { fromGrpcRequest, toGrpcResponse, type GrpcInferRequest, type GrpcInferResponse } from './messages.ts';
 
 export interface InferenceDeps {
   service: InferenceService;
@@ -61,33 +63,15 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
       });
   };
 
-  const modelInfer = async (req: GrpcInferRequest, call: ServerUnaryCall<GrpcInferRequest, unknown>) => {
-    const arrivalMs = deps.now();
+  const inferOne = createInferOne(deps);
+  const modelInfer = (req: GrpcInferRequest, call: ServerUnaryCall<GrpcInferRequest, unknown>) => {
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
-    let reported = false;
-    try {
-      const meta = requireModel(service, req.model_name, req.model_version);
-      // Validated here: grpc-js has already decoded the message on this thread, and the raw contents
-      // need only a copy (and a transpose for NCHW), as HTTP's inline path.
-      const valid = validateInferRequest(fromGrpcRequest(req), meta, deps.limits);
-      reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
-      const { outcome, batch } = await executeInfer(valid, {
-        service, arrivalMs, signal: abort.signal, sloMs: sloWithDeadline(valid, call.getDeadline(), deps.limits.maxSloMs),
-        ...(deps.prepPool ? { prepPool: deps.prepPool } : {}), ...(deps.pixelBudget ? { pixelBudget: deps.pixelBudget } : {}),
-      });
-      const result = buildInferResult(outcome, batch.n, valid.outputs, deps.labels);
-      return toGrpcResponse(result, {
-        modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
-        ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
-      });
-    } catch (err) {
-      if (!reported) service.reportRefused(refusalReasonOf(err), 0);
-      throw err;
-    }
+    return inferOne(req, { signal: abort.signal, deadline: call.getDeadline() });
   };
 
   const configLimits = { maxBatch: deps.limits.maxBatch ?? DEFAULT_MAX_BATCH, maxSloMs: deps.limits.maxSloMs, labelFile: 'labels.txt' };
+  const refuse = (action: 'load' | 'unload') => () => refuseModelControl(action, service.modelName);
   return {
     ServerLive: unary('ServerLive', () => ({ live: true })),
     ServerReady: unary('ServerReady', () => ({ ready: service.isReady() })),
@@ -104,6 +88,44 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
       return { model_stats: versions.map((v) => stats.snapshot(meta.name, v)) };
     }),
     RepositoryIndex: unary<{ ready: boolean }>('RepositoryIndex', (r) => ({ models: repositoryIndex(service, r.ready) })),
+    RepositoryModelLoad: unary('RepositoryModelLoad', refuse('load')),
+    RepositoryModelUnload: unary('RepositoryModelUnload', refuse('unload')),
+  };
+}
+
+/** What one inference request runs under: the call's (or stream's) abort signal and deadline. */
+export interface InferCall { signal: AbortSignal; deadline: Date | number }
+
+/** One `ModelInferRequest` from arrival to its reply; ModelInfer and ModelStreamInfer both run it. */
+export type InferOne = (req: GrpcInferRequest, call: InferCall) => Promise<GrpcInferResponse>;
+
+export function createInferOne(deps: InferenceDeps): InferOne {
+  const { service } = deps;
+  return async (req, call) => {
+    const arrivalMs = deps.now();
+    let reported = false;
+    try {
+      const meta = requireModel(service, req.model_name, req.model_version);
+      // Validated here: grpc-js has already decoded the message on this thread, and the raw contents
+      // need only a copy (and a transpose for NCHW), as HTTP's inline path.
+      const valid = validateInferRequest(fromGrpcRequest(req), meta, deps.limits);
+      reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
+      const { outcome, batch } = await executeInfer(valid, {
+        service, arrivalMs, signal: call.signal, sloMs: sloWithDeadline(valid, call.deadline, deps.limits.maxSloMs),
+        ...(deps.prepPool ? { prepPool: deps.prepPool } : {}), ...(deps.pixelBudget ? { pixelBudget: deps.pixelBudget } : {}),
+      });
+      const encodeStart = performance.now();
+      const result = buildInferResult(outcome, batch.n, valid.outputs, deps.labels);
+      const reply = toGrpcResponse(result, {
+        modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
+        ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
+      });
+      deps.statistics?.outputEncoded(performance.now() - encodeStart);
+      return reply;
+    } catch (err) {
+      if (!reported) service.reportRefused(refusalReasonOf(err), 0, arrivalMs);
+      throw err;
+    }
   };
 }
 

@@ -7,7 +7,7 @@
  * 5. (protocol/execute.ts, shared with gRPC) BYTES images: pixel budgets from their headers, then decoding on
  *    the preparation pool, EDF by deadline; service.infer with the client's abort signal (a client that
  *    leaves has its queued images removed);
- * 6. encode the V2 reply (classification strings with the ImageNet labels).
+ * 6. encode the V2 reply (classification strings with the ImageNet labels), timed for Triton's compute_output.
  * Every refusal is reported to the service's event stream exactly once (metrics, statistics, dashboard).
  * @module
  */
@@ -86,14 +86,20 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
         binaryOutputs: req.binaryOutputs,
         labels,
       };
-      if (req.binaryOutputs.length === 0) return c.json(encodeInferResponse(outcome, ctx));
+      const encodeStart = performance.now();
+      if (req.binaryOutputs.length === 0) {
+        const text = JSON.stringify(encodeInferResponse(outcome, ctx));
+        deps.statistics?.outputEncoded(performance.now() - encodeStart);
+        return c.body(text, 200, { 'Content-Type': 'application/json' });
+      }
       const reply = encodeBinaryInferResponse(outcome, ctx);
+      deps.statistics?.outputEncoded(performance.now() - encodeStart);
       return c.body(reply.body, 200, {
         'Content-Type': 'application/octet-stream',
         [INFERENCE_HEADER_CONTENT_LENGTH]: String(reply.headerLength),
       });
     } catch (err) {
-      if (!reported) service.reportRefused(refusalReasonOf(err, (e) => e instanceof HTTPException), images);
+      if (!reported) service.reportRefused(refusalReasonOf(err, (e) => e instanceof HTTPException), images, arrivalMs);
       throw err;
     }
   };

@@ -44,7 +44,7 @@ export async function executeInfer(req: ValidInferRequest, opts: ExecuteOptions)
         ? await opts.prepPool.decode(images, { deadline: service.workDeadline(opts.arrivalMs, admit.sloMs), ...(opts.signal ? { signal: opts.signal } : {}) })
         : await decodeImages(images);
     } catch (err) {
-      service.reportRefused(refusalReasonOf(err), images.items.length);
+      service.reportRefused(refusalReasonOf(err), images.items.length, opts.arrivalMs);
       throw err;
     }
   }

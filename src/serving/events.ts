@@ -42,10 +42,13 @@ export interface WorkerStatus {
 export interface ServingEvents {
   /** A request reached the service, before admission. */
   arrived?(at: number, images: number): void;
-  /** A request was answered with results; `latencyMs` from its arrival to the answer. */
-  answered?(at: number, r: { images: ImageOutcome[]; latencyMs: number; deadlineMet: boolean }): void;
-  /** A request was answered with an error. */
-  refused?(at: number, reason: RefusalReason, images: number): void;
+  /**
+   * A request was answered with results; `latencyMs` from its arrival to the answer, `inputMs` from its
+   * arrival until its decoded images reached the service (reading, parsing, validating, decoding).
+   */
+  answered?(at: number, r: { images: ImageOutcome[]; latencyMs: number; deadlineMet: boolean; inputMs?: number }): void;
+  /** A request was answered with an error; `latencyMs` from its arrival to the error, when its arrival is known. */
+  refused?(at: number, reason: RefusalReason, images: number, latencyMs?: number): void;
   batchStarted?(at: number, b: { worker: string; subnetId: number; size: number; expectedMs: number }): void;
   batchFinished?(at: number, b: { worker: string; subnetId: number; size: number; computeMs: number; wallMs: number; ok: boolean }): void;
   workersChanged?(at: number, workers: WorkerStatus[]): void;
@@ -64,7 +67,7 @@ export function fanOut(...listeners: ServingEvents[]): ServingEvents {
   return {
     arrived: (at, n) => { for (const l of listeners) l.arrived?.(at, n); },
     answered: (at, r) => { for (const l of listeners) l.answered?.(at, r); },
-    refused: (at, reason, n) => { for (const l of listeners) l.refused?.(at, reason, n); },
+    refused: (at, reason, n, ms) => { for (const l of listeners) l.refused?.(at, reason, n, ms); },
     batchStarted: (at, b) => { for (const l of listeners) l.batchStarted?.(at, b); },
     batchFinished: (at, b) => { for (const l of listeners) l.batchFinished?.(at, b); },
     workersChanged: (at, w) => { for (const l of listeners) l.workersChanged?.(at, w); },

@@ -58,7 +58,7 @@ export class LocalInferenceService implements InferenceService {
     const refusal = this.#refusal(images, arrival + opts.sloMs, opts.subnetId);
     if (refusal !== undefined) {
       this.events.arrived?.(arrival, images);
-      this.#refused(refusal, images);
+      this.#refused(refusal, images, arrival);
       throw refusal;
     }
   }
@@ -70,19 +70,20 @@ export class LocalInferenceService implements InferenceService {
     return arrivalMs + sloMs - (scheduler?.capacity().minLatencyMs ?? 0);
   }
 
-  reportRefused(reason: RefusalReason, images: number): void {
+  reportRefused(reason: RefusalReason, images: number, arrivalMs?: number): void {
     const now = this.clock.now();
-    this.events.arrived?.(now, images);
-    this.events.refused?.(now, reason, images);
+    this.events.arrived?.(arrivalMs ?? now, images);
+    this.events.refused?.(now, reason, images, arrivalMs === undefined ? undefined : now - arrivalMs);
   }
 
   infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome> {
     const arrival = opts.arrivalMs ?? this.clock.now();
+    const inputMs = this.clock.now() - arrival;
     const deadline = arrival + opts.sloMs;
     this.events.arrived?.(arrival, batch.n);
     const refusal = opts.signal?.aborted ? new ServiceError('cancelled', 'client disconnected') : this.#refusal(batch.n, deadline, opts.subnetId);
     if (refusal !== undefined) {
-      this.#refused(refusal, batch.n);
+      this.#refused(refusal, batch.n, arrival);
       return Promise.reject(refusal);
     }
     const dispatcher = this.#core!.dispatcher;
@@ -101,11 +102,11 @@ export class LocalInferenceService implements InferenceService {
         this.#open--;
         if (err !== undefined) {
           dispatcher.cancel(ids);
-          this.#refused(err, batch.n);
+          this.#refused(err, batch.n, arrival);
           reject(err);
         } else {
           const outcome = this.#combine(results as ItemResult[], arrival, deadline);
-          this.events.answered?.(this.clock.now(), { images: outcome.images, latencyMs: this.clock.now() - arrival, deadlineMet: outcome.deadlineMet });
+          this.events.answered?.(this.clock.now(), { images: outcome.images, latencyMs: this.clock.now() - arrival, deadlineMet: outcome.deadlineMet, inputMs });
           resolve(outcome);
         }
         if (this.#open === 0) this.#drained?.();
@@ -148,8 +149,9 @@ export class LocalInferenceService implements InferenceService {
     return a.ok ? undefined : new ServiceError(a.reason, a.message, a.retryAfterMs === undefined ? undefined : a.retryAfterMs / 1000);
   }
 
-  #refused(err: ServiceError, images: number): void {
-    this.events.refused?.(this.clock.now(), err.kind as RefusalReason, images);
+  #refused(err: ServiceError, images: number, arrival: number): void {
+    const now = this.clock.now();
+    this.events.refused?.(now, err.kind as RefusalReason, images, now - arrival);
   }
 
   #combine(results: ItemResult[], arrival: number, deadline: number): InferOutcome {

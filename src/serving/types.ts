@@ -79,6 +79,8 @@ export interface ModelMetadata {
   /** Input resolution expected by default (largest Pareto image_size). */
   imageSize: number;
   workers: { total: number; alive: number };
+  /** Most images the queue holds (`--max-queue`; one queue entry per image); absent: unbounded. */
+  maxQueue?: number;
   /** The local workers' WebGPU adapter (vendor, architecture, description), on webgpu. */
   adapter?: AdapterInfo;
   /** Threads per local WASM worker, on wasm. */
@@ -102,8 +104,11 @@ export interface InferenceService {
    * requests (`--late serve`).
    */
   workDeadline(arrivalMs: number, sloMs: number): number;
-  /** A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not queued. */
-  reportRefused(reason: RefusalReason, images: number): void;
+  /**
+   * A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not
+   * queued. `arrivalMs` (service clock), when known, times the failure from the request's arrival.
+   */
+  reportRefused(reason: RefusalReason, images: number, arrivalMs?: number): void;
   infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome>;
   /** Stop accepting; resolves when every accepted request has been answered. */
   drain(): Promise<void>;

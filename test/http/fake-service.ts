@@ -51,16 +51,17 @@ export class FakeService implements InferenceService {
 
   workDeadline(arrivalMs: number, sloMs: number): number { return arrivalMs + sloMs; }
 
-  reportRefused(reason: RefusalReason, images: number): void {
+  /** Times the failure from `arrivalMs` on performance.now (the transports' default clock), as the real service does. */
+  reportRefused(reason: RefusalReason, images: number, arrivalMs?: number): void {
     this.#events.arrived?.(0, images);
-    this.#events.refused?.(0, reason, images);
+    this.#events.refused?.(0, reason, images, arrivalMs === undefined ? undefined : performance.now() - arrivalMs);
   }
 
   metadata(): ModelMetadata {
     return {
       name: this.modelName, versions: ['1'], platform: 'superserve_tfjs', arch: 'ofa-mbv3-w1.2', backend: 'fake',
       untrained: true, checkpoint: 'none', policy: 'slackfit', defaultSloMs: 100, subnets: FAKE_SUBNETS,
-      imageSize: 48, workers: { total: 2, alive: 1 },
+      imageSize: 48, workers: { total: 2, alive: 1 }, maxQueue: 500,
     };
   }
 
@@ -77,7 +78,7 @@ export class FakeService implements InferenceService {
     try {
       return await this.#infer(batch, opts);
     } catch (e) {
-      this.#events.refused?.(0, e instanceof ServiceError ? e.kind : 'worker_failed', batch.n);
+      this.#events.refused?.(0, e instanceof ServiceError ? e.kind : 'worker_failed', batch.n, opts.arrivalMs === undefined ? undefined : performance.now() - opts.arrivalMs);
       throw e;
     }
   }
@@ -98,7 +99,10 @@ export class FakeService implements InferenceService {
         batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, latencyMs: 4, deadlineMet: opts.sloMs >= FAKE_MIN_SLO_MS,
       };
       this.#events.batchFinished?.(0, { worker: 'fake', subnetId, size: batch.n, computeMs: outcome.computeMs, wallMs: outcome.computeMs, ok: true });
-      this.#events.answered?.(0, { images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet });
+      this.#events.answered?.(0, {
+        images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet,
+        ...(opts.arrivalMs === undefined ? {} : { inputMs: performance.now() - opts.arrivalMs }),
+      });
       return outcome;
     } finally {
       this.inFlight--;

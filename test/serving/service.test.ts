@@ -8,6 +8,7 @@ import { createPolicy, Scheduler, VirtualClock, type LatencyProfile } from '../.
 import { Dispatcher, type ItemPayload, type SetTimer } from '../../src/serving/dispatcher.ts';
 import { LocalInferenceService } from '../../src/serving/service.ts';
 import { ServiceError, type ImageBatch, type ModelMetadata } from '../../src/serving/types.ts';
+import type { ServingEvents } from '../../src/serving/events.ts';
 import { ManualWorker } from '../helpers/manual-worker.ts';
 
 const profile: LatencyProfile = {
@@ -18,7 +19,7 @@ const profile: LatencyProfile = {
   ],
 };
 
-function setup(opts: { maxQueue?: number; policy?: string } = {}) {
+function setup(opts: { maxQueue?: number; policy?: string; events?: ServingEvents } = {}) {
   const clock = new VirtualClock(0);
   const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy(opts.policy ?? 'maxacc', profile), profile, ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) });
   // The expiry timer on the virtual clock: armed like setTimeout, fired by the test.
@@ -28,7 +29,7 @@ function setup(opts: { maxQueue?: number; policy?: string } = {}) {
     return { cancel: () => { timer.at = undefined; timer.fire = undefined; } };
   };
   const dispatcher = new Dispatcher(scheduler, clock, {}, setTimer);
-  const service = new LocalInferenceService('m', clock, () => ({}) as ModelMetadata);
+  const service = new LocalInferenceService('m', clock, () => ({}) as ModelMetadata, opts.events);
   service.attach({ dispatcher, accuracyOf: (id) => (id === 0 ? 70 : 80), hasSubnet: (id) => id === 0 || id === 1 });
   return { clock, scheduler, dispatcher, service, timer };
 }
@@ -155,6 +156,29 @@ test('expiry timer: a queued request is answered at the moment it can no longer 
   w.finish();
   await busy;
   assert.is(timer.at, undefined, 'nothing queued: no timer');
+});
+
+test('events time each request from its arrival: input preparation and latency when answered, time to the error when refused', async () => {
+  const seen: unknown[] = [];
+  const { service, dispatcher, clock } = setup({
+    policy: 'fixed:0',
+    events: {
+      answered: (_at, r) => { seen.push(['answered', r.inputMs, r.latencyMs]); },
+      refused: (_at, reason, _n, ms) => { seen.push([reason, ms]); },
+    },
+  });
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  clock.set(100);
+  const answered = service.infer(images(1), { sloMs: 1000, arrivalMs: 97 }); // reached the service 3 ms after arrival
+  await flush();
+  clock.set(110);
+  w.finish();
+  await answered;
+  const tooTight = await service.infer(images(1), { sloMs: 5, arrivalMs: 106 }).catch((e: unknown) => e); // below the cheapest latency
+  assert.instance(tooTight, ServiceError);
+  service.reportRefused('bad_request', 1, 108);
+  assert.equal(seen, [['answered', 3, 13], [(tooTight as ServiceError).kind, 4], ['bad_request', 2]]);
 });
 
 test('drain: stops accepting, resolves when the last accepted request is answered', async () => {

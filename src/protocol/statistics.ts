@@ -1,10 +1,9 @@
 /**
  * Triton's statistics extension: per-model cumulative counts and durations, inference and execution counts
  * and per-batch-size execution statistics, in the shape of Triton's `ModelStatistics` (HTTP JSON and gRPC
- * alike). It listens to the service's events (`answered`, `refused`, `batchFinished`); the transports add
- * the one thing only they see, the time spent encoding each reply (`outputEncoded`). What each field
- * measures (docs/api.md):
- * - success: per request answered with results, arrival to the result (before it is encoded);
+ * alike), fed by the service's events (`answered`, `refused`, `batchFinished`). What each field measures
+ * (docs/api.md):
+ * - success: per request answered with results, arrival until its result is ready to encode;
  * - fail: per request answered with an error (invalid, refused, timed out, cancelled, failed), arrival to
  *   the error;
  * - compute_input: per answered request, arrival until its decoded images reached the service (body read,
@@ -17,7 +16,7 @@
  *   logits back, which cannot be told apart without a device sync between the steps.
  * @module
  */
-import type { ImageOutcome, RefusalReason, ServingEvents } from '../serving/events.ts';
+import type { AnsweredRequest, RefusalReason, ServingEvents } from '../serving/events.ts';
 
 export interface StatDuration { count: number; ns: number }
 
@@ -54,9 +53,10 @@ export class InferenceStatistics implements ServingEvents {
   /** @param wallClockMs epoch milliseconds for `last_inference`. */
   constructor(private readonly wallClockMs: () => number = Date.now) {}
 
-  answered(_at: number, r: { images: ImageOutcome[]; latencyMs: number; deadlineMet?: boolean; inputMs?: number }): void {
+  answered(_at: number, r: AnsweredRequest): void {
     add(this.stats.success, r.latencyMs);
-    if (r.inputMs !== undefined) add(this.stats.compute_input, r.inputMs);
+    if (r.prepMs !== undefined) add(this.stats.compute_input, r.prepMs);
+    if (r.encodeMs !== undefined) add(this.stats.compute_output, r.encodeMs);
     add(this.stats.queue, Math.max(0, ...r.images.map((i) => i.queueMs)));
     add(this.stats.compute_infer, Math.max(0, ...r.images.map((i) => i.computeMs)));
     this.inferences += r.images.length;
@@ -64,13 +64,8 @@ export class InferenceStatistics implements ServingEvents {
   }
 
   /** `latencyMs`: arrival to the error answer (Triton's fail duration); 0 when the arrival is not known. */
-  refused(_at: number, _reason: RefusalReason, _images: number, latencyMs = 0): void {
+  refused(_at: number, _reason: RefusalReason, _images: number, _priority?: number, latencyMs = 0): void {
     add(this.stats.fail, latencyMs);
-  }
-
-  /** A transport built and encoded the reply of an answered request in `ms`. */
-  outputEncoded(ms: number): void {
-    add(this.stats.compute_output, ms);
   }
 
   batchFinished(_at: number, b: { size: number; computeMs: number; ok: boolean }): void {

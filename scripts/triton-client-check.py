@@ -75,6 +75,7 @@ def main():
     ap.add_argument('--grpc', required=True, help='host:port of the gRPC server')
     ap.add_argument('--model', default='superserve')
     ap.add_argument('--size', type=int, default=64, help='image side of the test tensors (the worker resizes)')
+    ap.add_argument('--max-queue', type=int, default=10_000, help="the server's --max-queue (its default unless given)")
     a = ap.parse_args()
 
     build_dir = tempfile.mkdtemp(prefix='tritonclient-')
@@ -130,7 +131,7 @@ def run_checks(a, np, httpclient, grpcclient, InferenceServerException):
     def http_config():
         cfg = http.get_model_config(model)
         q = cfg['dynamic_batching']['default_queue_policy']['max_queue_size']
-        expect(q > 0, f'max_queue_size is the real bound, got {q}')
+        expect(q == a.max_queue, f'max_queue_size is the real bound {a.max_queue}, got {q}')
         expect(cfg['max_batch_size'] > 0, 'max_batch_size')
     c.run('http: model config (max_queue_size is the queue bound)', http_config)
 

@@ -87,6 +87,25 @@ test('the stream deadline tightens each request SLO as a unary deadline does', a
   } finally { await h.close(); }
 });
 
+test('admission as for a unary call: a refused request is answered in the stream with the unary words, and the next one is served', async () => {
+  const h = await grpcHarness();
+  try {
+    const stream = h.client.ModelStreamInfer!() as Stream;
+    const { answers, ended } = collect(stream);
+    h.service.ready = false;
+    stream.write({ ...grpcRequest(image(1), true), id: 'refused' });
+    await waitFor(() => answers.length === 1, 'the refusal is answered in the stream');
+    h.service.ready = true;
+    stream.write({ ...grpcRequest(image(2), true), id: 'served' });
+    stream.end();
+    assert.is(await ended, undefined);
+    h.service.ready = false;
+    const unary = await call(h.client, 'ModelInfer', grpcRequest(image(1), true));
+    assert.is(unary.err?.code, status.UNAVAILABLE);
+    assert.equal(answers.map((a) => [a.infer_response.id, a.error_message]), [['refused', unary.err?.details], ['served', '']]);
+  } finally { await h.close(); }
+});
+
 const PROFILE: LatencyProfile = { batchSizes: [1, 2], subnets: [{ id: 0, accuracy: 70, latencyMs: { 1: 10, 2: 12 } }] };
 
 test('cancelling the stream mid-way removes its queued requests from the scheduler; what was answered stays answered', async () => {

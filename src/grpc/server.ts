@@ -1,7 +1,8 @@
 /**
  * The gRPC front door (@grpc/grpc-js): `inference.GRPCInferenceService` and `grpc.health.v1.Health` on
  * their own port (8081 by default), over the same service as HTTP. `close()` stops accepting calls, lets
- * every accepted call be answered (the service drains), ends health watches, then shuts the server down.
+ * every accepted call be answered (the service drains), ends health watches and open inference streams
+ * (each once its requests are answered), then shuts the server down.
  * @module
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
@@ -16,8 +17,9 @@ import type { TokenStore } from '../auth/tokens.ts';
 import { requireGrpcToken } from './auth.ts';
 import { DEFAULT_GRPC_PORT } from './defaults.ts';
 import { createHealth } from './health.ts';
-import { createInferenceImplementation } from './inference.ts';
+import { createInferenceImplementation, createInferOne, type InferenceDeps } from './inference.ts';
 import { healthServiceDefinition, inferenceServiceDefinition } from './proto.ts';
+import { createStreamInfer } from './stream-infer.ts';
 
 
 export interface GrpcServerOptions {
@@ -59,7 +61,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   const maxMessage = opts.maxMessageBytes ?? 64 * 1024 * 1024;
   const server = new Server({ 'grpc.max_receive_message_length': maxMessage, 'grpc.max_send_message_length': -1 });
   const health = createHealth(opts.service);
-  const inference = createInferenceImplementation({
+  const deps: InferenceDeps = {
     service: opts.service,
     ...(opts.statistics ? { statistics: opts.statistics } : {}),
     limits: { ...opts.limits, maxSloMs: opts.limits.maxSloMs ?? DEFAULT_MAX_SLO_MS },
@@ -68,8 +70,11 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     ...(opts.prepPool ? { prepPool: opts.prepPool } : {}),
     ...(opts.pixelBudget ? { pixelBudget: opts.pixelBudget } : {}),
     ...(opts.log ? { log: opts.log } : {}),
-  });
-  server.addService(inferenceServiceDefinition(), opts.tokens ? requireGrpcToken(inference, opts.tokens) : inference);
+  };
+  const stream = createStreamInfer(createInferOne(deps), opts.log ?? ((m, e) => console.error(m, e)));
+  const inference = { ...createInferenceImplementation(deps), ModelStreamInfer: stream.handler };
+  const definition = inferenceServiceDefinition();
+  server.addService(definition, opts.tokens ? requireGrpcToken(inference, definition, opts.tokens) : inference);
   server.addService(healthServiceDefinition(), health.implementation);
   const credentials = opts.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }], false)
@@ -84,6 +89,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     // tryShutdown refuses new calls at once and resolves when the accepted ones are answered.
     const shutdown = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     health.close();
+    stream.close();
     await (opts.drain ?? (() => opts.service.drain()))();
     const timer = setTimeout(() => server.forceShutdown(), opts.closeTimeoutMs ?? 5000);
     await shutdown;

@@ -128,7 +128,7 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
       return reply;
     } catch (err) {
       const httpError = (e: unknown) => e instanceof HTTPException;
-      if (!reported) service.reportRefused(refusalReasonOf(err, httpError), images);
+      if (!reported) service.reportRefused(refusalReasonOf(err, httpError), images, undefined, arrivalMs);
       trace?.refused(refusalReasonOf(err, httpError), (err as Error).message);
       throw err;
     }

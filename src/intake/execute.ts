@@ -3,7 +3,8 @@
  * before any decoding (skipped when the front door already admitted this ticket on a peek), BYTES images
  * checked against the pixel budgets and decoded on the preparation pool (EDF by the ticket's deadline, never
  * on the event loop; inline only without a pool), `service.infer` with the client's abort signal, and the
- * answer judged (latency, deadline met) at the moment it is encoded. Every refusal on this path is reported
+ * answer judged (latency, deadline met) at the moment it is encoded, its encoding timed (Triton's
+ * compute_output). Every refusal on this path is reported
  * to the service's event stream exactly once (the service reports its own; a failed decode is reported
  * here), so callers report only what failed before they called this.
  * @module
@@ -58,7 +59,7 @@ export async function executeInfer<R>(req: ValidInferRequest, opts: ExecuteOptio
         ? await opts.prepPool.decode(images, { deadline: service.workDeadline(ticket), ...(opts.signal ? { signal: opts.signal } : {}) })
         : await decodeImages(images);
     } catch (err) {
-      service.reportRefused(refusalReasonOf(err), images.items.length, ticket.priority);
+      service.reportRefused(refusalReasonOf(err), images.items.length, ticket.priority, ticket.arrivalMs);
       throw err;
     }
     span?.end();
@@ -66,7 +67,8 @@ export async function executeInfer<R>(req: ValidInferRequest, opts: ExecuteOptio
   const served = await service.infer(batch, ticket, opts.signal, trace);
   const at = service.now();
   const outcome: InferOutcome = { ...served, latencyMs: at - ticket.arrivalMs, deadlineMet: at <= ticket.deadlineMs };
+  const encodeStart = performance.now();
   const reply = answer(outcome, batch);
-  service.reportAnswered(ticket, outcome);
+  service.reportAnswered(ticket, outcome, performance.now() - encodeStart);
   return reply;
 }

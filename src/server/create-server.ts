@@ -77,6 +77,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
     imageSize: Math.max(...subnets.map((s) => s.config.image_size)),
     workers: { total: facts.workers + (router?.stats().alive ?? 0), alive: dispatcher?.workerCount ?? 0 },
+    maxQueue: config.maxQueue,
     ...(facts.adapter ? { adapter: facts.adapter } : {}), ...(facts.wasmThreads !== undefined ? { wasmThreads: facts.wasmThreads } : {}),
   });
   const metrics = createMetrics({ model: config.modelName });

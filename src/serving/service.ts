@@ -61,7 +61,7 @@ export class LocalInferenceService implements InferenceService {
     const refusal = this.#unavailable(ticket) ?? this.#capacityRefusal(images, ticket);
     if (refusal !== undefined) {
       this.events.arrived?.(ticket.arrivalMs, images);
-      this.#refused(refusal, images, ticket.priority);
+      this.#refused(refusal, images, ticket);
       throw refusal;
     }
   }
@@ -73,14 +73,17 @@ export class LocalInferenceService implements InferenceService {
     return ticket.deadlineMs - (scheduler?.capacity().minLatencyMs ?? 0);
   }
 
-  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome): void {
-    this.events.answered?.(this.clock.now(), { images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority });
+  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome, encodeMs?: number): void {
+    this.events.answered?.(this.clock.now(), {
+      images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority,
+      prepMs: outcome.prepMs, ...(encodeMs === undefined ? {} : { encodeMs }),
+    });
   }
 
-  reportRefused(reason: RefusalReason, images: number, priority?: number): void {
+  reportRefused(reason: RefusalReason, images: number, priority?: number, arrivalMs?: number): void {
     const now = this.clock.now();
-    this.events.arrived?.(now, images);
-    this.events.refused?.(now, reason, images, priority);
+    this.events.arrived?.(arrivalMs ?? now, images);
+    this.events.refused?.(now, reason, images, priority, arrivalMs === undefined ? undefined : now - arrivalMs);
   }
 
   infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal, trace?: RequestTrace): Promise<InferOutcome> {
@@ -89,7 +92,7 @@ export class LocalInferenceService implements InferenceService {
     // Capacity is judged once more, by the queue itself (dispatcher.offer), not here.
     const refusal = signal?.aborted ? new ServiceError('cancelled', 'client disconnected') : this.#unavailable(ticket);
     if (refusal !== undefined) {
-      this.#refused(refusal, batch.n, ticket.priority);
+      this.#refused(refusal, batch.n, ticket);
       return Promise.reject(refusal);
     }
     const dispatcher = this.#core!.dispatcher;
@@ -108,7 +111,7 @@ export class LocalInferenceService implements InferenceService {
         this.#open--;
         if (err !== undefined) {
           dispatcher.cancel(ids);
-          this.#refused(err, batch.n, ticket.priority);
+          this.#refused(err, batch.n, ticket);
           reject(err);
         } else {
           resolve(this.#combine(results as ItemResult[], ticket, enqueuedAt));
@@ -163,8 +166,9 @@ export class LocalInferenceService implements InferenceService {
     return a.ok ? undefined : new ServiceError(a.reason, a.message, a.retryAfterMs === undefined ? undefined : a.retryAfterMs / 1000);
   }
 
-  #refused(err: ServiceError, images: number, priority: number): void {
-    this.events.refused?.(this.clock.now(), err.kind as RefusalReason, images, priority);
+  #refused(err: ServiceError, images: number, ticket: DeadlineTicket): void {
+    const now = this.clock.now();
+    this.events.refused?.(now, err.kind as RefusalReason, images, ticket.priority, now - ticket.arrivalMs);
   }
 
   #combine(results: ItemResult[], ticket: DeadlineTicket, enqueuedAt: number): InferOutcome {

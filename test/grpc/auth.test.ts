@@ -75,6 +75,27 @@ t('matrix over TLS: right token answers; wrong, none and another scheme are UNAU
     }
   }
   assert.is(service.calls.length, 1, 'only the authenticated ModelInfer reached the model');
+  service.calls.length = 0;
+});
+
+t('ModelStreamInfer: without a valid token the stream ends UNAUTHENTICATED; with one it answers', async () => {
+  const stream = (token?: string) => new Promise<{ code: number; details?: string; answers: number }>((resolve) => {
+    const md = new Metadata();
+    if (token) md.set('authorization', `Bearer ${token}`);
+    const s = client.ModelStreamInfer!(md, { deadline: Date.now() + 10_000 });
+    let answers = 0;
+    s.on('data', () => { answers++; });
+    s.on('error', (e: { code: number; details: string }) => resolve({ code: e.code, details: e.details, answers }));
+    s.on('end', () => resolve({ code: status.OK, answers }));
+    s.write(gated.find(([m]) => m === 'ModelInfer')![1]);
+    s.end();
+  });
+  for (const bad of [undefined, 'wrong-token']) {
+    const r = await stream(bad);
+    assert.equal([r.code, r.details, r.answers], [status.UNAUTHENTICATED, 'unauthorized', 0], String(bad));
+  }
+  const ok = await stream('right-token-1');
+  assert.equal([ok.code, ok.answers], [status.OK, 1]);
 });
 
 t('health stays open: ServerLive, ServerReady, grpc.health.v1 Check', async () => {

@@ -130,6 +130,21 @@ t('a plain-text client on the TLS ports gets no answer', async () => {
   assert.is(r, status.UNAVAILABLE);
 });
 
+t('dashboard in a browser: the sign-in form, then a Secure session cookie opens its state (not the API)', async () => {
+  const form = await get('/dashboard');
+  assert.is(form.status, 401);
+  assert.match(form.body, /action="\/dashboard\/login"/);
+  const login = await get('/dashboard/login', undefined, undefined, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, `token=${TOKENS[0]}`);
+  assert.is(login.status, 303);
+  const cookie = String((login.headers['set-cookie'] as string[])[0]);
+  assert.match(cookie, /Secure/);
+  const session = { cookie: cookie.split(';')[0]! };
+  const state = await get('/dashboard/state', undefined, undefined, 'GET', session);
+  assert.is(state.status, 200);
+  assert.ok(JSON.parse(state.body).model, 'the dashboard state');
+  assert.is((await get('/v2', undefined, undefined, 'GET', session)).status, 401);
+});
+
 t('SIGHUP rotation: a removed token is refused, a new one accepted on both ports; a bad file keeps the old tokens', async () => {
   await writeFile(tokensFile, `${TOKENS[1]}\n${TOKENS[2]}\n`);
   child.kill('SIGHUP');

@@ -11,7 +11,9 @@ import { ensureDefaultCheckpoint } from '../../supernet/load.ts';
 import { chooseThreadLayout } from '../serving/thread-layout.ts';
 import { checkpointArch, profileHash } from '../worker/nats-identity.ts';
 import { runNatsWorker } from '../worker/nats-worker.ts';
-import { intFlag, parseFlags, runCommand, UsageError } from './args.ts';
+import { natsConnectOptions, redactUrl } from '../worker/nats-auth.ts';
+import { intFlag, OTLP_USAGE, otlpEndpointFlag, parseFlags, runCommand, UsageError } from './args.ts';
+import { NATS_AUTH_FLAGS, NATS_AUTH_USAGE, parseNatsAuthFlags } from './nats-auth-flags.ts';
 import { storedEngineChoice } from '../serving/engine-choice.ts';
 import { checkpointIdentity } from '../worker/nats-identity.ts';
 import { ENGINE_FLAG, parseEngineFlag } from './engine-flag.ts';
@@ -29,6 +31,8 @@ const USAGE = `usage: superserve worker --nats nats://HOST:PORT [options]
   --subject-prefix P    NATS subject prefix shared with the router (default superserve)
   --engine E            tfjs | ort | auto: engine of the Pareto sub-networks (auto: the faster by the checkpoint's
                         stored tfjs and ort profiles, tfjs without them); see docs/engines.md
+${NATS_AUTH_USAGE}
+${OTLP_USAGE}
 exit codes: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 bad flags, 3 refused by the router`;
 
 const FLAGS = {
@@ -41,6 +45,8 @@ const FLAGS = {
   'wasm-threads': { type: 'string' },
   warmup: { type: 'string' },
   'subject-prefix': { type: 'string' },
+  ...NATS_AUTH_FLAGS,
+  'otlp-endpoint': { type: 'string' },
   ...ENGINE_FLAG,
 } as const;
 
@@ -64,12 +70,15 @@ export async function run(argv: string[]): Promise<number> {
     if (values.help) { console.log(USAGE); return 0; }
     const url = values.nats;
     if (url === undefined) throw new UsageError(`--nats nats://HOST:PORT is required\n${USAGE}`);
-    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new UsageError(`--nats must look like nats://HOST:PORT, got "${url}"`);
+    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new UsageError(`--nats must look like nats://HOST:PORT, got "${redactUrl(url)}"`);
+    const auth = parseNatsAuthFlags(values);
+    const otlp = otlpEndpointFlag(values['otlp-endpoint'], process.env);
     const warmupBatches = parseWarmup(values.warmup);
     const choice = parseEngineFlag(values.engine);
     const cacheMiB = values['cache-mib'] === 'auto' ? 'auto' : intFlag(values['cache-mib'], 'cache-mib', 0) ?? 'auto';
     const wasmThreads = intFlag(values['wasm-threads'], 'wasm-threads', 1, 64) ?? chooseThreadLayout(availableParallelism(), { workers: 1 }).wasmThreads;
     const requestedArch = values.arch === undefined ? undefined : archFlag(values.arch);
+    const connect = await natsConnectOptions(auth);
     const checkpoint = values.checkpoint ?? await ensureDefaultCheckpoint();
     const arch = await checkpointArch(checkpoint, requestedArch);
     const subnets = paretoSet(arch).map((p) => ({ id: p.id, config: p.config }));
@@ -81,16 +90,25 @@ export async function run(argv: string[]): Promise<number> {
       log(stored === undefined ? 'engine auto: no tfjs and ort profiles of this checkpoint to compare; tfjs'
         : `engine auto: ${stored.engine} (ort ${stored.speedup.toFixed(2)}x tfjs by the stored profiles)`);
     }
-    return runNatsWorker({
-      url,
-      name: values.name ?? `${hostname()}-${process.pid}`,
-      init: {
-        checkpoint, arch, backend: values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto',
-        cacheMiB, subnets, warmupBatches, wasmThreads, engine,
-      },
-      profileHash: await profileHash(checkpoint),
-      ...(values['subject-prefix'] !== undefined ? { subjectPrefix: values['subject-prefix'] } : {}),
-      log,
+    const name = values.name ?? `${hostname()}-${process.pid}`;
+    const tracing = otlp === undefined ? undefined : await (await import('../tracing/tracer.ts')).startTracing({
+      endpoint: otlp, serviceName: process.env.OTEL_SERVICE_NAME || 'superserve-worker', attributes: { 'service.instance.id': name },
     });
+    try {
+      return await runNatsWorker({
+        url,
+        connect,
+        name,
+        init: {
+          checkpoint, arch, backend: values.backend ?? process.env.SUPERSERVE_BACKEND ?? 'auto',
+          cacheMiB, subnets, warmupBatches, wasmThreads, engine,
+        },
+        profileHash: await profileHash(checkpoint),
+        ...(values['subject-prefix'] !== undefined ? { subjectPrefix: values['subject-prefix'] } : {}),
+        log,
+      });
+    } finally {
+      await tracing?.shutdown().catch(() => {});
+    }
   });
 }

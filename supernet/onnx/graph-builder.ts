@@ -4,7 +4,6 @@
  * @module
  */
 
-export type AttrValue = number | number[];
 /** `int` attributes are written as INT/INTS, `float` ones as FLOAT. */
 export interface NodeSpec { op: string; inputs: string[]; attrs?: Record<string, { ints: number[] } | { int: number } | { float: number }> }
 

@@ -6,7 +6,8 @@
  *
  * - tfjs and ort each run in their own inference worker thread as `serve` runs them (same thread count, the
  *   layout's), timed from this thread: message passing and the NHWC -> NCHW copy of the ort path included.
- *   The tfjs worker's cache is `auto` (every Pareto sub-network resident: no streaming).
+ *   The tfjs worker's cache is `auto` (every Pareto sub-network resident: no streaming); a second tfjs worker
+ *   (`tfjs-cache128`) runs with the old fixed 128 MiB cache, which streams the sub-networks that do not fit.
  * - bare: `InferenceSession.run` on this thread, on a prepared NCHW tensor, same model bytes and session options
  *   (intra-op threads that do not spin between runs: with spinning, whichever pool ran last starves the others).
  * - Interleaved: per (sub-network, batch), each engine pays its first call, then the timed runs rotate over the
@@ -73,12 +74,16 @@ const models = new Map<number, Uint8Array>();
 // --- start the engines one after the other, each warmed on every shape, recording the RSS it adds ---
 const rss: Record<string, number> = {};
 const startMs: Record<string, number> = {};
-const init = (engine: EngineName) => ({
-  checkpoint, arch: id.arch, backend: 'wasm', cacheMiB: 'auto' as const, wasmThreads: threads, engine,
+type Label = 'tfjs' | 'tfjs-cache128' | 'ort';
+const ENGINES: Record<Label, { engine: EngineName; cacheMiB: number | 'auto' }> = {
+  tfjs: { engine: 'tfjs', cacheMiB: 'auto' }, 'tfjs-cache128': { engine: 'tfjs', cacheMiB: 128 }, ort: { engine: 'ort', cacheMiB: 'auto' },
+};
+const init = (label: Label) => ({
+  checkpoint, arch: id.arch, backend: 'wasm', cacheMiB: ENGINES[label].cacheMiB, wasmThreads: threads, engine: ENGINES[label].engine,
   subnets: subnets.map((s) => ({ id: s.id, config: s.config })), warmupBatches: batches,
 });
-const workers: Partial<Record<EngineName, ThreadWorker>> = {};
-for (const engine of ['tfjs', 'ort'] as const) {
+const workers: Partial<Record<Label, ThreadWorker>> = {};
+for (const engine of Object.keys(ENGINES) as Label[]) {
   const before = rssMiB();
   const t0 = performance.now();
   workers[engine] = await ThreadWorker.start(engine, init(engine));
@@ -87,7 +92,7 @@ for (const engine of ['tfjs', 'ort'] as const) {
   log(`${engine} worker up and warm (${subnets.length} sub-networks x batches ${batches.join(',')}) in ${(startMs[engine] / 1000).toFixed(1)} s: +${rss[engine].toFixed(0)} MiB RSS` +
     (workers[engine]!.info.cache ? `; tfjs cache ${workers[engine]!.info.cache!.budgetMiB} MiB (${workers[engine]!.info.cache!.why})` : ''));
 }
-const stats = { tfjs: await workers.tfjs!.stats(), ort: await workers.ort!.stats() };
+const stats = { tfjs: await workers.tfjs!.stats(), 'tfjs-cache128': await workers['tfjs-cache128']!.stats(), ort: await workers.ort!.stats() };
 const bare = new Map<number, ort.InferenceSession>();
 {
   const before = rssMiB();
@@ -106,10 +111,15 @@ for (const s of subnets) {
   const r = s.config.image_size;
   for (const b of batches) {
     // Fresh images per call (runBatch transfers their buffers), all built before any clock starts.
-    const pool = { tfjs: Array.from({ length: reps + 1 }, (_, k) => images(b, r, s.id + k)), ort: Array.from({ length: reps + 1 }, (_, k) => images(b, r, s.id + k)) };
+    const fresh = () => Array.from({ length: reps + 1 }, (_, k) => images(b, r, s.id + k));
+    const pool = { tfjs: fresh(), 'tfjs-cache128': fresh(), ort: fresh() };
     const nchw = new ort.Tensor('float32', new Float32Array(b * 3 * r * r).map((_, i) => Math.sin(i * 0.013)), [b, 3, r, r]);
     const run: Record<string, () => Promise<void>> = {
       tfjs: async () => { const x = await workers.tfjs!.runBatch({ jobId: job++, subnetId: s.id, items: pool.tfjs.pop()! }); if (x.error) throw new Error(x.error); },
+      'tfjs-cache128': async () => {
+        const x = await workers['tfjs-cache128']!.runBatch({ jobId: job++, subnetId: s.id, items: pool['tfjs-cache128'].pop()! });
+        if (x.error) throw new Error(x.error);
+      },
       ort: async () => {
         const x = await workers.ort!.runBatch({ jobId: job++, subnetId: s.id, items: pool.ort.pop()! });
         if (x.error) throw new Error(x.error);
@@ -119,7 +129,7 @@ for (const s of subnets) {
     };
     const first: Record<string, number> = {};
     for (const [e, fn] of Object.entries(run)) { const t0 = performance.now(); await fn(); first[e] = performance.now() - t0; }
-    const samples: Record<string, number[]> = { tfjs: [], ort: [], bare: [] };
+    const samples: Record<string, number[]> = Object.fromEntries(Object.keys(run).map((e) => [e, []]));
     for (let k = 0; k < reps; k++) {
       // Rotate the order so that no engine always runs right after another.
       const order = Object.keys(run).map((_, i, a) => a[(i + k) % a.length]!);
@@ -134,7 +144,7 @@ for (const s of subnets) {
       rows.push({ subnet: s.id, accuracy: s.accuracy, image_size: r, batch: b, engine: e, first_ms: first[e]!, median_ms: m, img_per_s: (b * 1000) / m, samples: reps });
     }
     const at = (e: string) => rows.find((x) => x.subnet === s.id && x.batch === b && x.engine === e)!.img_per_s;
-    log(`subnet ${s.id} (${r} px) b${b}: tfjs ${at('tfjs').toFixed(1)}, ort ${at('ort').toFixed(1)}, bare ORT ${at('bare').toFixed(1)} img/s -> ort/tfjs ${(at('ort') / at('tfjs')).toFixed(2)}x, ort/bare ${(at('ort') / at('bare')).toFixed(2)}`);
+    log(`subnet ${s.id} (${r} px) b${b}: tfjs ${at('tfjs').toFixed(1)} (cache 128 MiB: ${at('tfjs-cache128').toFixed(1)}), ort ${at('ort').toFixed(1)}, bare ORT ${at('bare').toFixed(1)} img/s -> ort/tfjs ${(at('ort') / at('tfjs')).toFixed(2)}x, ort/bare ${(at('ort') / at('bare')).toFixed(2)}`);
   }
 }
 for (const w of Object.values(workers)) await w!.close();
@@ -148,6 +158,7 @@ const largest = subnets[subnets.length - 1]!.id;
 const bMax = Math.max(...batches);
 const ratios = subnets.flatMap((s) => batches.map((b) => ({
   subnet: s.id, batch: b, ort_over_tfjs: ratio(s.id, b, 'ort', 'tfjs'), ort_over_bare: ratio(s.id, b, 'ort', 'bare'),
+  tfjs_auto_over_cache128: ratio(s.id, b, 'tfjs', 'tfjs-cache128'),
 })));
 const geomean = (xs: number[]): number => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 const targets = {
@@ -156,8 +167,8 @@ const targets = {
   largest_batch8_ort_over_tfjs: { target: 3, measured: ratio(largest, bMax, 'ort', 'tfjs') },
 };
 console.log(`\n${table(rows.map((r) => ({ subnet: r.subnet, px: r.image_size, batch: r.batch, engine: r.engine, 'img/s': r.img_per_s, 'median ms': r.median_ms, 'first ms': r.first_ms })))}`);
-console.log(`\n${table(ratios.map((r) => ({ subnet: r.subnet, batch: r.batch, 'ort/tfjs': r.ort_over_tfjs, 'ort/bare': r.ort_over_bare })))}`);
-console.log(`RSS added: tfjs ${rss.tfjs!.toFixed(0)} MiB, ort ${rss.ort!.toFixed(0)} MiB, bare sessions ${rss.bare!.toFixed(0)} MiB`);
+console.log(`\n${table(ratios.map((r) => ({ subnet: r.subnet, batch: r.batch, 'ort/tfjs': r.ort_over_tfjs, 'ort/bare': r.ort_over_bare, 'tfjs auto/128': r.tfjs_auto_over_cache128 })))}`);
+console.log(`RSS added: tfjs ${rss.tfjs!.toFixed(0)} MiB (cache 128 MiB: ${rss['tfjs-cache128']!.toFixed(0)} MiB), ort ${rss.ort!.toFixed(0)} MiB, bare sessions ${rss.bare!.toFixed(0)} MiB`);
 console.log(`targets: ort >= 0.9x bare (worst point ${targets.ort_over_bare_min.measured.toFixed(2)}, geometric mean ${targets.ort_over_bare_geomean.measured.toFixed(2)}), largest b${bMax} ort >= 3x tfjs (${targets.largest_batch8_ort_over_tfjs.measured.toFixed(2)})`);
 
 // --- optional: serving capacity and a 5x burst per engine, through bench:overload ---
@@ -178,7 +189,7 @@ if (args.includes('--serving')) {
 await writeResults(out, {
   checkpoint, arch: id.arch, checkpoint_hash: id.checkpointHash, threads, reps, batches,
   onnxruntime_node: (JSON.parse(await readFile('node_modules/onnxruntime-node/package.json', 'utf8')) as { version: string }).version,
-  note: 'tfjs: WASM+XNNPACK inference worker thread (cache auto); ort: the project\'s ONNX Runtime worker thread (CPU EP); bare: onnxruntime-node InferenceSession.run on this thread on the same ONNX model with the same session options (no thread spinning); all with the same thread count, interleaved per (sub-network, batch) on a machine shared with other jobs. img/s = batch / median wall ms seen by the caller.',
+  note: 'tfjs: WASM+XNNPACK inference worker thread (cache auto); tfjs-cache128: the same with the old fixed 128 MiB cache; ort: the project\'s ONNX Runtime worker thread (CPU EP); bare: onnxruntime-node InferenceSession.run on this thread on the same ONNX model with the same session options (no thread spinning); all with the same thread count, interleaved per (sub-network, batch) on a machine shared with other jobs. img/s = batch / median wall ms seen by the caller.',
   rows, ratios, targets,
   rss_added_mib: rss, start_ms: startMs,
   worker_stats: stats,

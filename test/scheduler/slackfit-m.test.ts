@@ -18,7 +18,7 @@ test('batch times that vary grow the margin, and a tight slack then gets a faste
   const m = slackfitM();
   const before = show(m.decide(20, 1, 0));
   for (let i = 0; i < 200; i++) m.observe(20, i % 2 === 0 ? 14 : 26); // ratio 0.7 / 1.3: spread 0.3
-  assert.ok(m.margin > 0.3 && m.margin < 0.7, `margin ${m.margin}`);
+  assert.ok(m.margin >= 0.29 && m.margin < 0.7, `margin ${m.margin}`); // the 0.99 quantile of the ratio, 1.3, less 1
   assert.is(before, '2x1');
   assert.is.not(show(m.decide(20, 1, 0)), '2x1', 'a 20 ms slack no longer takes the 20 ms option');
 });
@@ -29,13 +29,14 @@ test('a profile refresh (Scheduler.replaceProfile) keeps what the policy learnt:
   const s = new Scheduler<null>({ clock, policy: old, profile: tinyProfile() });
   for (let i = 0; i < 200; i++) old.observe(20, i % 2 === 0 ? 14 : 26);
   s.setWorkers(3);
-  old.decide(90, 1, 0);
+  old.onDispatch({ subnetId: 2, batchSize: 1, expectedLatencyMs: 20 }, 1, 0, 90);
   const fresh = slackfitM(1.1);
   assert.is(fresh.margin, 0);
   s.replaceProfile(tinyProfile(1.1), fresh);
   assert.is(fresh.margin, old.margin);
   assert.is(fresh.workers, 3);
-  assert.is(fresh.learntSloMs, old.learntSloMs);
+  assert.is(fresh.typicalSloMs, 90);
+  assert.is(fresh.utilization, old.utilization);
   // A policy of another kind takes over what it shares (slackfit-q: workers), nothing else.
   const q = createPolicy('slackfit-q', tinyProfile()) as SlackFitQPolicy;
   s.replaceProfile(tinyProfile(), q);

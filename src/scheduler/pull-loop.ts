@@ -205,7 +205,7 @@ export class PullLoop<P> {
   /** Shed `count` queued requests less important than `level` with deadline <= `deadline`: least important, latest first. */
   #shed(count: number, deadline: number, level: number): void {
     const victims = this.#scheduler.queuedUpTo(deadline, (r) => levelOf(r) > level);
-    victims.sort((a, b) => levelOf(b) - levelOf(a) || b.deadline - a.deadline);
+    victims.sort((a, b) => levelOf(b) - levelOf(a) || b.deadline - a.deadline || b.arrival - a.arrival || b.id - a.id);
     const out: QueuedRequest<P>[] = [];
     for (const r of victims) {
       if (out.length >= count) break;

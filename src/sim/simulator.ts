@@ -39,6 +39,8 @@ export interface SimOptions {
   onDispatch?: (d: Dispatch<number>, worker: number) => void;
   /** Called with the requests `next()` expired (answered with a deadline error). */
   onExpired?: (expired: QueuedRequest<number>[]) => void;
+  /** Called with queued requests shed for a more important arrival. */
+  onShed?: (shed: QueuedRequest<number>[]) => void;
   /** Extra options for `createPolicy` (batchSizes, late, ...); `workers` defaults to the simulated worker count. */
   policyOptions?: PolicyOptions;
   /** Virtual duration of a started batch (ms). @default the profiled latency the scheduler expects */
@@ -59,7 +61,7 @@ export interface SimResult {
   policy: Policy;
 }
 
-interface InFlight { until: number; durationMs: number; batch: RunningBatch<number> }
+interface InFlight { until: number; startedAt: number; batch: RunningBatch<number> }
 
 export function simulate(o: SimOptions): SimResult {
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new SimulationError(`workers must be a positive integer, got ${o.workers}`);
@@ -100,7 +102,7 @@ export function simulate(o: SimOptions): SimResult {
       const w = indexOf.get(batch.worker)!;
       const d = batch.dispatch;
       const dur = durationOf(d.subnetId, d.requests.length, d.expectedLatencyMs);
-      busy[w] = { until: now + dur, durationMs: dur, batch };
+      busy[w] = { until: now + dur, startedAt: now, batch };
       dispatches++;
       rec.batch(now, d.subnetId, d.requests.length, accuracy.get(d.subnetId) ?? 0);
       o.onDispatch?.(d, w);
@@ -110,7 +112,10 @@ export function simulate(o: SimOptions): SimResult {
       o.onExpired?.(requests);
     },
     failed(requests) { rec.failed('worker_failed', true, requests.length, idsOf(requests)); },
-    shed(requests) { rec.failed('shed', true, requests.length, idsOf(requests)); },
+    shed(requests) {
+      rec.failed('shed', true, requests.length, idsOf(requests));
+      o.onShed?.(requests);
+    },
   };
   const loop = new PullLoop<number>(scheduler, sink);
   rec.workers(0, aliveCount);
@@ -130,7 +135,8 @@ export function simulate(o: SimOptions): SimResult {
       const b = busy[cw]!; busy[cw] = null;
       const d = b.batch.dispatch;
       for (const r of d.requests) answer(r, ct, d.subnetId);
-      loop.finish(b.batch.jobId, { ok: true, measuredMs: b.durationMs });
+      // measured as the server measures it: end minus start on the clock
+      loop.finish(b.batch.jobId, { ok: true, measuredMs: ct - b.startedAt });
     } else if (ft <= wt && ft <= at) {
       if (ft > now) now = ft;
       f++;

@@ -12,16 +12,29 @@ import type { BatchJob, BatchReply, WorkerInfo } from '../../src/worker/protocol
 import type { WorkerTransport } from '../../src/worker/transport.ts';
 import { loadProfile } from '../../src/sim/profiles.ts';
 import { simulate } from '../../src/sim/simulator.ts';
+import { classesOf, withClassMix } from '../../src/sim/request-classes.ts';
 import { burstyTrace } from '../../src/sim/traces.ts';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
 interface Pending { until: number; worker: number; resolve: (r: BatchReply) => void; reply: BatchReply }
 
+/**
+ * How long the n-th started batch runs, on both sides: the profiled latency times a deterministic factor that
+ * varies from batch to batch (0.9 .. 1.5), so the latency factor and slackfit-m's margin have something to learn.
+ */
+function slowdown(k: number): number {
+  return 0.9 + 0.6 * (((k * 7919) % 13) / 12);
+}
+
+interface Classes { sloMs: Float64Array; level: Int32Array }
+
 /** Runs the real dispatcher on a virtual clock; returns its decision log in the simulator's format. */
-async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, policyName: string, workers: number, sloMs: number, failAtMs: number[]): Promise<string[]> {
+async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, policyName: string, workers: number, sloMs: number, failAtMs: number[],
+  adapt = false, classes?: Classes): Promise<string[]> {
   const clock = new VirtualClock(0);
-  const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy(policyName, profile, { workers }), profile });
+  const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy(policyName, profile, { workers }), profile, adaptLatency: adapt });
+  let started = 0;
   let wake: { at: number; fire: () => void } | undefined;
   const setTimer: SetTimer = (fire, delayMs) => {
     const t = { at: clock.now() + delayMs, fire };
@@ -43,7 +56,7 @@ async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, 
       name: `w${w}`, info,
       runBatch(job: BatchJob): Promise<BatchReply> {
         const ids = job.items.map((it) => it.data[0]!); // the dispatcher copies the pixels; the id rides in them
-        const latency = table.latency(table.indexOf(job.subnetId), job.items.length);
+        const latency = table.latency(table.indexOf(job.subnetId), job.items.length) * (adapt ? slowdown(started++) : 1);
         log.push(`${clock.now()}:w${w}:s${job.subnetId}:[${ids.join(',')}]`);
         return new Promise((resolve, reject) => {
           pending.push({ until: clock.now() + latency, worker: w, resolve, reply: { jobId: job.jobId, logits: new Float32Array(job.items.length), numClasses: 1, computeMs: latency } });
@@ -98,14 +111,20 @@ async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, 
         item: { data, height: 1, width: 1 },
         settle: (_r, reason) => { if (reason === 'deadline') expiredSince.push(id); },
       };
-      if (!dispatcher.offer([{ id, arrival: at, deadline: at + sloMs, payload }]).ok) refused.push(id);
+      const req = classes === undefined
+        ? { id, arrival: at, deadline: at + sloMs, payload }
+        : { id, arrival: at, deadline: at + classes.sloMs[id]!, payload, priority: classes.level[id]! };
+      if (!dispatcher.offer([req]).ok) refused.push(id);
     }
     await flush();
   }
   return [...log, `expired:${expiredSince.join(',')}`, `refused:${refused.join(',')}`];
 }
 
-function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: string, workers: number, sloMs: number, failAtMs: number[]): string[] {
+function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: string, workers: number, sloMs: number, failAtMs: number[],
+  adapt = false, classes?: ReturnType<typeof classesOf>): string[] {
+  let started = 0;
+  const table = new ProfileTable(profile);
   const log: string[] = [];
   const expired: number[] = [];
   const refused: number[] = [];
@@ -123,6 +142,11 @@ function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: s
       log.push(`${d.decidedAt}:w${w}:s${d.subnetId}:[${d.requests.map((r) => r.id).join(',')}]`);
     },
     onExpired: (ex) => { expired.push(...ex.map((r) => r.id)); },
+    // the server's dispatcher answers shed requests through its deadline path: the same list here
+    onShed: (ex) => { expired.push(...ex.map((r) => r.id)); },
+    adaptLatency: adapt,
+    ...(adapt ? { durationOf: (s: number, b: number) => table.latency(table.indexOf(s), b) * slowdown(started++) } : {}),
+    ...(classes ? { requestClasses: classes } : {}),
     });
   } finally {
     PullLoop.prototype.offer = offer;
@@ -133,8 +157,9 @@ function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: s
 const profile = loadProfile('a40', 2.5).profile;
 const trace = burstyTrace({ baseRate: 1500, rate: 5550, cv2: 8, durationS: 0.6, seed: 9 }).arrivalsMs;
 
-// fixed:4 overloads 4 workers, so the expiry path is exercised too (checked below)
-for (const policy of ['slackfit', 'slackfit-q', 'maxbatch', 'fixed:4']) {
+// Every policy, the server's default included. fixed:4 overloads 4 workers, so the expiry path is exercised too.
+const EVERY_POLICY = ['default', 'slackfit', 'slackfit-m', 'slackfit-q', 'maxbatch', 'maxacc', 'infaas', 'fixed:4'];
+for (const policy of EVERY_POLICY) {
   test(`simulator and server Dispatcher make identical decisions: ${policy}`, async () => {
     const server = (await serverDecisions(profile, trace, policy, 4, 36, []));
     const sim = simDecisions(profile, trace, policy, 4, 36, []);
@@ -142,7 +167,25 @@ for (const policy of ['slackfit', 'slackfit-q', 'maxbatch', 'fixed:4']) {
     assert.equal(sim, server);
     if (policy === 'fixed:4') assert.ok(server.at(-1)!.split(',').length > 10, 'fixed:4 should refuse requests');
   });
+  test(`... with latency adaptation on and batch times off the profile: ${policy}`, async () => {
+    const server = (await serverDecisions(profile, trace, policy, 4, 36, [], true));
+    const sim = simDecisions(profile, trace, policy, 4, 36, [], true);
+    assert.ok(server.length > 50, `only ${server.length} dispatches`);
+    assert.equal(sim, server);
+  });
 }
+
+test('identical decisions with mixed SLOs and priorities (the default policy, adaptation on)', async () => {
+  const mixed = withClassMix({ meta: { kind: 'bursty', durationS: 0.6 }, arrivalsMs: trace }, {
+    sloMix: [{ value: 36, fraction: 0.7 }, { value: 120, fraction: 0.3 }], priorityMix: [{ value: 1, fraction: 0.3 }, { value: 0, fraction: 0.7 }], seed: 3,
+  });
+  const classes = classesOf(mixed, 36);
+  assert.is(classes.classes.length, 4);
+  const server = await serverDecisions(profile, trace, 'default', 4, 36, [], true, classes);
+  const sim = simDecisions(profile, trace, 'default', 4, 36, [], true, classes);
+  assert.ok(server.length > 50);
+  assert.equal(sim, server);
+});
 
 test('the simulator and the server dispatcher drive the same PullLoop class', () => {
   const clock = new VirtualClock(0);

@@ -40,6 +40,8 @@ export class EdfQueue<P = unknown> {
   /** Largest deadline pushed since the queue was last empty: an upper bound on every queued deadline. */
   #maxDeadline = Number.NEGATIVE_INFINITY;
   readonly #classes = new Map<number, SloClass<P>>();
+  /** priority level (absent: Infinity) -> queued count. */
+  readonly #levels = new Map<number, number>();
 
   get size(): number {
     return this.#heap.length;
@@ -63,6 +65,8 @@ export class EdfQueue<P = unknown> {
       this.#classes.set(key, cls);
     }
     const e: Entry<P> = { req, seq: this.#seq++, cls, gone: false };
+    const level = req.priority ?? Number.POSITIVE_INFINITY;
+    this.#levels.set(level, (this.#levels.get(level) ?? 0) + 1);
     cls.count++;
     cls.fifo.push(e);
     if (req.deadline > cls.lastDeadline) cls.lastDeadline = req.deadline;
@@ -87,8 +91,18 @@ export class EdfQueue<P = unknown> {
     }
   }
 
+  /** The most important priority level queued (lowest number); Infinity when none has one. O(levels). */
+  mostImportantLevel(): number {
+    let m = Number.POSITIVE_INFINITY;
+    for (const k of this.#levels.keys()) if (k < m) m = k;
+    return m;
+  }
+
   #leave(e: Entry<P>): void {
     e.gone = true;
+    const level = e.req.priority ?? Number.POSITIVE_INFINITY;
+    const left = this.#levels.get(level)! - 1;
+    if (left === 0) this.#levels.delete(level); else this.#levels.set(level, left);
     const c = e.cls;
     if (--c.count === 0) {
       this.#classes.delete(c.key);

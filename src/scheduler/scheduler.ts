@@ -265,6 +265,11 @@ export class Scheduler<P = unknown> {
     return this.#queue.countUpTo(deadline, accept);
   }
 
+  /** The most important priority level queued (1 = highest); Infinity when none is queued with a level. */
+  mostImportantLevel(): number {
+    return this.#queue.mostImportantLevel();
+  }
+
   /** Queued requests with deadline <= `deadline` that `accept` admits (any order). */
   queuedUpTo(deadline: number, accept: (r: QueuedRequest<P>) => boolean): QueuedRequest<P>[] {
     return this.#queue.collectUpTo(deadline, accept);

@@ -281,6 +281,18 @@ test('priorities: within capacity EDF; under overload the less important are ref
   assert.ok(!l2.offer([r2('none', 100)]).ok);
 });
 
+test('priorities: while a more important request is queued, less important arrivals are refused earlier (headroom)', () => {
+  const { loop, req } = setup('fixed:0');
+  loop.addWorker('w');
+  loop.offer([req('busy', 106, 2)]);
+  assert.ok(loop.offer([req('vip', 106, 1)]).ok);
+  let k = 0;
+  while (loop.offer([req(`low${k}`, 106, 2)]).ok) k++;
+  // at 0.6 of 4 images / 16 ms from t = 10: 96 * 0.15 = 14.4 images by 106, vip included
+  assert.is(k, 13);
+  assert.ok(loop.offer([req('vip2', 106, 1)]).ok, 'the important level still gets the full bound');
+});
+
 test('priorities: a sink without shed() answers displaced requests as expired', () => {
   const { loop, req, expired } = setup('fixed:0');
   loop.addWorker('w');

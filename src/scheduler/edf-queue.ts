@@ -40,6 +40,9 @@ export class EdfQueue<P = unknown> {
   /** Largest deadline pushed since the queue was last empty: an upper bound on every queued deadline. */
   #maxDeadline = Number.NEGATIVE_INFINITY;
   readonly #classes = new Map<number, SloClass<P>>();
+  /** The class of the last push and its SLO: consecutive arrivals mostly share one. */
+  #lastSlo = Number.NaN;
+  #lastCls: SloClass<P> | undefined;
   /** priority level (absent: Infinity) -> queued count. */
   readonly #levels = new Map<number, number>();
 
@@ -58,11 +61,17 @@ export class EdfQueue<P = unknown> {
   push(req: QueuedRequest<P>): void {
     if (!Number.isFinite(req.deadline)) throw new SchedulerError(`request ${req.id}: deadline must be finite, got ${req.deadline}`);
     if (this.#slot.has(req.id)) throw new SchedulerError(`request id ${req.id} is already queued`);
-    const key = sloClassKey(req.deadline - req.arrival);
-    let cls = this.#classes.get(key);
-    if (cls === undefined) {
-      cls = { key, count: 0, fifo: [], front: 0, lastDeadline: Number.NEGATIVE_INFINITY };
-      this.#classes.set(key, cls);
+    const slo = req.deadline - req.arrival;
+    let cls = this.#lastCls;
+    if (slo !== this.#lastSlo || cls === undefined || cls.count === 0) {
+      const key = sloClassKey(slo);
+      cls = this.#classes.get(key);
+      if (cls === undefined) {
+        cls = { key, count: 0, fifo: [], front: 0, lastDeadline: Number.NEGATIVE_INFINITY };
+        this.#classes.set(key, cls);
+      }
+      this.#lastSlo = slo;
+      this.#lastCls = cls;
     }
     const e: Entry<P> = { req, seq: this.#seq++, cls, gone: false };
     const level = req.priority ?? Number.POSITIVE_INFINITY;
@@ -80,15 +89,17 @@ export class EdfQueue<P = unknown> {
   }
 
   /**
-   * Calls `fn` once per SLO class with requests queued: their count, earliest and latest deadline. O(classes).
+   * Writes, per SLO class with requests queued, [count, earliest deadline, latest deadline] into `out` from
+   * index 0 (3 numbers per class); returns the number of classes. O(classes), no allocation once `out` is large enough.
    */
-  forEachClass(fn: (count: number, firstDeadline: number, lastDeadline: number) => void): void {
+  classSummary(out: number[]): number {
+    let k = 0;
     for (const c of this.#classes.values()) {
-      let f = c.front;
-      while (c.fifo[f]!.gone) f++;
-      c.front = f;
-      fn(c.count, c.fifo[f]!.req.deadline, c.lastDeadline);
+      out[k++] = c.count;
+      out[k++] = c.fifo[c.front]!.req.deadline;
+      out[k++] = c.lastDeadline;
     }
+    return k / 3;
   }
 
   /** The most important priority level queued (lowest number); Infinity when none has one. O(levels). */

@@ -10,6 +10,7 @@ export class WindowQuantile {
   #next = 0;
   #sinceSort = 0;
   #sorted: Float64Array | undefined;
+  #sortedCount = 0;
   #cachedLevel = Number.NaN;
   #cached = Number.NaN;
 
@@ -29,14 +30,18 @@ export class WindowQuantile {
   /** The nearest-rank `level` quantile of the window; NaN when empty. */
   quantile(level: number): number {
     if (this.#count === 0) return Number.NaN;
-    if (this.#sorted === undefined || this.#sinceSort >= this.refreshEvery || (this.#count < this.#ring.length && this.#sinceSort > 0)) {
-      this.#sorted = this.#ring.slice(0, this.#count).sort();
+    if (this.#sorted === undefined || this.#sinceSort >= this.refreshEvery || (this.#count < this.refreshEvery * 4 && this.#sinceSort > 0)) {
+      this.#sorted ??= new Float64Array(this.#ring.length);
+      const s = this.#sorted.subarray(0, this.#count);
+      s.set(this.#ring.subarray(0, this.#count));
+      s.sort();
+      this.#sortedCount = this.#count;
       this.#sinceSort = 0;
       this.#cachedLevel = Number.NaN;
     }
     if (level !== this.#cachedLevel) {
-      const s = this.#sorted;
-      this.#cached = s[Math.min(s.length - 1, Math.max(0, Math.ceil(level * s.length) - 1))]!;
+      const n = this.#sortedCount;
+      this.#cached = this.#sorted[Math.min(n - 1, Math.max(0, Math.ceil(level * n) - 1))]!;
       this.#cachedLevel = level;
     }
     return this.#cached;

@@ -23,13 +23,18 @@ export function drainsInTime(latencyMs: number, batch: number, workers: number, 
   const last = Math.ceil(q / perRound) - 1;
   if (last === 0) return true;
   if (!fits(last, latencyMs, perRound, headSlackMs, classes, q)) return false;
-  for (const c of classes) {
-    for (const x of [c.firstSlackMs, c.lastSlackMs]) {
-      const r = Math.floor(x / latencyMs - 1);
-      for (const k of [r, r + 1]) if (k > 0 && k < last && !fits(k, latencyMs, perRound, headSlackMs, classes, q)) return false;
-    }
+  for (let i = 0; i < classes.length; i++) {
+    const c = classes[i]!;
+    if (!around(c.firstSlackMs, last, latencyMs, perRound, headSlackMs, classes, q) || !around(c.lastSlackMs, last, latencyMs, perRound, headSlackMs, classes, q)) return false;
   }
   return true;
+}
+
+/** The rounds next to breakpoint `x` (strictly between the first and the last round) fit. */
+function around(x: number, last: number, latencyMs: number, perRound: number, headSlackMs: number, classes: readonly DeadlineClass[], n: number): boolean {
+  const r = Math.floor(x / latencyMs - 1);
+  if (r > 0 && r < last && !fits(r, latencyMs, perRound, headSlackMs, classes, n)) return false;
+  return !(r + 1 > 0 && r + 1 < last && !fits(r + 1, latencyMs, perRound, headSlackMs, classes, n));
 }
 
 /** count(slack < (r + 1) * l) <= r * perRound. */
@@ -37,7 +42,8 @@ function fits(r: number, latencyMs: number, perRound: number, headSlackMs: numbe
   const t = (r + 1) * latencyMs;
   if (classes.length === 0) return t <= headSlackMs || n <= r * perRound;
   let count = 0;
-  for (const c of classes) {
+  for (let i = 0; i < classes.length; i++) {
+    const c = classes[i]!;
     const lo = Math.max(c.firstSlackMs, headSlackMs);
     const hi = Math.max(c.lastSlackMs, lo);
     if (t <= lo) continue;

@@ -101,6 +101,7 @@ export class Scheduler<P = unknown> {
   #ctxAt = Number.NaN;
   #ctxFactor = Number.NaN;
   #ctxVersion = -1;
+  readonly #classRaw: number[] = [];
   #version = 0;
 
   constructor(opts: SchedulerOptions) {
@@ -401,12 +402,12 @@ export class Scheduler<P = unknown> {
     const now = this.#clock.now();
     if (this.#ctxVersion === this.#version && this.#ctxAt === now && this.#ctxFactor === f) return ctx;
     const classes = ctx.classes;
-    let k = 0;
-    this.#queue.forEachClass((count, first, last) => {
-      const c = classes[k] ?? (classes[k] = { count: 0, firstSlackMs: 0, lastSlackMs: 0 });
-      c.count = count; c.firstSlackMs = (first - now) / f; c.lastSlackMs = (last - now) / f;
-      k++;
-    });
+    const raw = this.#classRaw;
+    const k = this.#queue.classSummary(raw);
+    for (let i = 0; i < k; i++) {
+      const c = classes[i] ?? (classes[i] = { count: 0, firstSlackMs: 0, lastSlackMs: 0 });
+      c.count = raw[3 * i]!; c.firstSlackMs = (raw[3 * i + 1]! - now) / f; c.lastSlackMs = (raw[3 * i + 2]! - now) / f;
+    }
     classes.length = k;
     this.#ctxVersion = this.#version;
     this.#ctxAt = now;

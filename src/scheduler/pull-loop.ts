@@ -79,6 +79,18 @@ export type Admission = { ok: true } | RefusedAdmission;
  */
 export const LESS_IMPORTANT_RATE_SHARE = 0.6;
 
+/**
+ * The admission bound assumes the best-throughput option back to back; what the policy really achieves is
+ * learnt from the outcomes of admitted requests: the bound uses `share` x the capacity, and every admitted
+ * request that is answered moves it by ADMISSION_GAIN x ((1 - sloTarget) - missed), missed = 1 when it expired
+ * or finished late (an integral controller: it settles where the miss rate of admitted requests is 1 - target).
+ * While the pool is idle it returns toward 1 (half-life ADMISSION_RELAX_HALF_LIFE_MS). Shed and failed requests
+ * do not count (priority and worker faults, not the bound).
+ */
+export const ADMISSION_GAIN = 0.01;
+export const MIN_ADMISSION_SHARE = 0.25;
+export const ADMISSION_RELAX_HALF_LIFE_MS = 10_000;
+
 /** The level of a request for shedding: lower is more important; absent is below every level. */
 function levelOf(r: { priority?: number }): number {
   return r.priority ?? Number.POSITIVE_INFINITY;
@@ -110,6 +122,8 @@ export class PullLoop<P> {
   #lastTick = Number.NEGATIVE_INFINITY;
   /** Last time a batch finished or the factor was relaxed (see admission). */
   #lastActivity: number | undefined;
+  /** Learnt share of the optimistic capacity the admission bound may count on (see ADMISSION_GAIN). */
+  #share = 1;
 
   constructor(scheduler: Scheduler<P>, sink: PullSink<P>) {
     this.#scheduler = scheduler;
@@ -122,6 +136,8 @@ export class PullLoop<P> {
   /** Requests in batches that are running. */
   get inFlight(): number { return this.#inFlight; }
   get queued(): number { return this.#scheduler.size; }
+  /** The share of the optimistic capacity admission currently counts on (1 until admitted requests miss). */
+  get admissionShare(): number { return this.#share; }
 
   workers(): WorkerState<P>[] {
     return [...this.#workers.values()].map((w) => ({ ...w }));
@@ -174,6 +190,9 @@ export class PullLoop<P> {
       return this.#refuse('queue_full', () => `queue is full (${size} of ${s.maxQueue} images waiting)`, size, now);
     }
     if (s.lateMode !== 'drop' || this.#workers.size === 0) return { ok: true, shed: 0, level };
+    if (this.#share < 1 && this.#running.size === 0 && s.size === 0 && this.#lastActivity !== undefined && now > this.#lastActivity) {
+      this.#share = 1 - (1 - this.#share) * 0.5 ** ((now - this.#lastActivity) / ADMISSION_RELAX_HALF_LIFE_MS);
+    }
     if (this.#idleFinish(images, now) > deadline && this.#running.size === 0 && s.size === 0) {
       // Nothing runs, so nothing would ever correct a latency factor that grew under load: let it relax for the
       // time the pool has been idle, then judge again. (Only here: relaxing in every idle gap would pull a
@@ -195,17 +214,18 @@ export class PullLoop<P> {
       };
     }
     const ahead = s.countAhead(deadline);
-    const share = level > s.mostImportantLevel() ? LESS_IMPORTANT_RATE_SHARE : 1;
+    const learnt = this.#share;
+    const share = (level > s.mostImportantLevel() ? LESS_IMPORTANT_RATE_SHARE : 1) * learnt;
     const finish = this.#earliestFinish(ahead + images, now, share);
     if (finish <= deadline) return { ok: true, shed: 0, level };
     if (level !== Number.POSITIVE_INFINITY && ahead > 0) {
       const mine = s.countAhead(deadline, (r) => levelOf(r) <= level);
-      if (mine < ahead && this.#earliestFinish(mine + images, now) <= deadline) {
+      if (mine < ahead && this.#earliestFinish(mine + images, now, learnt) <= deadline) {
         // the most work ahead that still lets it finish in time (finish is monotone in work)
         let lo = mine; let hi = ahead;
         while (hi - lo > 1) {
           const mid = (lo + hi) >> 1;
-          if (this.#earliestFinish(mid + images, now) <= deadline) lo = mid; else hi = mid;
+          if (this.#earliestFinish(mid + images, now, learnt) <= deadline) lo = mid; else hi = mid;
         }
         return { ok: true, shed: ahead - lo, level };
       }
@@ -282,6 +302,7 @@ export class PullLoop<P> {
       let late = 0;
       for (let k = 0; k < rs.length; k++) if (rs[k]!.deadline < now) late++;
       this.#scheduler.observeOutcome(late, rs.length);
+      this.#outcome(late, rs.length);
     } else this.#sink.failed(batch.dispatch.requests, `batch failed on worker ${batch.worker}: ${outcome.error}`);
     this.#pump();
     return batch;
@@ -291,7 +312,10 @@ export class PullLoop<P> {
   tick(): void {
     this.#lastTick = this.#now();
     const expired = this.#scheduler.expireDue();
-    if (expired.length > 0) this.#sink.expired(expired);
+    if (expired.length > 0) {
+      this.#outcome(expired.length, expired.length);
+      this.#sink.expired(expired);
+    }
   }
 
   /** When `tick()` next has work (clock time), or undefined: no queue, an idle worker, or 'serve' mode. */
@@ -309,7 +333,10 @@ export class PullLoop<P> {
     while (this.#idle.length > 0 && s.size > 0) {
       const name = this.#idle.pop()!;
       const { dispatch, expired } = s.next();
-      if (expired.length > 0) this.#sink.expired(expired);
+      if (expired.length > 0) {
+        this.#outcome(expired.length, expired.length);
+        this.#sink.expired(expired);
+      }
       if (dispatch === null) {
         this.#idle.push(name);
         continue;
@@ -324,6 +351,13 @@ export class PullLoop<P> {
   }
 
   #now(): number { return this.#scheduler.now(); }
+
+  /** `missed` of `total` admitted requests were answered after their deadline or expired (see ADMISSION_GAIN). */
+  #outcome(missed: number, total: number): void {
+    if (this.#scheduler.lateMode !== 'drop') return;
+    const s = this.#share + ADMISSION_GAIN * (total * (1 - this.#scheduler.sloTarget) - missed);
+    this.#share = Math.min(1, Math.max(MIN_ADMISSION_SHARE, s));
+  }
 
   /** Earliest time `images` images could be done if every alive worker were idle now. */
   #idleFinish(images: number, now: number): number {

@@ -36,7 +36,7 @@
  */
 import { EdfQueue } from './edf-queue.ts';
 import { SchedulerError } from './errors.ts';
-import { DEFAULT_MAX_BATCH } from './options.ts';
+import { checkSloTarget, DEFAULT_MAX_BATCH, DEFAULT_SLO_TARGET } from './options.ts';
 import { ProfileTable } from './profile-table.ts';
 import type { Clock, DeadlineClass, DecideContext, Decision, Dispatch, LateMode, LatencyProfile, Policy, QueuedRequest, SchedulerStats } from './types.ts';
 
@@ -54,6 +54,8 @@ export interface SchedulerOptions {
   latencyFactor?: number;
   /** Let observeBatch() adapt latencyFactor to measured batch times. @default false */
   adaptLatency?: boolean;
+  /** Share of admitted requests that should meet their deadline (the pull loop's admission learns toward it). @default the policy's, else 0.99 */
+  sloTarget?: number;
 }
 
 /** Weight of one observation in the latency-factor EWMA, and the factor's bounds. */
@@ -73,6 +75,7 @@ export interface NextResult<P> {
 
 export class Scheduler<P = unknown> {
   readonly lateMode: LateMode;
+  readonly sloTarget: number;
   readonly maxQueue: number;
   readonly #clock: Clock;
   #policy: Policy;
@@ -112,6 +115,7 @@ export class Scheduler<P = unknown> {
     this.#table = new ProfileTable(opts.profile);
     this.lateMode = opts.lateMode ?? opts.policy.late ?? 'drop';
     this.adaptLatency = opts.adaptLatency ?? false;
+    this.sloTarget = checkSloTarget(opts.sloTarget ?? opts.policy.sloTarget ?? DEFAULT_SLO_TARGET);
     this.latencyFactor = opts.latencyFactor ?? 1;
     this.#startFactor = this.#factor;
     if (this.lateMode !== 'drop' && this.lateMode !== 'serve') throw new SchedulerError(`Scheduler: lateMode must be 'drop' or 'serve', got ${JSON.stringify(this.lateMode)}`);

@@ -90,6 +90,8 @@ export interface Policy {
   readonly batchSizes?: readonly number[];
   /** Its late handling; the scheduler's default `lateMode`. */
   readonly late?: LateMode;
+  /** Share of admitted requests that should meet their deadline, when the policy plans for one (slackfit-m). */
+  readonly sloTarget?: number;
   /** Largest batch the policy may pick (the scheduler uses it for pinned heads too). */
   readonly maxBatch?: number;
   /** A batch predicted to take `predictedMs` (profile x latency factor) took `measuredMs` (policies that learn the spread use it). */

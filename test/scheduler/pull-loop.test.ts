@@ -293,6 +293,33 @@ test('priorities: while a more important request is queued, less important arriv
   assert.ok(loop.offer([req('vip2', 106, 1)]).ok, 'the important level still gets the full bound');
 });
 
+test('admission learns from outcomes: late or expired admitted requests shrink the capacity it counts on; idle time restores it', () => {
+  const { loop, req, clock, started } = setup('fixed:0');
+  loop.addWorker('w');
+  assert.is(loop.admissionShare, 1);
+  assert.ok(loop.offer([req('a', 20)]).ok);
+  clock.set(50); // it ran 5x longer than profiled: finished late
+  loop.finish(started[0]!.jobId, { ok: true, measuredMs: 50 });
+  const afterLate = loop.admissionShare;
+  assert.ok(Math.abs(afterLate - (1 - 0.01 * 0.99)) < 1e-12, `share ${afterLate}`);
+  assert.ok(loop.offer([req('b', 100)]).ok);
+  clock.set(60);
+  loop.finish(started[1]!.jobId, { ok: true, measuredMs: 10 });
+  assert.ok(loop.admissionShare > afterLate, 'an on-time answer moves it back up a little');
+  // 10 s idle: half of the gap to 1 is gone at the next admission
+  const gap = 1 - loop.admissionShare;
+  clock.set(10_060);
+  loop.admission(1, 10_200);
+  assert.ok(Math.abs(1 - loop.admissionShare - gap / 2) < 1e-9);
+  // serve mode never learns (it admits late work on purpose)
+  const serve = setup('fixed:0', { lateMode: 'serve' });
+  serve.loop.addWorker('w');
+  serve.loop.offer([serve.req('a', 20)]);
+  serve.clock.set(50);
+  serve.loop.finish(serve.started[0]!.jobId, { ok: true, measuredMs: 50 });
+  assert.is(serve.loop.admissionShare, 1);
+});
+
 test('priorities: a sink without shed() answers displaced requests as expired', () => {
   const { loop, req, expired } = setup('fixed:0');
   loop.addWorker('w');

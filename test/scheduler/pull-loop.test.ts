@@ -293,7 +293,7 @@ test('priorities: while a more important request is queued, less important arriv
   assert.ok(loop.offer([req('vip2', 106, 1)]).ok, 'the important level still gets the full bound');
 });
 
-test('admission learns from outcomes: late or expired admitted requests shrink the capacity it counts on; idle time restores it', () => {
+test('admission learns from outcomes: late answers shrink the capacity it counts on; idle time restores it', () => {
   const { loop, req, clock, started } = setup('fixed:0');
   loop.addWorker('w');
   assert.is(loop.admissionShare, 1);

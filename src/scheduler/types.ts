@@ -35,8 +35,8 @@ export interface QueuedRequest<P = unknown> {
   /** The request asks for this sub-network id (see `Scheduler` for how pins batch). */
   pinnedSubnet?: number;
   /**
-   * Importance level 1..L (1 = most important; Triton's levels after the front door maps them). Absent = the
-   * least important level. Within capacity it changes nothing (EDF); under overload less important requests
+   * Importance level 1..L (1 = most important; Triton's levels after the front door maps them). Absent = below
+   * every level. Within capacity it changes nothing (EDF); under overload less important requests
    * are refused or shed first (see pull-loop.ts).
    */
   priority?: number;

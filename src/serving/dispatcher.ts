@@ -83,8 +83,8 @@ export class Dispatcher {
     this.#reportWorkers();
   }
 
-  admission(images: number, deadline: number): Admission {
-    return this.#loop.admission(images, deadline);
+  admission(images: number, deadline: number, priority?: number): Admission {
+    return this.#loop.admission(images, deadline, priority);
   }
 
   /** Queue one request's images (all or none). */

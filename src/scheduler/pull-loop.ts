@@ -87,9 +87,11 @@ export const LESS_IMPORTANT_RATE_SHARE = 0.6;
  * that met their deadline" of the issue). While the pool is idle it returns toward 1 (half-life
  * ADMISSION_RELAX_HALF_LIFE_MS). Expired requests do not count: shedding doomed heads is how slackfit-q works
  * under overload (counting them lowered policy-eval attainment: A40 x2.5 slackfit-q [all, drop] with noise
- * 0.9874 -> 0.9742), and neither do shed or failed ones (priority, worker faults).
+ * 0.9874 -> 0.9742), and neither do shed or failed ones (priority, worker faults). The gain: 0.01 let bursts
+ * of late answers swing the share (slackfit-q, same setting: 0.9874 -> 0.9803); 0.002 regresses no policy
+ * there (bench/results/mixed-slo/policy-eval-compare.json).
  */
-export const ADMISSION_GAIN = 0.01;
+export const ADMISSION_GAIN = 0.002;
 export const MIN_ADMISSION_SHARE = 0.25;
 export const ADMISSION_RELAX_HALF_LIFE_MS = 10_000;
 

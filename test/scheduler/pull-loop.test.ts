@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPolicy, PullLoop, Scheduler, VirtualClock, type LatencyProfile, type QueuedRequest, type RunningBatch } from '../../src/scheduler/index.ts';
+import { ADMISSION_GAIN } from '../../src/scheduler/pull-loop.ts';
 
 // subnet 0: 10 ms at b1, 16 at b4 (best rate 4/16 = 0.25 img/ms); subnet 1: 20 ms at b1
 const PROFILE: LatencyProfile = {
@@ -301,7 +302,7 @@ test('admission learns from outcomes: late answers shrink the capacity it counts
   clock.set(50); // it ran 5x longer than profiled: finished late
   loop.finish(started[0]!.jobId, { ok: true, measuredMs: 50 });
   const afterLate = loop.admissionShare;
-  assert.ok(Math.abs(afterLate - (1 - 0.01 * 0.99)) < 1e-12, `share ${afterLate}`);
+  assert.ok(Math.abs(afterLate - (1 - ADMISSION_GAIN * 0.99)) < 1e-12, `share ${afterLate}`);
   assert.ok(loop.offer([req('b', 100)]).ok);
   clock.set(60);
   loop.finish(started[1]!.jobId, { ok: true, measuredMs: 10 });

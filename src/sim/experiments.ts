@@ -4,6 +4,8 @@
  * Parameters follow the paper: 8 workers, 36 ms SLO, λ_b = 1500, λ_v ∈ {2950, 4900, 5550}, CV² ∈ {2, 4, 8},
  * λ1 = 2500 → λ2 ∈ {4800, 6800, 7800} at τ ∈ {250, 500, 5000} with CV² 8, one worker killed every 12 s.
  * Trace lengths are not in the paper: ours are stated in each trace's meta and in the report.
+ * policy-eval adds mixed-SLO traces (`withSloMix`: the same arrivals, each request's SLO drawn from a mix); every
+ * run reports per request class (`runs[].classes`).
  * @module
  */
 import { azureTrace } from './azure.ts';

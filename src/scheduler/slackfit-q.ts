@@ -169,13 +169,11 @@ export class SlackFitQPolicy implements Policy {
     // a head that slackfit-q would serve (without this, step 3 on the shrunk slack could pick an option slower
     // than the head's real slack where slackfit-q's fits).
     const m = this.slackMargin();
-    if (m > 0) {
-      let d = this.#choose(slackMs / (1 + m), n, classes, 1 / (1 + m), fresh, nowMs);
-      // The chosen option's own spread, once measured, may ask for more: decide once more with it.
-      const mo = d === null ? 0 : this.optionMargin(d.subnetId, Math.min(n, d.batchSize));
-      if (mo > m) d = this.#choose(slackMs / (1 + mo), n, classes, 1 / (1 + mo), fresh, nowMs) ?? d;
-      if (d !== null && d.expectedLatencyMs <= slackMs) return d;
-    }
+    let d = m > 0 ? this.#choose(slackMs / (1 + m), n, classes, 1 / (1 + m), fresh, nowMs) : this.#choose(slackMs, n, classes, 1, fresh, nowMs);
+    // The chosen option's own spread, once measured, may ask for more: decide once more with it.
+    const mo = d === null ? 0 : this.optionMargin(d.subnetId, Math.min(n, d.batchSize));
+    if (mo > m) d = this.#choose(slackMs / (1 + mo), n, classes, 1 / (1 + mo), fresh, nowMs) ?? d;
+    if (d !== null && (d.expectedLatencyMs <= slackMs || (m === 0 && mo <= m))) return d;
     return this.#choose(slackMs, n, classes, 1, fresh, nowMs);
   }
 

@@ -43,4 +43,35 @@ test('a profile refresh (Scheduler.replaceProfile) keeps what the policy learnt:
   assert.is(q.workers, 3);
 });
 
+test('the margin is the SLO-target quantile of measured / predicted, not 2 sigma: a rare long tail counts at 0.99, not at 0.9', () => {
+  const at = (sloTarget: number) => {
+    const m = createPolicy('slackfit-m', tinyProfile(), { sloTarget }) as SlackFitMPolicy;
+    for (let i = 0; i < 500; i++) m.observe(20, i % 50 === 0 ? 36 : 20); // 2 % of batches run 1.8x long
+    return m.margin;
+  };
+  assert.ok(Math.abs(at(0.99) - 0.8) < 1e-9, `0.99: ${at(0.99)}`);
+  assert.is(at(0.9), 0);
+  assert.throws(() => createPolicy('slackfit-m', tinyProfile(), { sloTarget: 1 }), /sloTarget must be a number between 0 and 1/);
+  assert.throws(() => createPolicy('slackfit-q', tinyProfile(), { sloTarget: 0 }), /sloTarget/);
+});
+
+test('one (sub-network, batch) that runs long gets its own margin once it has enough samples', () => {
+  const m = createPolicy('slackfit-m', tinyProfile(), { sloTarget: 0.9 }) as SlackFitMPolicy;
+  const ctx = { headSloMs: 25, classes: [{ count: 1, firstSlackMs: 25, lastSlackMs: 25 }] };
+  assert.is(show(m.decide(25, 1, 0, ctx)), '2x1'); // C at batch 1: 20 ms
+  for (let i = 0; i < 472; i++) m.observe(20, 20, 0, 8); // everything else exactly as predicted
+  for (let i = 0; i < 40; i++) m.observe(20, 30, 2, 1); // 2x1 always 1.5x long: 8 % of the window
+  assert.is(m.margin, 0, 'pooled, the 0.9 quantile does not see it');
+  assert.is(show(m.decide(25, 1, 0, ctx)), '1x1', '2x1 would take 30 ms: its own margin rules it out');
+});
+
+test('late answers above 1 - target raise the quantile level; on-time answers bring it back', () => {
+  const m = slackfitM();
+  assert.is(m.level, 0.99);
+  for (let i = 0; i < 200; i++) m.observeOutcome(1, 10); // 10 % late
+  assert.ok(m.level > 0.99 && m.level <= 0.999, `level ${m.level}`);
+  for (let i = 0; i < 2000; i++) m.observeOutcome(0, 10);
+  assert.ok(m.level < 0.9901, `level ${m.level}`);
+});
+
 test.run();

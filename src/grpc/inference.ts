@@ -12,7 +12,9 @@ import { Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedService
 import type { PixelBudget } from '../intake/image-budget.ts';
 import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import { refusalReasonOf, toErrorAnswer, UnsupportedError } from '../protocol/errors.ts';
-import { executeInfer } from '../intake/execute.ts';
+import { executeInfer, imageCount } from '../intake/execute.ts';
+import { beginRequestTrace, outcomeAttributes } from '../tracing/request-trace.ts';
+import { tracingOn } from '../tracing/tracer.ts';
 import { modelMetadata, serverMetadata, type ServerInfo } from '../protocol/metadata.ts';
 import { modelConfig } from '../protocol/model-config.ts';
 import { requireModel } from '../protocol/models.ts';
@@ -65,7 +67,7 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
   const modelInfer = (req: GrpcInferRequest, call: ServerUnaryCall<GrpcInferRequest, unknown>) => {
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
-    return inferOne(req, { signal: abort.signal, deadline: call.getDeadline() });
+    return inferOne(req, { signal: abort.signal, deadline: call.getDeadline(), metadata: call.metadata });
   };
 
   const configLimits = { maxBatch: deps.limits.maxBatch ?? DEFAULT_MAX_BATCH, maxSloMs: deps.limits.maxSloMs, labelFile: 'labels.txt' };
@@ -91,8 +93,8 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
   };
 }
 
-/** What one inference request runs under: the call's (or stream's) abort signal and deadline. */
-export interface InferCall { signal: AbortSignal; deadline: Date | number }
+/** What one inference request runs under: the call's (or stream's) abort signal, deadline and metadata (a W3C traceparent, when tracing). */
+export interface InferCall { signal: AbortSignal; deadline: Date | number; metadata?: Metadata }
 
 /** One `ModelInferRequest` from arrival to its reply; ModelInfer and ModelStreamInfer both run it. */
 export type InferOne = (req: GrpcInferRequest, call: InferCall) => Promise<GrpcInferResponse>;
@@ -103,6 +105,9 @@ export function createInferOne(deps: InferenceDeps): InferOne {
     // Arrival and the call deadline are read together: the ticket's deadline lives on the service clock only.
     const arrivalMs = service.now();
     const leftMs = deadlineLeftMs(call.deadline);
+    const trace = tracingOn() ? beginRequestTrace('infer', metadataText(call.metadata, 'traceparent'), metadataText(call.metadata, 'tracestate'),
+      { transport: 'grpc', 'rpc.method': 'ModelInfer', model: req.model_name }) : undefined;
+    const receive = trace?.start('receive');
     let reported = false;
     try {
       const meta = requireModel(service, req.model_name, req.model_version);
@@ -111,15 +116,26 @@ export function createInferOne(deps: InferenceDeps): InferOne {
       const valid = validateInferRequest(fromGrpcRequest(req), meta, deps.limits);
       reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
       const ticket = ticketFor(arrivalMs, withTransportDeadline(valid.timing, leftMs, deps.limits.maxSloMs), valid.subnetId);
-      return await executeInfer(valid, {
-        service, ticket, signal: call.signal,
+      receive?.end();
+      trace?.set({ slo_ms: ticket.sloMs, priority: ticket.priority, images: imageCount(valid) });
+      const reply = await executeInfer(valid, {
+        service, ticket, signal: call.signal, trace,
         ...(deps.prepPool ? { prepPool: deps.prepPool } : {}), ...(deps.pixelBudget ? { pixelBudget: deps.pixelBudget } : {}),
-      }, (outcome, batch) => toGrpcResponse(buildInferResult(outcome, batch.n, valid.outputs, deps.labels), {
-        modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
-        ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
-      }));
+      }, (outcome, batch) => {
+        const respond = trace?.start('respond');
+        if (trace) trace.answered(outcomeAttributes(outcome));
+        const res = toGrpcResponse(buildInferResult(outcome, batch.n, valid.outputs, deps.labels), {
+          modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
+          ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
+        });
+        respond?.end();
+        return res;
+      });
+      trace?.end();
+      return reply;
     } catch (err) {
       if (!reported) service.reportRefused(refusalReasonOf(err), 0, undefined, arrivalMs);
+      trace?.refused(refusalReasonOf(err), (err as Error).message);
       throw err;
     }
   };
@@ -130,4 +146,10 @@ export function errorStatus(a: { grpc: number; message: string; retryAfterS?: nu
   const metadata = new Metadata();
   if (a.retryAfterS !== undefined) metadata.set('retry-after', String(a.retryAfterS));
   return { code: a.grpc, details: a.message, metadata };
+}
+
+/** A text metadata entry (traceparent, tracestate), or undefined. */
+function metadataText(md: Metadata | undefined, key: string): string | undefined {
+  const v = md?.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
 }

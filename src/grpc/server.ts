@@ -13,6 +13,8 @@ import type { ServerInfo } from '../protocol/metadata.ts';
 import { DEFAULT_MAX_SLO_MS, type RequestLimits } from '../protocol/request.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { InferenceService } from '../serving/types.ts';
+import type { TokenStore } from '../auth/tokens.ts';
+import { requireGrpcToken } from './auth.ts';
 import { DEFAULT_GRPC_PORT } from './defaults.ts';
 import { createHealth } from './health.ts';
 import { createInferenceImplementation, createInferOne, type InferenceDeps } from './inference.ts';
@@ -30,6 +32,10 @@ export interface GrpcServerOptions {
   port?: number;
   /** @default '0.0.0.0' */
   host?: string;
+  /** gRPC over TLS with this certificate chain and key; plain text without. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Require `authorization: Bearer <token>` on every inference method but ServerLive / ServerReady (health stays open). */
+  tokens?: Pick<TokenStore, 'verify'>;
   /** Largest accepted request message, as HTTP's body limit (RESOURCE_EXHAUSTED beyond). @default 64 MiB */
   maxMessageBytes?: number;
   /** Decodes BYTES images off the event loop (the HTTP app's pool); without it they are decoded inline. */
@@ -66,11 +72,16 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     ...(opts.log ? { log: opts.log } : {}),
   };
   const stream = createStreamInfer(createInferOne(deps), opts.log ?? ((m, e) => console.error(m, e)));
-  server.addService(inferenceServiceDefinition(), { ...createInferenceImplementation(deps), ModelStreamInfer: stream.handler });
+  const inference = { ...createInferenceImplementation(deps), ModelStreamInfer: stream.handler };
+  const definition = inferenceServiceDefinition();
+  server.addService(definition, opts.tokens ? requireGrpcToken(inference, definition, opts.tokens) : inference);
   server.addService(healthServiceDefinition(), health.implementation);
+  const credentials = opts.tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }], false)
+    : ServerCredentials.createInsecure();
   const address = `${opts.host ?? '0.0.0.0'}:${opts.port ?? DEFAULT_GRPC_PORT}`;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
 
   let closing: Promise<void> | undefined;

@@ -52,7 +52,7 @@ export function createStreamInfer(inferOne: InferOne, log: (message: string, err
     call.on('data', (req: GrpcInferRequest) => {
       if (finished) return;
       pending++;
-      inferOne(req, { signal: abort.signal, deadline: call.getDeadline() }).then(
+      inferOne(req, { signal: abort.signal, deadline: call.getDeadline(), metadata: call.metadata }).then(
         (reply) => write({ error_message: '', infer_response: reply }),
         (err: unknown) => {
           const a = toErrorAnswer(err);

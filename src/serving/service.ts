@@ -8,6 +8,7 @@ import type { Clock } from '../scheduler/index.ts';
 import type { Dispatcher, FailureReason, ItemPayload, ItemResult } from './dispatcher.ts';
 import type { ImageOutcome, RefusalReason, ServingEvents, ServingSnapshot } from './events.ts';
 import { ServiceError } from './types.ts';
+import type { RequestTrace } from '../tracing/request-trace.ts';
 import type { DeadlineTicket } from './ticket.ts';
 import type { ImageBatch, InferenceService, InferOutcome, ModelMetadata } from './types.ts';
 
@@ -85,7 +86,7 @@ export class LocalInferenceService implements InferenceService {
     this.events.refused?.(now, reason, images, priority, arrivalMs === undefined ? undefined : now - arrivalMs);
   }
 
-  infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal): Promise<InferOutcome> {
+  infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal, trace?: RequestTrace): Promise<InferOutcome> {
     const enqueuedAt = this.clock.now();
     this.events.arrived?.(ticket.arrivalMs, batch.n);
     // Capacity is judged once more, by the queue itself (dispatcher.offer), not here.
@@ -125,6 +126,7 @@ export class LocalInferenceService implements InferenceService {
         ids.push(id);
         const payload: ItemPayload = {
           item: { data: batch.data.subarray(index * pixels, (index + 1) * pixels), height: batch.height, width: batch.width },
+          trace,
           settle: (r: ItemResult | Error, reason?: FailureReason) => {
             if (r instanceof Error) return finish(new ServiceError(reason === 'deadline' ? 'deadline' : 'worker_failed', r.message));
             results[index] = r;
@@ -137,6 +139,7 @@ export class LocalInferenceService implements InferenceService {
           ...(ticket.subnetId !== undefined ? { pinnedSubnet: ticket.subnetId } : {}),
         };
       });
+      trace?.queued(batch.n); // before the offer: it may start a batch at once
       const admission = dispatcher.offer(requests);
       if (!admission.ok) finish(new ServiceError(admission.reason, admission.message, (admission.retryAfterMs ?? 1000) / 1000));
     });

@@ -38,8 +38,11 @@ export class FakeService implements InferenceService {
   readonly #events: ServingEvents;
 
   /** Reports to `metrics`' events and to `listener` (e.g. Triton statistics), as the real service does. */
-  /** The service clock (ms); each infer moves it on by FAKE_LATENCY_MS. */
-  time = 0;
+  /**
+   * The service clock (ms): starts at the real clock (the preparation pool judges work deadlines on it), and
+   * each infer moves it on by FAKE_LATENCY_MS.
+   */
+  time = performance.now();
 
   constructor(metrics?: Metrics, listener: ServingEvents = {}) {
     this.#events = fanOut(metrics?.events ?? {}, listener);

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GrpcCode, toErrorAnswer } from '../../src/protocol/errors.ts';
-import { createPolicy, Scheduler, VirtualClock, type LatencyProfile } from '../../src/scheduler/index.ts';
+import { createPolicy, ProfileTable, Scheduler, VirtualClock, type LatencyProfile } from '../../src/scheduler/index.ts';
 import { Dispatcher, type ItemPayload } from '../../src/serving/dispatcher.ts';
 import { LocalInferenceService } from '../../src/serving/service.ts';
 import { ServiceError, type ImageBatch, type ModelMetadata } from '../../src/serving/types.ts';
@@ -45,6 +45,36 @@ test('idle server: 8 images with a 30 ms deadline -> deadline (504 / DEADLINE_EX
   const done = first.then(() => 'answered', (e: unknown) => (e as ServiceError).kind);
   for (let k = 0; k < 20 && w.jobs.length > 0; k++) { clock.advance(16); w.finish(); await new Promise((r) => setImmediate(r)); }
   assert.is(await done, 'answered', 'the admitted request is answered once, with its result');
+});
+
+test('priority: a queued less important request displaced by a more important one is answered overloaded (503 + Retry-After)', async () => {
+  const clock = new VirtualClock(0);
+  const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy('fixed:0', profile), profile });
+  const dispatcher = new Dispatcher(scheduler, clock, {}, () => ({ cancel: () => {} }));
+  const service = new LocalInferenceService('m', clock, () => ({}) as ModelMetadata);
+  service.attach({ dispatcher, accuracyOf: (id) => (id === 0 ? 70 : 80), hasSubnet: (id) => id === 0 || id === 1 });
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  const outcomes: Promise<string>[] = [];
+  const send = (priority: number) => {
+    const p = service.infer(images(1), issueTicket({ arrivalMs: clock.now(), sloMs: 106, priority }));
+    outcomes.push(p.then(() => 'ok', (e: unknown) => `${(e as ServiceError).kind} ${toErrorAnswer(e).http}`));
+    return p;
+  };
+  void send(2); // runs 0..10
+  await new Promise((r) => setImmediate(r));
+  for (let k = 0; k < 24; k++) void send(2); // fills what the bound allows by 106 ms
+  void send(1); // displaces one
+  // each batch takes exactly its profiled latency
+  const table = new ProfileTable(profile);
+  for (let k = 0; k < 30 && w.jobs.length > 0; k++) {
+    clock.advance(table.latency(0, w.jobs[0]!.job.items.length));
+    w.finish();
+    await new Promise((r) => setImmediate(r));
+  }
+  const got = await Promise.all(outcomes);
+  assert.is(got.filter((o) => o === 'overloaded 503').length, 1, got.join(', '));
+  assert.is(got.at(-1), 'ok', got.join(', '));
 });
 
 test.run();

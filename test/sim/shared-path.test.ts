@@ -49,6 +49,7 @@ async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, 
   const deathCbs: ((reason: string) => void)[] = [];
   const rejecters: ((e: Error) => void)[][] = [];
   const expiredSince: number[] = [];
+  const shedSince: number[] = [];
   const info: WorkerInfo = { arch: 'resnet50' as WorkerInfo['arch'], backend: 'fake', untrained: true, checkpoint: '', checkpointHash: '', numClasses: 1 };
   for (let w = 0; w < workers; w++) {
     rejecters.push([]);
@@ -109,7 +110,7 @@ async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, 
       const data = Float32Array.of(id, 0, 0);
       const payload: ItemPayload = {
         item: { data, height: 1, width: 1 },
-        settle: (_r, reason) => { if (reason === 'deadline') expiredSince.push(id); },
+        settle: (_r, reason) => { if (reason === 'deadline') expiredSince.push(id); else if (reason === 'overloaded') shedSince.push(id); },
       };
       const req = classes === undefined
         ? { id, arrival: at, deadline: at + sloMs, payload }
@@ -118,7 +119,7 @@ async function serverDecisions(profile: LatencyProfile, arrivals: Float64Array, 
     }
     await flush();
   }
-  return [...log, `expired:${expiredSince.join(',')}`, `refused:${refused.join(',')}`];
+  return [...log, `expired:${expiredSince.join(',')}`, `shed:${shedSince.join(',')}`, `refused:${refused.join(',')}`];
 }
 
 function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: string, workers: number, sloMs: number, failAtMs: number[],
@@ -127,6 +128,7 @@ function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: s
   const table = new ProfileTable(profile);
   const log: string[] = [];
   const expired: number[] = [];
+  const shed: number[] = [];
   const refused: number[] = [];
   const offer = PullLoop.prototype.offer;
   // Which arrivals the loop refused: the simulator's own record counts them but does not name them.
@@ -142,8 +144,7 @@ function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: s
       log.push(`${d.decidedAt}:w${w}:s${d.subnetId}:[${d.requests.map((r) => r.id).join(',')}]`);
     },
     onExpired: (ex) => { expired.push(...ex.map((r) => r.id)); },
-    // the server's dispatcher answers shed requests through its deadline path: the same list here
-    onShed: (ex) => { expired.push(...ex.map((r) => r.id)); },
+    onShed: (ex) => { shed.push(...ex.map((r) => r.id)); },
     adaptLatency: adapt,
     ...(adapt ? { durationOf: (s: number, b: number) => table.latency(table.indexOf(s), b) * slowdown(started++) } : {}),
     ...(classes ? { requestClasses: classes } : {}),
@@ -151,7 +152,7 @@ function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: s
   } finally {
     PullLoop.prototype.offer = offer;
   }
-  return [...log, `expired:${expired.join(',')}`, `refused:${refused.join(',')}`];
+  return [...log, `expired:${expired.join(',')}`, `shed:${shed.join(',')}`, `refused:${refused.join(',')}`];
 }
 
 const profile = loadProfile('a40', 2.5).profile;
@@ -166,6 +167,7 @@ for (const policy of EVERY_POLICY) {
     assert.ok(server.length > 50, `only ${server.length} dispatches`);
     assert.equal(sim, server);
     if (policy === 'fixed:4') assert.ok(server.at(-1)!.split(',').length > 10, 'fixed:4 should refuse requests');
+    assert.is(server.at(-2), 'shed:', 'no priorities: nothing shed');
   });
   test(`... with latency adaptation on and batch times off the profile: ${policy}`, async () => {
     const server = (await serverDecisions(profile, trace, policy, 4, 36, [], true));
@@ -185,6 +187,7 @@ test('identical decisions with mixed SLOs and priorities (the default policy, ad
   const sim = simDecisions(profile, trace, 'default', 4, 36, [], true, classes);
   assert.ok(server.length > 50);
   assert.equal(sim, server);
+  assert.ok(server.at(-2)!.length > 'shed:'.length, 'some less important requests were shed');
 });
 
 test('the simulator and the server dispatcher drive the same PullLoop class', () => {

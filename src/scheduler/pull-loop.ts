@@ -25,8 +25,8 @@
  *    queue would be done.
  *    Priorities: while a more important level is queued, a less important request must pass the bound at
  *    LESS_IMPORTANT_RATE_SHARE of the capacity (headroom for the important ones). A request of level p
- *    (1 = most important; absent = below every level) is still admitted
- *    when the bound holds for the work ahead of it of level <= p; `offer` then sheds just enough of the less
+ *    (1 = most important; absent = below every level) is still admitted when the bound holds for the work
+ *    ahead of it of level <= p; `offer` then sheds just enough of the less
  *    important requests ahead of it (least important first, latest deadline first) to make the bound hold,
  *    answered through `PullSink.shed` (as overloaded). So within capacity nothing changes (EDF), and under
  *    overload less important requests are refused first and, queued, shed first. Cost: one walk of the

@@ -301,7 +301,7 @@ export class PullLoop<P> {
     }
     if (outcome.ok) {
       const rs = batch.dispatch.requests;
-      this.#scheduler.observeBatch(batch.dispatch.subnetId, rs.length, outcome.measuredMs);
+      this.#scheduler.observeBatch(batch.dispatch.subnetId, rs.length, outcome.measuredMs, batch.worker);
       const now = this.#now();
       let late = 0;
       for (let k = 0; k < rs.length; k++) if (rs[k]!.deadline < now) late++;
@@ -333,7 +333,7 @@ export class PullLoop<P> {
     const s = this.#scheduler;
     while (this.#idle.length > 0 && s.size > 0) {
       const name = this.#idle.pop()!;
-      const { dispatch, expired } = s.next();
+      const { dispatch, expired } = s.next(name);
       if (expired.length > 0) this.#sink.expired(expired);
       if (dispatch === null) {
         this.#idle.push(name);

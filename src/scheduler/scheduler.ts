@@ -100,7 +100,9 @@ export class Scheduler<P = unknown> {
   #startFactor = 1;
   #maxBatch = 1;
   /** Reused for every decision: the head's SLO and the queue's SLO classes, on the policy's scale. */
-  readonly #ctx: { headSloMs: number; classes: DeadlineClass[] } = { headSloMs: 0, classes: [] };
+  readonly #ctx: { headSloMs: number; classes: DeadlineClass[]; worker: string | undefined } = { headSloMs: 0, classes: [], worker: undefined };
+  /** The worker pulling in the current `next()` call (for the decision context). */
+  #puller: string | undefined;
   #ctxAt = Number.NaN;
   #ctxFactor = Number.NaN;
   #ctxVersion = -1;
@@ -225,7 +227,16 @@ export class Scheduler<P = unknown> {
    * Called when a worker frees (pull). Returns the batch to run (null if nothing to run) and
    * the requests that can no longer make their deadline ('drop' mode; answer them at once).
    */
-  next(): NextResult<P> {
+  next(worker?: string): NextResult<P> {
+    this.#puller = worker;
+    try {
+      return this.#next();
+    } finally {
+      this.#puller = undefined;
+    }
+  }
+
+  #next(): NextResult<P> {
     const expired: QueuedRequest<P>[] = [];
     for (;;) {
       const head = this.#queue.peek();
@@ -329,12 +340,12 @@ export class Scheduler<P = unknown> {
     this.#capacity = { minLatencyMs: this.#minLatencyMs * this.#factor, bestRatePerMs: this.#bestRatePerMs / this.#factor };
   }
 
-  /** A batch of `batchSize` on `subnetId` took `measuredMs` end to end: adapt the latency factor (if enabled). */
-  observeBatch(subnetId: number, batchSize: number, measuredMs: number): void {
+  /** A batch of `batchSize` on `subnetId` took `measuredMs` end to end (on `worker`): adapt the latency factor (if enabled). */
+  observeBatch(subnetId: number, batchSize: number, measuredMs: number, worker?: string): void {
     if (!this.#table.has(subnetId) || !(measuredMs > 0)) return;
     const profiled = this.#table.latency(this.#table.indexOf(subnetId), Math.min(Math.max(1, batchSize), this.#table.maxBatch));
     if (!(profiled > 0)) return;
-    this.#policy.observe?.(profiled * this.#factor, measuredMs, subnetId, batchSize);
+    this.#policy.observe?.(profiled * this.#factor, measuredMs, subnetId, batchSize, worker);
     if (!this.adaptLatency) return;
     this.latencyFactor = this.#factor + LATENCY_EWMA_ALPHA * (measuredMs / profiled - this.#factor);
   }
@@ -403,6 +414,7 @@ export class Scheduler<P = unknown> {
     const f = this.#factor;
     const ctx = this.#ctx;
     ctx.headSloMs = (head.deadline - head.arrival) / f;
+    ctx.worker = this.#puller;
     const now = this.#clock.now();
     if (this.#ctxVersion === this.#version && this.#ctxAt === now && this.#ctxFactor === f) return ctx;
     const classes = ctx.classes;

@@ -8,16 +8,18 @@
  *
  *   decide(slack) = slackfit-q(slack / (1 + m)) when that serves the head within its whole slack,
  *                   else slackfit-q(slack);
- *   m = q_level(measured / predicted) - 1 (>= 0), q over the last RATIO_WINDOW batches (`observe`), and per
- *   (sub-network, batch) over its own last OPTION_WINDOW once it has OPTION_MIN_SAMPLES: a chosen option whose
- *   own quantile asks for more margin is decided once more with it;
+ *   m = q_level(measured / predicted) - 1 (>= 0), q over the last RATIO_WINDOW batches (`observe`), or over the
+ *   pulling worker's own last WORKER_WINDOW once it has WORKER_MIN_SAMPLES (workers differ: a remote one, one
+ *   sharing its cores); and per (sub-network, batch) over its own last OPTION_WINDOW once it has
+ *   OPTION_MIN_SAMPLES: a chosen option whose own quantile asks for more margin is decided once more with it;
  *   level = `sloTarget` (default 0.99), raised by the excess of the observed miss rate of admitted requests
  *   over 1 - target (`observeOutcome`: late completions and expiries), capped at MAX_LEVEL.
  *
  * Without variance (the noise-free simulator) every ratio is 1, m = 0 and every decision is slackfit-q's.
  * Invariant (tested): the margin never drops a head slackfit-q would serve: a margin decision slower than the
  * head's real slack gives way to slackfit-q's own. Settings, defaults and costs are slackfit-q's, plus one
- * sort of a 512-sample window every 16 batches.
+ * sort of a 512-sample window (and of the worker's 256) every 16 batches. Workers that leave keep their window
+ * (a handful of KiB each).
  * @module
  */
 import { WindowQuantile } from './latency-quantile.ts';
@@ -30,6 +32,8 @@ import type { LatencyProfile, Policy } from './types.ts';
 export const RATIO_WINDOW = 512;
 export const OPTION_WINDOW = 128;
 export const OPTION_MIN_SAMPLES = 32;
+export const WORKER_WINDOW = 256;
+export const WORKER_MIN_SAMPLES = 64;
 /** Weight of one batch in the miss-rate EWMA, and the highest quantile level the feedback may ask for. */
 export const MISS_EWMA_ALPHA = 0.02;
 export const MAX_LEVEL = 0.999;
@@ -39,6 +43,7 @@ export class SlackFitMPolicy extends SlackFitQPolicy {
   readonly sloTarget: number;
   #pooled = new WindowQuantile(RATIO_WINDOW);
   #perOption = new Map<number, WindowQuantile>();
+  #perWorker = new Map<string, WindowQuantile>();
   #miss = 0;
 
   constructor(profile: LatencyProfile, opts: PolicyOptions = {}) {
@@ -60,8 +65,15 @@ export class SlackFitMPolicy extends SlackFitQPolicy {
   /** The observed miss-rate estimate (EWMA over batches and expiries). */
   get missRate(): number { return this.#miss; }
 
-  protected override slackMargin(): number {
-    return this.margin;
+  /** The margin for batches on `worker`: its own quantile once it has enough batches, else the pooled one. */
+  marginFor(worker: string | undefined): number {
+    const q = worker === undefined ? undefined : this.#perWorker.get(worker);
+    if (q === undefined || q.count < WORKER_MIN_SAMPLES) return this.margin;
+    return Math.max(0, q.quantile(this.level) - 1);
+  }
+
+  protected override slackMargin(worker?: string): number {
+    return this.marginFor(worker);
   }
 
   protected override optionMargin(subnetId: number, batchSize: number): number {
@@ -76,13 +88,19 @@ export class SlackFitMPolicy extends SlackFitQPolicy {
     if (!(previous instanceof SlackFitMPolicy)) return;
     this.#pooled = previous.#pooled;
     this.#perOption = previous.#perOption;
+    this.#perWorker = previous.#perWorker;
     this.#miss = previous.#miss;
   }
 
-  observe(predictedMs: number, measuredMs: number, subnetId?: number, batchSize?: number): void {
+  observe(predictedMs: number, measuredMs: number, subnetId?: number, batchSize?: number, worker?: string): void {
     if (!(predictedMs > 0) || !(measuredMs > 0)) return;
     const x = measuredMs / predictedMs;
     this.#pooled.add(x);
+    if (worker !== undefined) {
+      let w = this.#perWorker.get(worker);
+      if (w === undefined) this.#perWorker.set(worker, (w = new WindowQuantile(WORKER_WINDOW)));
+      w.add(x);
+    }
     if (subnetId === undefined || batchSize === undefined) return;
     const k = optionKey(subnetId, batchSize);
     let q = this.#perOption.get(k);

@@ -103,8 +103,8 @@ export class SlackFitQPolicy implements Policy {
     this.#lastMs = previous.#lastMs;
   }
 
-  /** Fraction by which the slack is shrunk before deciding; 0 here (see slackfit-m). */
-  protected slackMargin(): number {
+  /** Fraction by which the slack is shrunk before deciding (for the batch's worker, when known); 0 here (see slackfit-m). */
+  protected slackMargin(_worker?: string): number {
     return 0;
   }
 
@@ -168,7 +168,7 @@ export class SlackFitQPolicy implements Policy {
     // not serve the head within its whole slack gives way to the whole-slack decision: the margin never drops
     // a head that slackfit-q would serve (without this, step 3 on the shrunk slack could pick an option slower
     // than the head's real slack where slackfit-q's fits).
-    const m = this.slackMargin();
+    const m = this.slackMargin(ctx?.worker);
     let d = m > 0 ? this.#choose(slackMs / (1 + m), n, classes, 1 / (1 + m), fresh, nowMs) : this.#choose(slackMs, n, classes, 1, fresh, nowMs);
     // The chosen option's own spread, once measured, may ask for more: decide once more with it.
     const mo = d === null ? 0 : this.optionMargin(d.subnetId, Math.min(n, d.batchSize));

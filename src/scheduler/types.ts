@@ -57,6 +57,8 @@ export interface DecideContext {
   headSloMs: number;
   /** The queued requests (head included) per SLO class: the deadlines actually in the queue. */
   classes: readonly DeadlineClass[];
+  /** The worker that will run the batch, when known (a pull); absent for probes (expiry, shedding). */
+  worker?: string | undefined;
 }
 
 /** What a policy picks for the head of the queue. `batchSize` is an upper bound. */
@@ -95,7 +97,7 @@ export interface Policy {
   /** Largest batch the policy may pick (the scheduler uses it for pinned heads too). */
   readonly maxBatch?: number;
   /** A batch predicted to take `predictedMs` (profile x latency factor) took `measuredMs` (policies that learn the spread use it). */
-  observe?(predictedMs: number, measuredMs: number, subnetId?: number, batchSize?: number): void;
+  observe?(predictedMs: number, measuredMs: number, subnetId?: number, batchSize?: number, worker?: string): void;
   /** Take over what `previous` learnt (the scheduler calls it when this policy replaces it on a new profile). */
   carryOver?(previous: Policy): void;
   /** The sub-networks it may pick, when not all (fixed, infaas): capacity bounds use only these. */

@@ -65,6 +65,19 @@ test('one (sub-network, batch) that runs long gets its own margin once it has en
   assert.is(show(m.decide(25, 1, 0, ctx)), '1x1', '2x1 would take 30 ms: its own margin rules it out');
 });
 
+test('each worker gets its own margin once it has run enough batches (a slow worker does not widen a fast one\'s)', () => {
+  const m = createPolicy('slackfit-m', tinyProfile(), { sloTarget: 0.8 }) as SlackFitMPolicy;
+  for (let i = 0; i < 448; i++) m.observe(20, 20, 0, 8, 'fast');
+  for (let i = 0; i < 64; i++) m.observe(20, 30, 0, 8, 'slow');
+  assert.is(m.margin, 0, 'pooled 0.8 quantile: 1.0');
+  assert.is(m.marginFor('fast'), 0);
+  assert.ok(Math.abs(m.marginFor('slow') - 0.5) < 1e-9);
+  assert.is(m.marginFor('new'), 0, 'a worker without its own batches plans with the pooled margin');
+  const ctx = (worker: string) => ({ headSloMs: 25, classes: [{ count: 1, firstSlackMs: 25, lastSlackMs: 25 }], worker });
+  assert.is(show(m.decide(25, 1, 0, ctx('fast'))), '2x1');
+  assert.is(show(m.decide(25, 1, 0, ctx('slow'))), '1x1', 'on the slow worker C (20 ms, 30 measured) does not fit 25 ms');
+});
+
 test('late answers above 1 - target raise the quantile level; on-time answers bring it back', () => {
   const m = slackfitM();
   assert.is(m.level, 0.99);

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { decodeAnnounceReply, encodeJson, subjects, type Announcement } from '../../src/worker/nats-protocol.ts';
 import { startNatsRouter, type NatsRouter } from '../../src/worker/nats-router.ts';
 import type { WorkerTransport } from '../../src/worker/transport.ts';
+import { suiteIf } from '../fixtures.ts';
 import { natsOrSkip } from './nats-server.ts';
 import { waitFor } from './worker-process.ts';
 
@@ -15,7 +16,7 @@ const announcement = (id: string, over: Partial<Announcement['info']> = {}, subn
   info: { arch: 'ofa-mbv3-w1.0', backend: 'wasm', untrained: true, checkpoint: '/ck', checkpointHash: 'good', numClasses: 1000, ...over },
 });
 
-if (nats !== null) {
+suiteIf(nats, (test, nats) => {
   let nc: NatsConnection;
   let router: NatsRouter;
   const admitted: WorkerTransport[] = [];
@@ -88,8 +89,6 @@ if (nats !== null) {
     assert.is(reason, 'left: SIGTERM received');
     assert.is(router.stats().alive, 0);
   });
-} else {
-  test.skip('NATS router tests: need nats-server or SUPERSERVE_NATS_URL');
-}
+});
 
 test.run();

@@ -6,6 +6,7 @@ import { FrameAssembler } from '../../src/worker/nats-chunks.ts';
 import { subjects, type Announcement } from '../../src/worker/nats-protocol.ts';
 import { NatsWorker } from '../../src/worker/nats-transport.ts';
 import type { BatchJob } from '../../src/worker/protocol.ts';
+import { suiteIf } from '../fixtures.ts';
 import { natsOrSkip } from './nats-server.ts';
 
 const nats = await natsOrSkip();
@@ -19,7 +20,7 @@ const job = (jobId: number, n: number, size = 8): BatchJob => ({
   jobId, subnetId: 0, items: Array.from({ length: n }, (_, i) => ({ data: new Float32Array(size * size * 3).fill(i + 1), height: size, width: size })),
 });
 
-if (nats !== null) {
+suiteIf(nats, (test, nats) => {
   let nc: NatsConnection;
   test.before(async () => { nc = await connect({ servers: nats.url }); });
   test.after(async () => { await nc.close(); await nats.stop(); });
@@ -92,8 +93,6 @@ if (nats !== null) {
     assert.match(events[1]!, /rejected worker quiet died: missed heartbeats/);
     assert.is(w.inFlight, 0);
   });
-} else {
-  test.skip('NATS transport tests: need nats-server or SUPERSERVE_NATS_URL');
-}
+});
 
 test.run();

@@ -27,7 +27,7 @@ suiteIf(nats, (test, nats) => {
   test.before(async () => {
     nc = await connect({ servers: nats.url });
     router = await startNatsRouter({
-      url: nats.url, subjectPrefix: 'r', heartbeatMs: 100, missedHeartbeats: 3,
+      url: nats.url, subjectPrefix: 'r', heartbeatMs: 100, missedHeartbeats: 10, // dead after 1 s: 20x the 50 ms heartbeat gap below
       expect: { arch: 'ofa-mbv3-w1.0', checkpointHash: 'good', backend: 'wasm', subnets: [0, 1, 2] },
       onWorker: (w) => admitted.push(w), onRefused: (r) => refused.push(r), log: (m) => log.push(m),
     });
@@ -63,7 +63,7 @@ suiteIf(nats, (test, nats) => {
   test('a silent worker is declared dead by the watchdog; a heartbeat from an unknown worker asks it to announce again', async () => {
     let reason = '';
     admitted[0]!.onDeath((r) => { reason = r; });
-    await waitFor('ok-1 declared dead', () => reason !== '', 5000);
+    await waitFor('ok-1 declared dead', () => reason !== '', 20_000);
     assert.match(reason, /missed heartbeats/);
     const told: string[] = [];
     nc.subscribe(s.control('ok-1'), { callback: (_e, m) => told.push(new TextDecoder().decode(m.data)) });
@@ -79,10 +79,15 @@ suiteIf(nats, (test, nats) => {
     const w = admitted[1]!;
     let reason = '';
     w.onDeath((r) => { reason = r; });
-    for (let i = 0; i < 8; i++) {
+    // A silent worker admitted alongside is the clock: heartbeats continue until the watchdog has declared it dead.
+    assert.equal(await announce(announcement('silent')), { accepted: true, heartbeatMs: 100 });
+    let silentDead = '';
+    admitted[2]!.onDeath((r) => { silentDead = r; });
+    for (let i = 0; silentDead === '' && i < 400; i++) {
       nc.publish(s.heartbeat, encodeJson({ id: 'ok-1', seq: i, busy: false, batches: 0 }));
-      await new Promise((r) => setTimeout(r, 60));
+      await new Promise((r) => setTimeout(r, 50));
     }
+    assert.match(silentDead, /missed heartbeats/);
     assert.is(reason, '');
     nc.publish(s.bye, encodeJson({ id: 'ok-1', reason: 'SIGTERM received' }));
     await waitFor('goodbye processed', () => reason !== '', 5000);

@@ -7,15 +7,17 @@
  * @module
  */
 import { Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { PixelBudget } from '../http/image-budget.ts';
-import type { PrepPool } from '../http/prep/prep-pool.ts';
+import type { PixelBudget } from '../intake/image-budget.ts';
+import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import { refusalReasonOf, toErrorAnswer, UnsupportedError } from '../protocol/errors.ts';
-import { executeInfer } from '../protocol/execute.ts';
+import { executeInfer } from '../intake/execute.ts';
 import { modelMetadata, serverMetadata, type ServerInfo } from '../protocol/metadata.ts';
 import { modelConfig } from '../protocol/model-config.ts';
 import { requireModel } from '../protocol/models.ts';
 import { repositoryIndex } from '../protocol/repository.ts';
-import { DEFAULT_MAX_BATCH, validateInferRequest, type RequestLimits, type ValidInferRequest } from '../protocol/request.ts';
+import { DEFAULT_MAX_BATCH, validateInferRequest, type RequestLimits } from '../protocol/request.ts';
+import { withTransportDeadline } from '../protocol/slo.ts';
+import { ticketFor } from '../intake/ticket.ts';
 import { buildInferResult } from '../protocol/response.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { InferenceService } from '../serving/types.ts';
@@ -30,20 +32,16 @@ export interface InferenceDeps {
   server: ServerInfo;
   prepPool?: PrepPool;
   pixelBudget?: PixelBudget;
-  /** Service clock for each request's arrival time. */
-  now: () => number;
   log?: (message: string, err?: unknown) => void;
 }
 
 type Unary<Req> = (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>) => void;
 interface ModelRef { name: string; version: string }
 
-/** The SLO for a request: its own parameter, tightened to the call's deadline when there is one. */
-export function sloWithDeadline(req: Pick<ValidInferRequest, 'sloMs' | 'sloGiven'>, deadline: Date | number, maxSloMs: number, nowMs = Date.now()): number {
+/** Milliseconds from now to a gRPC call deadline (Infinity when the call has none). */
+export function deadlineLeftMs(deadline: Date | number, nowMs = Date.now()): number {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(at)) return req.sloMs;
-  const left = Math.max(1, at - nowMs);
-  return req.sloGiven ? Math.min(req.sloMs, left) : Math.min(left, maxSloMs);
+  return Number.isFinite(at) ? at - nowMs : Number.POSITIVE_INFINITY;
 }
 
 export function createInferenceImplementation(deps: InferenceDeps): UntypedServiceImplementation {
@@ -62,7 +60,9 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
   };
 
   const modelInfer = async (req: GrpcInferRequest, call: ServerUnaryCall<GrpcInferRequest, unknown>) => {
-    const arrivalMs = deps.now();
+    // Arrival and the call deadline are read together: the ticket's deadline lives on the service clock only.
+    const arrivalMs = service.now();
+    const leftMs = deadlineLeftMs(call.getDeadline());
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
     let reported = false;
@@ -72,15 +72,14 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
       // need only a copy (and a transpose for NCHW), as HTTP's inline path.
       const valid = validateInferRequest(fromGrpcRequest(req), meta, deps.limits);
       reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
-      const { outcome, batch } = await executeInfer(valid, {
-        service, arrivalMs, signal: abort.signal, sloMs: sloWithDeadline(valid, call.getDeadline(), deps.limits.maxSloMs),
+      const ticket = ticketFor(arrivalMs, withTransportDeadline(valid.timing, leftMs, deps.limits.maxSloMs), valid.subnetId);
+      return await executeInfer(valid, {
+        service, ticket, signal: abort.signal,
         ...(deps.prepPool ? { prepPool: deps.prepPool } : {}), ...(deps.pixelBudget ? { pixelBudget: deps.pixelBudget } : {}),
-      });
-      const result = buildInferResult(outcome, batch.n, valid.outputs, deps.labels);
-      return toGrpcResponse(result, {
+      }, (outcome, batch) => toGrpcResponse(buildInferResult(outcome, batch.n, valid.outputs, deps.labels), {
         modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
         ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
-      });
+      }));
     } catch (err) {
       if (!reported) service.reportRefused(refusalReasonOf(err), 0);
       throw err;

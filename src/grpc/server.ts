@@ -5,8 +5,8 @@
  * @module
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { PixelBudget } from '../http/image-budget.ts';
-import type { PrepPool } from '../http/prep/prep-pool.ts';
+import type { PixelBudget } from '../intake/image-budget.ts';
+import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
 import type { ServerInfo } from '../protocol/metadata.ts';
 import { DEFAULT_MAX_SLO_MS, type RequestLimits } from '../protocol/request.ts';
@@ -35,8 +35,6 @@ export interface GrpcServerOptions {
   pixelBudget?: PixelBudget;
   /** @default the ImageNet-1k labels */
   labels?: readonly string[];
-  /** Service clock for arrival times. @default performance.now */
-  now?: () => number;
   server?: ServerInfo;
   log?: (message: string, err?: unknown) => void;
   /** Stops the service accepting and resolves when it answered everything; share one with the HTTP server. @default service.drain */
@@ -61,7 +59,6 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     limits: { ...opts.limits, maxSloMs: opts.limits.maxSloMs ?? DEFAULT_MAX_SLO_MS },
     labels: opts.labels ?? imagenetLabels(),
     server: opts.server ?? { name: 'superserve', version: '0.1.0' },
-    now: opts.now ?? (() => performance.now()),
     ...(opts.prepPool ? { prepPool: opts.prepPool } : {}),
     ...(opts.pixelBudget ? { pixelBudget: opts.pixelBudget } : {}),
     ...(opts.log ? { log: opts.log } : {}),

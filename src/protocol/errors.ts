@@ -68,6 +68,7 @@ const SERVICE_ERRORS: Record<ServiceErrorKind, Row> = {
   cancelled: { http: CLIENT_CLOSED_REQUEST, grpc: GrpcCode.CANCELLED, retry: false },
   shutting_down: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
   not_ready: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
+  no_worker: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
   bad_request: { http: 400, grpc: GrpcCode.INVALID_ARGUMENT, retry: false },
   worker_failed: { http: 500, grpc: GrpcCode.INTERNAL, retry: false },
 };

@@ -50,7 +50,7 @@ export const MODEL_OUTPUTS: readonly DeclaredOutput[] = [
 export const DEFAULT_OUTPUTS: readonly OutputName[] = MODEL_OUTPUTS.filter((o) => o.byDefault).map((o) => o.name);
 
 /** Request-level parameters a client may send (anything else is refused). */
-export const REQUEST_PARAMETERS = ['slo_ms', 'timeout', 'subnet'] as const;
+export const REQUEST_PARAMETERS = ['slo_ms', 'timeout', 'priority', 'subnet'] as const;
 /** Output parameters understood by every transport (HTTP adds `binary_data`). */
 export const OUTPUT_PARAMETERS = ['classification', 'class_count'] as const;
 

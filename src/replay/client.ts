@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { quantile, RunRecorder, type SummaryRun } from '../sim/summary.ts';
-import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../http/v2-binary.ts';
+import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../protocol/v2-binary.ts';
 
 export class ReplayError extends Error {
   constructor(message: string) { super(message); this.name = 'ReplayError'; }

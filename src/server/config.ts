@@ -8,8 +8,9 @@ import { parseBackendName } from '../../supernet/backend-names.ts';
 import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
 import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
 import { DEFAULT_GRPC_PORT } from '../grpc/defaults.ts';
-import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
+import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../intake/image-budget.ts';
 import { parseBatchSizes, type BatchSizes, type LateMode } from '../scheduler/index.ts';
+import { DEFAULT_PRIORITY_LEVELS } from '../serving/ticket.ts';
 
 export interface ServeConfig {
   /** Checkpoint directory; undefined serves the embedded default (created on first start). */
@@ -28,6 +29,8 @@ export interface ServeConfig {
   wasmThreads: number | undefined;
   backend: string;
   maxQueue: number;
+  /** Priority levels a request may name (Triton's `priority`: 1 highest; 0 and out of range = the default, lowest level). */
+  priorityLevels: number;
   /** A head the policy cannot serve in time: 'drop' or 'serve'; undefined: the policy's own setting. */
   late: LateMode | undefined;
   /** Batch sizes the policy may pick; undefined: the policy's own setting. */
@@ -54,13 +57,15 @@ export interface ServeConfig {
 }
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
-       [--workers N] [--backend B] [--max-queue N] [--late drop|serve] [--batch-sizes all|profiled|LIST] [--body-limit-mb N]
+       [--workers N] [--backend B] [--max-queue N] [--priority-levels N] [--late drop|serve] [--batch-sizes all|profiled|LIST] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8] [--profile-repeats N] [--wasm-threads N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
        [--dashboard on|off]
   --policy   default (also 'auto': DEFAULT_POLICY in src/scheduler/policy.ts), slackfit, slackfit-m, slackfit-q, maxbatch,
              maxacc, fixed:<id>, infaas
+  --priority-levels  levels of Triton's request parameter 'priority' (default 2): 1 is the highest, 0 or out of
+             range is the default (lowest) level; under overload lower levels are refused first
   --batch-sizes  all | profiled | 1,2,4,8,16: the batch sizes the policy may pick (default: the policy's setting)
   --late     a head the policy cannot serve in time: drop (answered 504 at once) or serve (late, on the cheapest
              sub-network); default: the policy's setting
@@ -82,7 +87,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   const { values: v } = parseFlags(argv, {
     checkpoint: { type: 'string' }, arch: { type: 'string' }, policy: { type: 'string' }, 'slo-ms': { type: 'string' },
     port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' },
-    'max-queue': { type: 'string' }, late: { type: 'string' }, 'batch-sizes': { type: 'string' }, 'body-limit-mb': { type: 'string' },
+    'max-queue': { type: 'string' }, 'priority-levels': { type: 'string' }, late: { type: 'string' }, 'batch-sizes': { type: 'string' }, 'body-limit-mb': { type: 'string' },
     'cache-mib': { type: 'string' }, warmup: { type: 'string' }, reprofile: { type: 'boolean' },
     'model-name': { type: 'string' }, nats: { type: 'string' },
     'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
@@ -116,6 +121,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     wasmThreads: intFlag(v['wasm-threads'], 'wasm-threads', 1, 64),
     backend,
     maxQueue: intFlag(v['max-queue'], 'max-queue', 1) ?? 10_000,
+    priorityLevels: intFlag(v['priority-levels'], 'priority-levels', 1) ?? DEFAULT_PRIORITY_LEVELS,
     late,
     batchSizes: v['batch-sizes'] === undefined ? undefined : usage(() => parseBatchSizes(v['batch-sizes']!)),
     bodyLimitBytes: Math.round((numFlag(v['body-limit-mb'], 'body-limit-mb', 0.001) ?? 64) * 2 ** 20),

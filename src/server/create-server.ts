@@ -13,7 +13,7 @@ import { archOfCheckpoint } from '../commands/checkpoint-arch.ts';
 import { createDashboard } from '../dashboard/dashboard.ts';
 import { UsageError } from '../usage-error.ts';
 import { createApp } from '../http/app.ts';
-import { createPrepPool, type PrepPool } from '../http/prep/prep-pool.ts';
+import { createPrepPool, type PrepPool } from '../intake/prep/prep-pool.ts';
 import { startHttpServer, type HttpServerHandle } from '../http/serve.ts';
 import { startGrpcServer, type GrpcServerHandle } from '../grpc/server.ts';
 import { InferenceStatistics } from '../protocol/statistics.ts';
@@ -81,7 +81,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     ? createPrepPool({ threads: config.prepThreads, maxImagePixels: config.pixelBudget.maxImagePixels, now })
     : undefined;
   const app = createApp({
-    service, metrics, statistics, defaultSloMs: config.sloMs, bodyLimitBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget,
+    service, metrics, statistics, defaultSloMs: config.sloMs, priorityLevels: config.priorityLevels, bodyLimitBytes: config.bodyLimitBytes, pixelBudget: config.pixelBudget,
     ...(prep ? { prepPool: prep } : {}), ...(dashboard ? { dashboard } : {}),
   });
   let http: HttpServerHandle;
@@ -98,8 +98,8 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
   if (config.grpcPort !== undefined) {
     try {
       grpc = await startGrpcServer({
-        service, drain: () => service.drain(), statistics, port: config.grpcPort, host: config.host, limits: { defaultSloMs: config.sloMs },
-        maxMessageBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget, ...(prep ? { prepPool: prep } : {}),
+        service, drain: () => service.drain(), statistics, port: config.grpcPort, host: config.host, limits: { defaultSloMs: config.sloMs, priorityLevels: config.priorityLevels },
+        maxMessageBytes: config.bodyLimitBytes, pixelBudget: config.pixelBudget, ...(prep ? { prepPool: prep } : {}),
         log: (m, err) => log(err === undefined ? m : `${m}: ${String(err)}`),
       });
     } catch (e) {

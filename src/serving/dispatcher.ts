@@ -83,7 +83,7 @@ export class Dispatcher {
     this.#reportWorkers();
   }
 
-  admission(images: number, deadline: number): Admission {
+  admission(images: number, deadline: number, _priority?: number): Admission {
     return this.#loop.admission(images, deadline);
   }
 

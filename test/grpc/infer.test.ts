@@ -105,13 +105,25 @@ test('SLO: slo_ms / timeout as over HTTP; the call deadline alone or tightening 
     await call(h.client, 'ModelInfer', { ...base, parameters: { slo_ms: { double_param: 90_000.5 } } }, { deadline: new Date(Date.now() + 40_000) });
     await call(h.client, 'ModelInfer', { ...base, parameters: { slo_ms: { int64_param: 30 } } }, { deadline: new Date(Date.now() + 50_000) });
     await call(h.client, 'ModelInfer', base, { deadline: new Date(Date.now() + 600_000) });
-    const slos = h.service.calls.map((c) => c.opts.sloMs);
+    const slos = h.service.calls.map((c) => c.ticket.sloMs);
     assert.is(slos[0], 100, 'server default');
     assert.is(slos[1], 20);
     assert.ok(slos[2]! > 30_000 && slos[2]! <= 60_000, `deadline 60 s -> ${slos[2]}`);
     assert.ok(slos[3]! > 20_000 && slos[3]! <= 40_000, `deadline tighter than slo_ms -> ${slos[3]}`);
     assert.is(slos[4], 30, 'slo_ms tighter than the deadline');
     assert.is(slos[5], 100_000, 'a long deadline is capped at the maximum SLO');
+  } finally { await h.close(); }
+});
+
+test('priority: the request parameter as Triton clients send it (uint64/int64), same levels as HTTP', async () => {
+  const h = await grpcHarness();
+  try {
+    const base = grpcRequest({ inputs: SPEC.inputs }, true);
+    await call(h.client, 'ModelInfer', { ...base, parameters: { priority: { uint64_param: 1 } } });
+    await call(h.client, 'ModelInfer', { ...base, parameters: { priority: { int64_param: 0 } } });
+    await call(h.client, 'ModelInfer', { ...base, parameters: { priority: { uint64_param: 5 } } });
+    await call(h.client, 'ModelInfer', base);
+    assert.equal(h.service.calls.map((c) => c.ticket.priority), [1, 2, 2, 2]);
   } finally { await h.close(); }
 });
 

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
-import { readBytesElements, writeBytesElements } from '../../src/http/v2-binary.ts';
+import { readBytesElements, writeBytesElements } from '../../src/protocol/v2-binary.ts';
 import { fp32Body, fp32Name, harness, INFER, nhwc, post, type Harness } from './helpers.ts';
 
 /** Body = JSON header + raw chunks, with Inference-Header-Content-Length (override it with `headerLength`). */
@@ -51,7 +51,7 @@ test('FP32 binary input gives the same batch and reply as JSON; the reply stays 
   const [viaBinary, viaJson] = h.service.calls;
   assert.equal(Array.from(viaBinary!.batch.data), Array.from(viaJson!.batch.data));
   assert.equal([viaBinary!.batch.n, viaBinary!.batch.height, viaBinary!.batch.width], [2, 16, 16]);
-  assert.is(viaBinary!.opts.sloMs, 50);
+  assert.is(viaBinary!.ticket.sloMs, 50);
 });
 
 test('FP32 binary NCHW input is moved to NHWC', async () => {

@@ -26,9 +26,9 @@ import { ImageDecodeError } from '../../imaging/decode.ts';
 import { imageDimensions } from '../../imaging/dimensions.ts';
 import { PreprocessError } from '../../imaging/preprocess.ts';
 import { ServiceError, type ImageBatch, type ModelMetadata } from '../../serving/types.ts';
-import { RequestValidationError } from '../errors.ts';
+import { RequestValidationError } from '../../protocol/errors.ts';
 import type { EncodedImages } from '../image-batch.ts';
-import type { CodecLimits, ParsedInferRequest } from '../v2-codec.ts';
+import type { CodecLimits, ParsedInferRequest } from '../../protocol/v2-codec.ts';
 import type { PrepReply, PrepRequest } from './prep-messages.ts';
 
 const BOOT = new URL('./prep-worker-boot.mjs', import.meta.url);

@@ -9,10 +9,10 @@ import * as assert from 'uvu/assert';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { decodeImageFast, preprocessOfa } from '../../../src/imaging/index.ts';
-import { RequestValidationError } from '../../../src/http/errors.ts';
-import type { EncodedImages } from '../../../src/http/image-batch.ts';
-import { createPrepPool, PrepPoolError } from '../../../src/http/prep/prep-pool.ts';
-import { parseInferRequest } from '../../../src/http/v2-codec.ts';
+import { RequestValidationError } from '../../../src/protocol/errors.ts';
+import type { EncodedImages } from '../../../src/intake/image-batch.ts';
+import { createPrepPool, PrepPoolError } from '../../../src/intake/prep/prep-pool.ts';
+import { parseInferRequest } from '../../../src/protocol/v2-codec.ts';
 import { ServiceError, type ModelMetadata } from '../../../src/serving/types.ts';
 
 function rgba(width: number, height: number, seed: number): Uint8Array {
@@ -68,7 +68,7 @@ test('parses a large JSON body to exactly what inline parsing gives, and rebuild
     const json = new TextEncoder().encode(JSON.stringify(body));
     const viaPool = await pool.parse(json, undefined, META, LIMITS, { deadline: far() });
     const direct = parseInferRequest(body, META, LIMITS);
-    assert.is(viaPool.sloMs, 250);
+    assert.is(viaPool.timing.sloMs, 250);
     assert.equal(viaPool.outputs, direct.outputs);
     assert.ok(viaPool.input.kind === 'tensor' && direct.input.kind === 'tensor');
     if (viaPool.input.kind === 'tensor' && direct.input.kind === 'tensor') sameFloats(viaPool.input.batch.data, direct.input.batch.data, 'tensor');

@@ -11,8 +11,8 @@ import workerThreads from 'node:worker_threads';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pngjs from 'pngjs';
-import type { EncodedImages } from '../../../src/http/image-batch.ts';
-import { createPrepPool } from '../../../src/http/prep/prep-pool.ts';
+import type { EncodedImages } from '../../../src/intake/image-batch.ts';
+import { createPrepPool } from '../../../src/intake/prep/prep-pool.ts';
 import { ServiceError } from '../../../src/serving/types.ts';
 
 const blackPng = (side: number) => {

@@ -5,45 +5,50 @@
  * anything unexpected returns undefined and the full validation reports it.
  * @module
  */
-import type { CodecLimits } from './v2-codec.ts';
+import { peekTiming, type RequestTiming, type TimingLimits } from './slo.ts';
 
-export interface AdmissionPeek { images: number; sloMs: number; subnetId?: number }
+export interface AdmissionPeek { images: number; timing: RequestTiming; subnetId?: number }
 
-export function peekAdmission(json: Uint8Array, limits: CodecLimits): AdmissionPeek | undefined {
+/** The peek's timing by the same rule as full validation (slo.ts); undefined when that rule would refuse it. */
+function peekOf(images: number, params: Record<string, unknown>, limits: TimingLimits): AdmissionPeek | undefined {
+  const timing = peekTiming(params, limits);
+  if (timing === undefined) return undefined;
+  return { images, timing, ...(typeof params.subnet === 'number' ? { subnetId: params.subnet } : {}) };
+}
+
+export function peekAdmission(json: Uint8Array, limits: TimingLimits): AdmissionPeek | undefined {
   try {
     const body = JSON.parse(new TextDecoder().decode(json)) as { inputs?: Array<{ shape?: unknown }>; parameters?: Record<string, unknown> };
     const shape = body.inputs?.[0]?.shape;
     const images = Array.isArray(shape) ? shape[0] : undefined;
     if (typeof images !== 'number' || !Number.isInteger(images) || images < 1) return undefined;
-    const p = body.parameters ?? {};
-    const sloMs = typeof p.slo_ms === 'number' ? p.slo_ms : typeof p.timeout === 'number' ? p.timeout / 1000 : limits.defaultSloMs;
-    if (!(sloMs > 0)) return undefined;
-    return { images, sloMs, ...(typeof p.subnet === 'number' ? { subnetId: p.subnet } : {}) };
+    return peekOf(images, body.parameters ?? {}, limits);
   } catch {
     return undefined;
   }
 }
 
 const ENCODER = new TextEncoder();
-const KEY = { shape: ENCODER.encode('"shape"'), slo: ENCODER.encode('"slo_ms"'), timeout: ENCODER.encode('"timeout"'), subnet: ENCODER.encode('"subnet"') };
+const KEY = { shape: ENCODER.encode('"shape"') };
+const PEEKED = ['slo_ms', 'timeout', 'priority', 'subnet'].map((name) => ({ name, key: ENCODER.encode(`"${name}"`) }));
 
 /**
  * `peekAdmission` for a JSON body too large to parse on the event loop: finds the first `"shape"` and the
- * `"slo_ms"` / `"timeout"` / `"subnet"` keys by byte search (a key cannot occur inside a JSON string
+ * `"slo_ms"` / `"timeout"` / `"priority"` / `"subnet"` keys by byte search (a key cannot occur inside a JSON string
  * unescaped, and number arrays hold no quotes) and reads the number after each.
  */
-export function peekJsonBody(body: Uint8Array, limits: CodecLimits): AdmissionPeek | undefined {
+export function peekJsonBody(body: Uint8Array, limits: TimingLimits): AdmissionPeek | undefined {
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const shape = buf.indexOf(KEY.shape);
   if (shape < 0) return undefined;
   const images = numberAfter(buf, shape + KEY.shape.length, '[');
   if (images === undefined || !Number.isInteger(images) || images < 1) return undefined;
-  const slo = keyedNumber(buf, KEY.slo);
-  const timeout = keyedNumber(buf, KEY.timeout);
-  const sloMs = slo ?? (timeout === undefined ? limits.defaultSloMs : timeout / 1000);
-  if (!(sloMs > 0)) return undefined;
-  const subnet = keyedNumber(buf, KEY.subnet);
-  return { images, sloMs, ...(subnet === undefined ? {} : { subnetId: subnet }) };
+  const params: Record<string, unknown> = {};
+  for (const { name, key } of PEEKED) {
+    const v = keyedNumber(buf, key);
+    if (v !== undefined) params[name] = v;
+  }
+  return peekOf(images, params, limits);
 }
 
 function keyedNumber(buf: Buffer, key: Uint8Array): number | undefined {

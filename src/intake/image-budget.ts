@@ -4,7 +4,7 @@
  * @module
  */
 import { imageDimensions } from '../imaging/dimensions.ts';
-import { RequestValidationError } from './errors.ts';
+import { RequestValidationError } from '../protocol/errors.ts';
 import type { EncodedImages } from './image-batch.ts';
 
 export interface PixelBudget {

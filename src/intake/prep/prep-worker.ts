@@ -7,8 +7,8 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { decodeImageFast } from '../../imaging/native-decode.ts';
 import { preprocessOfa } from '../../imaging/preprocess.ts';
-import { parseJson } from '../body.ts';
-import { parseInferRequest, type ParsedInferRequest } from '../v2-codec.ts';
+import { parseJson } from '../../protocol/json-body.ts';
+import { parseInferRequest, type ParsedInferRequest } from '../../protocol/v2-codec.ts';
 import { PREP_THREAD_NICE, type PrepReply, type PrepRequest } from './prep-messages.ts';
 
 if (parentPort === null) throw new Error('prep-worker must run in a worker thread');

@@ -1,6 +1,6 @@
 /**
  * Encoded BYTES images -> one NHWC `ImageBatch`, decoded and OFA-preprocessed without the preparation pool
- * (the server decodes on its pool, src/http/prep/): `decodeImages` as the server does (libvips, off the
+ * (the server decodes on its pool, src/intake/prep/): `decodeImages` as the server does (libvips, off the
  * calling thread; used with --decode-threads 0), `decodeImagesInline` synchronously with the pure-JS decoders
  * (tools and tests).
  * @module
@@ -8,7 +8,7 @@
 import type { ImageBatch } from '../serving/types.ts';
 import { decodeImage, decodeImageFast, ImageDecodeError, preprocessOfa, type DecodedImage } from '../imaging/index.ts';
 import type { EncodedImages } from '../protocol/tensors.ts';
-import { RequestValidationError } from './errors.ts';
+import { RequestValidationError } from '../protocol/errors.ts';
 
 export type { EncodedImages };
 

@@ -7,15 +7,14 @@
  * @module
  */
 import type { ImageBatch, InferOutcome, ModelMetadata } from '../serving/types.ts';
-import { RequestValidationError } from '../protocol/errors.ts';
-import type { OutputName } from '../protocol/model-io.ts';
-import { rawBytes } from '../protocol/raw-tensors.ts';
-import { validateInferRequest, type InferRequestMessage, type InputMessage, type OutputMessage, type RequestedOutput, type RequestLimits, type ValidInferRequest } from '../protocol/request.ts';
-import { buildInferResult, type OutputTensor, type ResultParameters } from '../protocol/response.ts';
-import { decodeImagesInline } from './image-batch.ts';
+import { RequestValidationError } from './errors.ts';
+import type { OutputName } from './model-io.ts';
+import { rawBytes } from './raw-tensors.ts';
+import { validateInferRequest, type InferRequestMessage, type InputMessage, type OutputMessage, type RequestedOutput, type RequestLimits, type ValidInferRequest } from './request.ts';
+import { buildInferResult, type OutputTensor, type ResultParameters } from './response.ts';
 import { BinarySection, binaryDataSize, frameBinaryBody } from './v2-binary.ts';
 
-export { topK } from '../protocol/response.ts';
+export { topK } from './response.ts';
 
 export type CodecLimits = RequestLimits;
 
@@ -24,18 +23,8 @@ export interface ParsedInferRequest extends ValidInferRequest {
   binaryOutputs: OutputName[];
 }
 
-export interface DecodedInferRequest extends Omit<ParsedInferRequest, 'input'> {
-  batch: ImageBatch;
-}
-
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** `parseInferRequest`, with BYTES images decoded and preprocessed inline. */
-export function decodeInferRequest(body: unknown, meta: ModelMetadata, limits: CodecLimits, binary?: Uint8Array): DecodedInferRequest {
-  const { input, ...rest } = parseInferRequest(body, meta, limits, binary);
-  return { ...rest, batch: input.kind === 'tensor' ? input.batch : decodeImagesInline(input.images) };
-}
 
 /**
  * Validate a parsed V2 infer body against the model's metadata; throws RequestValidationError.

@@ -13,9 +13,9 @@
  * in output order, and the reply sets `Inference-Header-Content-Length` and `Content-Type: application/octet-stream`.
  * @module
  */
-import { RequestValidationError } from '../protocol/errors.ts';
+import { RequestValidationError } from './errors.ts';
 
-export { fp32Bytes, int64Bytes, readBytesElements, readFp32LE, writeBytesElements } from '../protocol/raw-tensors.ts';
+export { fp32Bytes, int64Bytes, readBytesElements, readFp32LE, writeBytesElements } from './raw-tensors.ts';
 
 export const INFERENCE_HEADER_CONTENT_LENGTH = 'Inference-Header-Content-Length';
 

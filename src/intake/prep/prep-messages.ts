@@ -4,7 +4,7 @@
  * @module
  */
 import type { ModelMetadata } from '../../serving/types.ts';
-import type { CodecLimits, ParsedInferRequest } from '../v2-codec.ts';
+import type { CodecLimits, ParsedInferRequest } from '../../protocol/v2-codec.ts';
 
 export type PrepRequest =
   /** Validate a V2 infer body (JSON, and the binary section when the binary extension was used). */

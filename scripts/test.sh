@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every uvu test under test/ and ends with the plain "N passed, N failed" line CI reads.
-# SUPERSERVE_FIXTURES points at the OFA reference fixtures (default ../shared/fixtures).
+# SUPERSERVE_FIXTURES points at the OFA reference fixtures (default ../shared/fixtures). test/helpers/skip-guard.mjs is
+# preloaded: a test that prints SKIPPED while tests run fails (skips are registered with test.skip / testIf).
 set -o pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)

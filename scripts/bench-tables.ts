@@ -69,6 +69,17 @@ export const TABLES: Record<string, { file: string; render: (r: Json, load: Resu
         `${r.seconds_per_burst} s open-loop bursts at multiples of it; idle /v2/health/live p99 ${fixed(r.live_idle.p99, 0)} ms. ${source('overload.json', r)}`;
     },
   },
+  'overload-mixed': {
+    file: 'overload.json',
+    render: (r) => {
+      type Mixed = { mix: string; multiplier: number; classes: Array<{ name: string; sent: number; ok: number; s503: number; s504: number; admitted_deadline_met: number; mean_accuracy: number; refusal_lateness_p99_ms: number }> };
+      const mixed = (r.mixed ?? []) as Mixed[];
+      if (mixed.length === 0) return `No mixed bursts in this result file. ${source('overload.json', r)}`;
+      return `${table(['mix', 'load', 'class', 'sent', '200', '503', '504', 'served on time', 'mean accuracy (%)', 'refusal lateness p99 (ms)'],
+        mixed.flatMap((m) => m.classes.map((c) => [m.mix, `${m.multiplier}x`, c.name, c.sent, c.ok, c.s503, c.s504, fixed(c.admitted_deadline_met, 2), fixed(c.mean_accuracy, 1), fixed(c.refusal_lateness_p99_ms, 0)])))}\n\n` +
+        `Binary requests; each class of a mixed burst reported on its own. ${source('overload.json', r)}`;
+    },
+  },
   protocols: {
     file: 'serve-protocols.json',
     render: (r) => {

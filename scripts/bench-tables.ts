@@ -32,6 +32,16 @@ export const TABLES: Record<string, { file: string; render: (r: Json, load: Resu
         `${l.subnet} sub-network, batch ${l.batch}, every worker busy, ${l.cores} cores. ${source('subnetact.json', r)}`;
     },
   },
+  startup: {
+    file: 'subnetact.json',
+    render: (r) => {
+      const runs = r.serve.runs as Array<{ label: string; ready_s: number; rss_ready_mib: number; rss_peak_mib: number }>;
+      const acc = r.accounting.rows as Array<{ stage: string; wasm_heap_mib: number }>;
+      return `${table(['server start', 'to ready (s)', 'RSS at ready (MiB)', 'RSS peak serving every sub-network at batch 1 and 8 (MiB)'],
+        runs.map((x) => [x.label, fixed(x.ready_s, 1), x.rss_ready_mib, x.rss_peak_mib]))}\n\n` +
+        `One worker's WASM heap: ${acc.map((a) => `${a.stage} ${fixed(a.wasm_heap_mib, 0)} MiB`).join('; ')}. ${r.serve.arch}, ${r.serve.layout.workers} x ${r.serve.layout.wasmThreads}. ${source('subnetact.json', r)}`;
+    },
+  },
   backends: {
     file: 'subnetact.json',
     render: (r) => {

@@ -46,17 +46,18 @@ const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as
 const size = meta.parameters?.image_size ?? 224;
 
 function request(kind: RequestKind, params: { slo_ms: number; priority?: number } = { slo_ms: sloMs }): Request {
+  const outputs = [{ name: 'logits' }, { name: 'top5' }]; // a classifier's answer, not all seven outputs
   if (kind === 'jpeg') {
     const w = 500, h = 375;
     const rgba = Buffer.alloc(w * h * 4);
     for (let i = 0; i < w * h; i++) rgba.set([(i * 7) % 256, ((i / w) * 3) % 256, (i % w) % 256, 255], i * 4);
     const jpg = Buffer.from(jpeg.encode({ data: rgba, width: w, height: h }, 85).data);
-    return json({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [jpg.toString('base64')] }], parameters: params });
+    return json({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [jpg.toString('base64')] }], parameters: params, outputs });
   }
   const data = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.01));
-  if (kind === 'json') return json({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from(data) }], parameters: params });
+  if (kind === 'json') return json({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from(data) }], parameters: params, outputs });
   const bytes = fp32Bytes(data);
-  const framed = frameBinaryBody({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], parameters: { binary_data_size: bytes.byteLength } }], parameters: { ...params, binary_data_output: true } }, [bytes]);
+  const framed = frameBinaryBody({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], parameters: { binary_data_size: bytes.byteLength } }], parameters: { ...params, binary_data_output: true }, outputs }, [bytes]);
   return { body: framed.body, headers: { 'content-type': 'application/octet-stream', [INFERENCE_HEADER_CONTENT_LENGTH]: String(framed.headerLength) } };
 }
 function json(v: unknown): Request {

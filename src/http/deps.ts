@@ -8,6 +8,7 @@ import type { PixelBudget } from '../intake/image-budget.ts';
 import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { Hono } from 'hono';
+import type { HttpAuth } from './auth.ts';
 
 export interface AppDeps {
   service: InferenceService;
@@ -35,6 +36,8 @@ export interface AppDeps {
   log?: (message: string, err?: unknown) => void;
   /** Routes of the live dashboard (src/dashboard), when enabled. */
   dashboard?: { register(app: Hono): void };
+  /** Bearer tokens on every route but health and the public paths; without it everything is open. */
+  auth?: HttpAuth;
   /** Reported by `GET /v2`. @default 'superserve', '0.1.0' */
   serverName?: string;
   serverVersion?: string;

@@ -14,6 +14,8 @@
  */
 import type { Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { beginRequestTrace, outcomeAttributes } from '../tracing/request-trace.ts';
+import { tracingOn } from '../tracing/tracer.ts';
 import type { ModelMetadata } from '../serving/types.ts';
 import { issueTicket, type DeadlineTicket } from '../serving/ticket.ts';
 import type { RequestTiming } from '../protocol/slo.ts';
@@ -66,6 +68,10 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
 
   const handler = async (c: Context) => {
     const arrivalMs = service.now();
+    const trace = tracingOn()
+      ? beginRequestTrace('infer', c.req.header('traceparent'), c.req.header('tracestate'), { transport: 'http', 'http.route': c.req.routePath, model: c.req.param('m') ?? '' })
+      : undefined;
+    const receive = trace?.start('receive');
     // @hono/node-server aborts this signal when the response closes unfinished (client gone).
     const signal = c.req.raw.signal;
     let images = 0;
@@ -94,8 +100,11 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
       // parse disagrees with the peek gets a ticket of its own, admitted by executeInfer.
       const same = peeked !== undefined && peeked.images === imageCount(req) && sameTiming(peeked.timing, req.timing) && peeked.ticket.subnetId === req.subnetId;
       const ticket = same ? peeked!.ticket : ticketFor(arrivalMs, req.timing, req.subnetId);
+      receive?.end();
+      trace?.set({ slo_ms: ticket.sloMs, priority: ticket.priority, images: imageCount(req) });
       reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
-      return await executeInfer(req, { service, ticket, admitted: same, signal, pixelBudget: budget, ...(prep ? { prepPool: prep } : {}) }, (outcome, batch) => {
+      const reply = await executeInfer(req, { service, ticket, admitted: same, signal, pixelBudget: budget, trace, ...(prep ? { prepPool: prep } : {}) }, (outcome, batch) => {
+        const respond = trace?.start('respond');
         const ctx: EncodeContext = {
         modelName: meta.name,
           ...(meta.versions[0] === undefined ? {} : { modelVersion: c.req.param('v') ?? meta.versions[0] }),
@@ -105,15 +114,22 @@ export function registerInfer(app: Hono, deps: AppDeps): void {
           binaryOutputs: req.binaryOutputs,
           labels,
         };
-        if (req.binaryOutputs.length === 0) return c.json(encodeInferResponse(outcome, ctx));
-        const reply = encodeBinaryInferResponse(outcome, ctx);
-        return c.body(reply.body, 200, {
-          'Content-Type': 'application/octet-stream',
-          [INFERENCE_HEADER_CONTENT_LENGTH]: String(reply.headerLength),
-        });
+        if (trace) trace.answered(outcomeAttributes(outcome));
+        let res: Response;
+        if (req.binaryOutputs.length === 0) res = c.json(encodeInferResponse(outcome, ctx));
+        else {
+          const binary = encodeBinaryInferResponse(outcome, ctx);
+          res = c.body(binary.body, 200, { 'Content-Type': 'application/octet-stream', [INFERENCE_HEADER_CONTENT_LENGTH]: String(binary.headerLength) });
+        }
+        respond?.end();
+        return res;
       });
+      trace?.end();
+      return reply;
     } catch (err) {
-      if (!reported) service.reportRefused(refusalReasonOf(err, (e) => e instanceof HTTPException), images);
+      const httpError = (e: unknown) => e instanceof HTTPException;
+      if (!reported) service.reportRefused(refusalReasonOf(err, httpError), images, undefined, arrivalMs);
+      trace?.refused(refusalReasonOf(err, httpError), (err as Error).message);
       throw err;
     }
   };

@@ -3,7 +3,8 @@
  * before any decoding (skipped when the front door already admitted this ticket on a peek), BYTES images
  * checked against the pixel budgets and decoded on the preparation pool (EDF by the ticket's deadline, never
  * on the event loop; inline only without a pool), `service.infer` with the client's abort signal, and the
- * answer judged (latency, deadline met) at the moment it is encoded. Every refusal on this path is reported
+ * answer judged (latency, deadline met) at the moment it is encoded, its encoding timed (Triton's
+ * compute_output). Every refusal on this path is reported
  * to the service's event stream exactly once (the service reports its own; a failed decode is reported
  * here), so callers report only what failed before they called this.
  * @module
@@ -15,6 +16,7 @@ import type { DeadlineTicket } from '../serving/ticket.ts';
 import type { ImageBatch, InferenceService, InferOutcome } from '../serving/types.ts';
 import { refusalReasonOf } from '../protocol/errors.ts';
 import type { ValidInferRequest } from '../protocol/request.ts';
+import type { RequestTrace } from '../tracing/request-trace.ts';
 
 export interface ExecuteOptions {
   service: InferenceService;
@@ -26,6 +28,8 @@ export interface ExecuteOptions {
   prepPool?: PrepPool;
   /** @default DEFAULT_PIXEL_BUDGET */
   pixelBudget?: PixelBudget;
+  /** The request's trace, when tracing is on: admit, prepare, queue and batch spans. */
+  trace?: RequestTrace | undefined;
 }
 
 /** Images in a validated request. */
@@ -36,26 +40,35 @@ export const imageCount = (req: ValidInferRequest): number => (req.input.kind ==
  * when it is called (latency and deadline met at that moment), so the reply says what the client sees.
  */
 export async function executeInfer<R>(req: ValidInferRequest, opts: ExecuteOptions, answer: (outcome: InferOutcome, batch: ImageBatch) => R): Promise<R> {
-  const { service, ticket } = opts;
-  if (opts.admitted !== true) service.admit(imageCount(req), ticket);
+  const { service, ticket, trace } = opts;
+  if (opts.admitted !== true) {
+    const span = trace?.start('admit');
+    service.admit(imageCount(req), ticket);
+    span?.end();
+  }
   let batch: ImageBatch;
-  if (req.input.kind === 'tensor') batch = req.input.batch;
-  else {
+  if (req.input.kind === 'tensor') {
+    batch = req.input.batch;
+    trace?.start('prepare', { input: 'tensor' }).end(); // already a tensor: nothing to decode
+  } else {
     const images = req.input.images;
+    const span = trace?.start('prepare', { input: 'encoded images' });
     try {
       checkPixelBudget(images, opts.pixelBudget ?? DEFAULT_PIXEL_BUDGET);
       batch = opts.prepPool
         ? await opts.prepPool.decode(images, { deadline: service.workDeadline(ticket), ...(opts.signal ? { signal: opts.signal } : {}) })
         : await decodeImages(images);
     } catch (err) {
-      service.reportRefused(refusalReasonOf(err), images.items.length, ticket.priority);
+      service.reportRefused(refusalReasonOf(err), images.items.length, ticket.priority, ticket.arrivalMs);
       throw err;
     }
+    span?.end();
   }
-  const served = await service.infer(batch, ticket, opts.signal);
+  const served = await service.infer(batch, ticket, opts.signal, trace);
   const at = service.now();
   const outcome: InferOutcome = { ...served, latencyMs: at - ticket.arrivalMs, deadlineMet: at <= ticket.deadlineMs };
+  const encodeStart = performance.now();
   const reply = answer(outcome, batch);
-  service.reportAnswered(ticket, outcome);
+  service.reportAnswered(ticket, outcome, performance.now() - encodeStart);
   return reply;
 }

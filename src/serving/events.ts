@@ -37,6 +37,10 @@ export interface AnsweredRequest {
   deadlineMet: boolean;
   /** The ticket's priority level (1 = most important). */
   priority?: number;
+  /** Arrival until its decoded images reached the queue (reading, parsing, validating, decoding). */
+  prepMs?: number;
+  /** Building and encoding the reply. */
+  encodeMs?: number;
 }
 
 export interface WorkerStatus {
@@ -53,8 +57,11 @@ export interface ServingEvents {
   arrived?(at: number, images: number): void;
   /** A request was answered with results; `latencyMs` from its arrival to the answer, judged as the answer is written. */
   answered?(at: number, r: AnsweredRequest): void;
-  /** A request was answered with an error; `priority` is its ticket's level when it had one. */
-  refused?(at: number, reason: RefusalReason, images: number, priority?: number): void;
+  /**
+   * A request was answered with an error; `priority` is its ticket's level when it had one, `latencyMs` the
+   * time from its arrival to the error when its arrival is known.
+   */
+  refused?(at: number, reason: RefusalReason, images: number, priority?: number, latencyMs?: number): void;
   batchStarted?(at: number, b: { worker: string; subnetId: number; size: number; expectedMs: number }): void;
   batchFinished?(at: number, b: { worker: string; subnetId: number; size: number; computeMs: number; wallMs: number; ok: boolean }): void;
   workersChanged?(at: number, workers: WorkerStatus[]): void;
@@ -73,7 +80,7 @@ export function fanOut(...listeners: ServingEvents[]): ServingEvents {
   return {
     arrived: (at, n) => { for (const l of listeners) l.arrived?.(at, n); },
     answered: (at, r) => { for (const l of listeners) l.answered?.(at, r); },
-    refused: (at, reason, n, priority) => { for (const l of listeners) l.refused?.(at, reason, n, priority); },
+    refused: (at, reason, n, priority, ms) => { for (const l of listeners) l.refused?.(at, reason, n, priority, ms); },
     batchStarted: (at, b) => { for (const l of listeners) l.batchStarted?.(at, b); },
     batchFinished: (at, b) => { for (const l of listeners) l.batchFinished?.(at, b); },
     workersChanged: (at, w) => { for (const l of listeners) l.workersChanged?.(at, w); },

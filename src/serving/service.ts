@@ -8,6 +8,7 @@ import type { Clock } from '../scheduler/index.ts';
 import type { Dispatcher, FailureReason, ItemPayload, ItemResult } from './dispatcher.ts';
 import type { ImageOutcome, RefusalReason, ServingEvents, ServingSnapshot } from './events.ts';
 import { ServiceError } from './types.ts';
+import type { RequestTrace } from '../tracing/request-trace.ts';
 import type { DeadlineTicket } from './ticket.ts';
 import type { ImageBatch, InferenceService, InferOutcome, ModelMetadata } from './types.ts';
 
@@ -60,7 +61,7 @@ export class LocalInferenceService implements InferenceService {
     const refusal = this.#unavailable(ticket) ?? this.#capacityRefusal(images, ticket);
     if (refusal !== undefined) {
       this.events.arrived?.(ticket.arrivalMs, images);
-      this.#refused(refusal, images, ticket.priority);
+      this.#refused(refusal, images, ticket);
       throw refusal;
     }
   }
@@ -72,23 +73,26 @@ export class LocalInferenceService implements InferenceService {
     return ticket.deadlineMs - (scheduler?.capacity().minLatencyMs ?? 0);
   }
 
-  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome): void {
-    this.events.answered?.(this.clock.now(), { images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority });
+  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome, encodeMs?: number): void {
+    this.events.answered?.(this.clock.now(), {
+      images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority,
+      prepMs: outcome.prepMs, ...(encodeMs === undefined ? {} : { encodeMs }),
+    });
   }
 
-  reportRefused(reason: RefusalReason, images: number, priority?: number): void {
+  reportRefused(reason: RefusalReason, images: number, priority?: number, arrivalMs?: number): void {
     const now = this.clock.now();
-    this.events.arrived?.(now, images);
-    this.events.refused?.(now, reason, images, priority);
+    this.events.arrived?.(arrivalMs ?? now, images);
+    this.events.refused?.(now, reason, images, priority, arrivalMs === undefined ? undefined : now - arrivalMs);
   }
 
-  infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal): Promise<InferOutcome> {
+  infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal, trace?: RequestTrace): Promise<InferOutcome> {
     const enqueuedAt = this.clock.now();
     this.events.arrived?.(ticket.arrivalMs, batch.n);
     // Capacity is judged once more, by the queue itself (dispatcher.offer), not here.
     const refusal = signal?.aborted ? new ServiceError('cancelled', 'client disconnected') : this.#unavailable(ticket);
     if (refusal !== undefined) {
-      this.#refused(refusal, batch.n, ticket.priority);
+      this.#refused(refusal, batch.n, ticket);
       return Promise.reject(refusal);
     }
     const dispatcher = this.#core!.dispatcher;
@@ -107,7 +111,7 @@ export class LocalInferenceService implements InferenceService {
         this.#open--;
         if (err !== undefined) {
           dispatcher.cancel(ids);
-          this.#refused(err, batch.n, ticket.priority);
+          this.#refused(err, batch.n, ticket);
           reject(err);
         } else {
           resolve(this.#combine(results as ItemResult[], ticket, enqueuedAt));
@@ -122,6 +126,7 @@ export class LocalInferenceService implements InferenceService {
         ids.push(id);
         const payload: ItemPayload = {
           item: { data: batch.data.subarray(index * pixels, (index + 1) * pixels), height: batch.height, width: batch.width },
+          trace,
           settle: (r: ItemResult | Error, reason?: FailureReason) => {
             if (r instanceof Error) return finish(new ServiceError(reason === 'deadline' ? 'deadline' : 'worker_failed', r.message));
             results[index] = r;
@@ -134,6 +139,7 @@ export class LocalInferenceService implements InferenceService {
           ...(ticket.subnetId !== undefined ? { pinnedSubnet: ticket.subnetId } : {}),
         };
       });
+      trace?.queued(batch.n); // before the offer: it may start a batch at once
       const admission = dispatcher.offer(requests);
       if (!admission.ok) finish(new ServiceError(admission.reason, admission.message, (admission.retryAfterMs ?? 1000) / 1000));
     });
@@ -160,8 +166,9 @@ export class LocalInferenceService implements InferenceService {
     return a.ok ? undefined : new ServiceError(a.reason, a.message, a.retryAfterMs === undefined ? undefined : a.retryAfterMs / 1000);
   }
 
-  #refused(err: ServiceError, images: number, priority: number): void {
-    this.events.refused?.(this.clock.now(), err.kind as RefusalReason, images, priority);
+  #refused(err: ServiceError, images: number, ticket: DeadlineTicket): void {
+    const now = this.clock.now();
+    this.events.refused?.(now, err.kind as RefusalReason, images, ticket.priority, now - ticket.arrivalMs);
   }
 
   #combine(results: ItemResult[], ticket: DeadlineTicket, enqueuedAt: number): InferOutcome {

@@ -6,6 +6,7 @@
 import type { AdapterInfo } from '../../supernet/backends/webgpu-adapter.ts';
 import type { ImageOutcome, RefusalReason } from './events.ts';
 import type { DeadlineTicket } from './ticket.ts';
+import type { RequestTrace } from '../tracing/request-trace.ts';
 
 /** Images as float32, already normalised the way OFA expects, in NHWC order. */
 export interface ImageBatch {
@@ -68,6 +69,8 @@ export interface ModelMetadata {
   /** Input resolution expected by default (largest Pareto image_size). */
   imageSize: number;
   workers: { total: number; alive: number };
+  /** Most images the queue holds (`--max-queue`; one queue entry per image); absent: unbounded. */
+  maxQueue?: number;
   /** The local workers' WebGPU adapter (vendor, architecture, description), on webgpu. */
   adapter?: AdapterInfo;
   /** Threads per local WASM worker, on wasm. */
@@ -93,12 +96,15 @@ export interface InferenceService {
    * requests (`--late serve`).
    */
   workDeadline(ticket: DeadlineTicket): number;
-  /** A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not queued. */
-  reportRefused(reason: RefusalReason, images: number, priority?: number): void;
-  /** Queue the images under the ticket; `signal` aborts when the client disconnects (queued work is removed). */
-  infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal): Promise<InferOutcome>;
-  /** The answer to an inferred request is being written now: its outcome as judged at this moment. */
-  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome): void;
+  /**
+   * A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not
+   * queued. `arrivalMs` (service clock), when known, times the failure from the request's arrival.
+   */
+  reportRefused(reason: RefusalReason, images: number, priority?: number, arrivalMs?: number): void;
+  /** Queue the images under the ticket; `signal` aborts when the client disconnects (queued work is removed); `trace` (tracing on only) records the queue and batch spans. */
+  infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal, trace?: RequestTrace): Promise<InferOutcome>;
+  /** The answer to an inferred request is being written now: its outcome as judged at this moment, and how long encoding it took. */
+  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome, encodeMs?: number): void;
   /** Stop accepting; resolves when every accepted request has been answered. */
   drain(): Promise<void>;
 }

@@ -14,7 +14,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Lower numbers are lower rooms. */
 const RANK: Record<string, number> = {
   supernet: 0, palette: 0, 'usage-error': 0,
-  imaging: 1, scheduler: 1,
+  imaging: 1, scheduler: 1, auth: 1, tracing: 1,
   profiler: 2, worker: 2,
   serving: 3,
   protocol: 4, metrics: 4, sim: 4,

@@ -38,8 +38,11 @@ export class FakeService implements InferenceService {
   readonly #events: ServingEvents;
 
   /** Reports to `metrics`' events and to `listener` (e.g. Triton statistics), as the real service does. */
-  /** The service clock (ms); each infer moves it on by FAKE_LATENCY_MS. */
-  time = 0;
+  /**
+   * The service clock (ms): starts at the real clock (the preparation pool judges work deadlines on it), and
+   * each infer moves it on by FAKE_LATENCY_MS.
+   */
+  time = performance.now();
 
   constructor(metrics?: Metrics, listener: ServingEvents = {}) {
     this.#events = fanOut(metrics?.events ?? {}, listener);
@@ -49,28 +52,32 @@ export class FakeService implements InferenceService {
 
   isReady(): boolean { return this.ready; }
 
-  admit(images: number, _ticket: DeadlineTicket): void {
+  admit(images: number, ticket: DeadlineTicket): void {
     const refusal = this.draining ? new ServiceError('shutting_down', 'server is shutting down', 2)
       : !this.ready ? new ServiceError('not_ready', 'model is not ready', 1) : undefined;
-    if (refusal) { this.reportRefused(refusal.kind, images); throw refusal; }
+    if (refusal) { this.reportRefused(refusal.kind, images, ticket.priority, ticket.arrivalMs); throw refusal; }
   }
 
   workDeadline(ticket: DeadlineTicket): number { return ticket.deadlineMs; }
 
-  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome): void {
-    this.#events.answered?.(this.time, { images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority });
+  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome, encodeMs?: number): void {
+    this.#events.answered?.(this.time, {
+      images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority,
+      prepMs: outcome.prepMs, ...(encodeMs === undefined ? {} : { encodeMs }),
+    });
   }
 
-  reportRefused(reason: RefusalReason, images: number): void {
+  /** Times the failure from `arrivalMs` on this service's clock, as the real service does. */
+  reportRefused(reason: RefusalReason, images: number, priority?: number, arrivalMs?: number): void {
     this.#events.arrived?.(0, images);
-    this.#events.refused?.(0, reason, images);
+    this.#events.refused?.(0, reason, images, priority, arrivalMs === undefined ? undefined : this.time - arrivalMs);
   }
 
   metadata(): ModelMetadata {
     return {
       name: this.modelName, versions: ['1'], platform: 'superserve_tfjs', arch: 'ofa-mbv3-w1.2', backend: 'fake',
       untrained: true, checkpoint: 'none', policy: 'slackfit', defaultSloMs: 100, subnets: FAKE_SUBNETS,
-      imageSize: 48, workers: { total: 2, alive: 1 },
+      imageSize: 48, workers: { total: 2, alive: 1 }, maxQueue: 500,
     };
   }
 
@@ -87,13 +94,14 @@ export class FakeService implements InferenceService {
     try {
       return await this.#infer(batch, ticket, signal);
     } catch (e) {
-      this.#events.refused?.(0, e instanceof ServiceError ? e.kind : 'worker_failed', batch.n);
+      this.#events.refused?.(0, e instanceof ServiceError ? e.kind : 'worker_failed', batch.n, ticket.priority, this.time - ticket.arrivalMs);
       throw e;
     }
   }
 
   async #infer(batch: ImageBatch, ticket: DeadlineTicket, signal: AbortSignal | undefined): Promise<InferOutcome> {
     if (this.draining) throw new ServiceError('shutting_down', 'server is shutting down', 2);
+    const enqueuedAt = this.time;
     this.calls.push({ batch, ticket, signal });
     for (const w of this.arrivalWaiters) w();
     if (this.failWith) throw this.failWith;
@@ -105,7 +113,7 @@ export class FakeService implements InferenceService {
       const images = Array.from({ length: batch.n }, () => ({ subnetId, accuracy, batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, finishedAt: 0 }));
       const outcome: InferOutcome = {
         logits: channelMeans(batch), numClasses: FAKE_CLASSES, images, subnetId, accuracy,
-        batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, prepMs: 0, latencyMs: FAKE_LATENCY_MS, deadlineMet: FAKE_LATENCY_MS <= ticket.sloMs,
+        batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, prepMs: enqueuedAt - ticket.arrivalMs, latencyMs: FAKE_LATENCY_MS, deadlineMet: FAKE_LATENCY_MS <= ticket.sloMs,
       };
       this.time += FAKE_LATENCY_MS;
       this.#events.batchFinished?.(0, { worker: 'fake', subnetId, size: batch.n, computeMs: outcome.computeMs, wallMs: outcome.computeMs, ok: true });

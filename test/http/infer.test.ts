@@ -12,7 +12,7 @@ import { fp32Body, harness, INFER, nhwc, post } from './helpers.ts';
 
 const close = (a: number, b: number, tol = 1e-5) => Math.abs(a - b) <= tol;
 
-test('FP32 NHWC flat: logits are the per-channel means, top5 and parameters filled', async () => {
+test('FP32 NHWC flat: logits are the per-channel means, every output and the parameters filled', async () => {
   const { app, service } = harness();
   // Image 0: constant channels 1, 2, 3. Image 1: R = x, G = -y, B = 0.5.
   const data = nhwc(2, 16, 16, (b, y, x, c) => (b === 0 ? c + 1 : [x, -y, 0.5][c]!));
@@ -29,6 +29,13 @@ test('FP32 NHWC flat: logits are the per-channel means, top5 and parameters fill
   want.forEach((v, i) => assert.ok(close(logits.data[i], v), `logit ${i}: ${logits.data[i]} != ${v}`));
   assert.equal([top5.name, top5.datatype, top5.shape], ['top5', 'INT64', [2, 5]]);
   assert.equal(top5.data, [2, 1, 0, 3, 4, 0, 4, 2, 5, 1]);
+  assert.equal(body.outputs.slice(2), [
+    { name: 'subnet_id', datatype: 'INT64', shape: [2], data: [1, 1] },
+    { name: 'accuracy', datatype: 'FP32', shape: [2], data: [Math.fround(0.79), Math.fround(0.79)] },
+    { name: 'batch_size', datatype: 'INT64', shape: [2], data: [2, 2] },
+    { name: 'queue_ms', datatype: 'FP32', shape: [2], data: [1.5, 1.5] },
+    { name: 'compute_ms', datatype: 'FP32', shape: [2], data: [2.5, 2.5] },
+  ], 'no outputs named: every output the metadata lists');
   const call = service.calls[0]!;
   assert.equal([call.batch.n, call.batch.height, call.batch.width], [2, 16, 16]);
   assert.is(call.ticket.sloMs, 100, 'server default SLO');

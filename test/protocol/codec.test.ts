@@ -39,7 +39,7 @@ test('parseInferRequest: defaults and validation errors are RequestValidationErr
   const req = parseInferRequest(body, meta, limits);
   assert.is(req.timing.sloMs, 80);
   assert.is(req.id, undefined);
-  assert.equal(req.outputs, [{ name: 'logits' }, { name: 'top5' }]);
+  assert.equal(req.outputs.map((o) => o.name), ['logits', 'top5', 'subnet_id', 'accuracy', 'batch_size', 'queue_ms', 'compute_ms'], 'no outputs named: all of them');
   assert.is(req.timing.sloGiven, false);
   assert.is(parseInferRequest(body, meta, { defaultSloMs: 2000, maxSloMs: 1000 }).timing.sloMs, 2000, 'the server default is not capped');
   assert.throws(() => parseInferRequest({ ...body, parameters: { slo_ms: 600 } }, meta, limits), (e: unknown) => e instanceof RequestValidationError);

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPolicy, Scheduler, VirtualClock, type LatencyProfile } from '../../src/scheduler/index.ts';
 import { Dispatcher, type ItemPayload, type SetTimer } from '../../src/serving/dispatcher.ts';
+import type { ServingEvents } from '../../src/serving/events.ts';
 import { LocalInferenceService } from '../../src/serving/service.ts';
 import { ServiceError, type ImageBatch, type ModelMetadata } from '../../src/serving/types.ts';
 import { issueTicket } from '../../src/serving/ticket.ts';
@@ -19,7 +20,7 @@ const profile: LatencyProfile = {
   ],
 };
 
-function setup(opts: { maxQueue?: number; policy?: string } = {}) {
+function setup(opts: { maxQueue?: number; policy?: string; events?: ServingEvents } = {}) {
   const clock = new VirtualClock(0);
   const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy(opts.policy ?? 'maxacc', profile), profile, ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) });
   // The expiry timer on the virtual clock: armed like setTimeout, fired by the test.
@@ -29,7 +30,7 @@ function setup(opts: { maxQueue?: number; policy?: string } = {}) {
     return { cancel: () => { timer.at = undefined; timer.fire = undefined; } };
   };
   const dispatcher = new Dispatcher(scheduler, clock, {}, setTimer);
-  const service = new LocalInferenceService('m', clock, () => ({}) as ModelMetadata);
+  const service = new LocalInferenceService('m', clock, () => ({}) as ModelMetadata, opts.events);
   service.attach({ dispatcher, accuracyOf: (id) => (id === 0 ? 70 : 80), hasSubnet: (id) => id === 0 || id === 1 });
   return { clock, scheduler, dispatcher, service, timer };
 }
@@ -172,6 +173,32 @@ test('every worker dead after start-up: refused as no_worker (counted against th
   assert.throws(() => s2.admit(1, issueTicket({ arrivalMs: 0, sloMs: 1000 })), (e: unknown) => (e as ServiceError).kind === 'no_worker');
   assert.equal(seen, [['no_worker', 1], ['no_worker', 2]]);
   assert.not.ok(service.isReady());
+});
+
+test('events time each request from its arrival: preparation and encoding when answered, time to the error when refused', async () => {
+  const seen: unknown[] = [];
+  const { service, dispatcher, clock } = setup({
+    policy: 'fixed:0',
+    events: {
+      answered: (_at, r) => { seen.push(['answered', r.prepMs, r.encodeMs]); },
+      refused: (_at, reason, _n, _priority, ms) => { seen.push([reason, ms]); },
+    },
+  });
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  clock.set(100);
+  const t = issueTicket({ arrivalMs: 97, sloMs: 1000 });
+  const answered = service.infer(images(1), t); // reached the queue 3 ms after arrival
+  await flush();
+  clock.set(110);
+  w.finish();
+  service.reportAnswered(t, await answered, 0.5);
+  const tooTight = issueTicket({ arrivalMs: 106, sloMs: 5 }); // below the cheapest sub-network's latency
+  assert.throws(() => service.admit(1, tooTight), (e: unknown) => e instanceof ServiceError);
+  service.reportRefused('bad_request', 1, undefined, 108);
+  assert.equal(seen.slice(0, 1), [['answered', 3, 0.5]]);
+  assert.equal((seen[1] as unknown[])[1], 4, 'refused on admission 4 ms after arrival');
+  assert.equal(seen[2], ['bad_request', 2]);
 });
 
 test('drain: stops accepting, resolves when the last accepted request is answered', async () => {

@@ -111,7 +111,7 @@ test('images of one request on two sub-networks: each reports its own; the reply
   const profile = JSON.parse(await readFile(join(ckpt, 'profile.json'), 'utf8')) as { models: Array<{ id: number; latency_and_batch_ns: Array<{ batch_size: number; mean: number }> }> };
   const smallest = profile.models[0]!, largest = profile.models.at(-1)!;
   const batch4Ms = largest.latency_and_batch_ns.find((p) => p.batch_size === 4)!.mean / 1e6;
-  const blockers = Array.from({ length: Math.min(20, Math.max(3, Math.ceil(3000 / batch4Ms))) },
+  const blockers = Array.from({ length: Math.min(200, Math.max(3, Math.ceil(3000 / batch4Ms))) },
     (_, i) => infer(tensorBody(30_000, 200 + i, 4, undefined, 16, largest.id)));
   const u = infer(tensorBody(60_000, 300, 6, PER_IMAGE, 16));
   await new Promise((r) => setTimeout(r, 200)); // U arrives first (ordering only: the blockers take seconds)

@@ -7,6 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPolicy, ProfileTable, PullLoop, Scheduler, VirtualClock, type LatencyProfile } from '../../src/scheduler/index.ts';
+import { POLICY_NAMES } from '../../src/scheduler/policy.ts';
 import { Dispatcher, type ItemPayload, type SetTimer } from '../../src/serving/dispatcher.ts';
 import type { BatchJob, BatchReply, WorkerInfo } from '../../src/worker/protocol.ts';
 import type { WorkerTransport } from '../../src/worker/transport.ts';
@@ -158,9 +159,9 @@ function simDecisions(profile: LatencyProfile, arrivals: Float64Array, policy: s
 const profile = loadProfile('a40', 2.5).profile;
 const trace = burstyTrace({ baseRate: 1500, rate: 5550, cv2: 8, durationS: 0.6, seed: 9 }).arrivalsMs;
 
-// Every policy, the server's default included. fixed:4 overloads 4 workers, so the expiry path is exercised too.
-const EVERY_POLICY = ['default', 'slackfit', 'slackfit-m', 'slackfit-q', 'maxbatch', 'maxacc', 'infaas', 'fixed:4'];
-for (const policy of EVERY_POLICY) {
+// Every policy of POLICY_NAMES and the server's default; fixed:4 overloads 4 workers, so the expiry path is
+// exercised too (checked below).
+for (const policy of ['default', ...POLICY_NAMES.map((n) => n.replace('<id>', '4'))]) {
   test(`simulator and server Dispatcher make identical decisions: ${policy}`, async () => {
     const server = (await serverDecisions(profile, trace, policy, 4, 36, []));
     const sim = simDecisions(profile, trace, policy, 4, 36, []);

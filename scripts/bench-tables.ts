@@ -137,6 +137,16 @@ export const TABLES: Record<string, { file: string; render: (r: Json, load: Resu
       ['full-path req/s, one page open vs none (median of paired rounds)', `${r.http.median_of_paired_ratios_one_client_vs_none} (A/A control: ${r.http.aa_control_median})`],
     ])}\n\n${source('dashboard.json', r)}`,
   },
+  'readme-request': {
+    file: 'readme-request.json',
+    render: (r) => {
+      const answer = (r.answers as unknown[]).at(-1) as Json;
+      const p = answer.parameters as Json;
+      const params = { ...p, prep_ms: Number(fixed(p.prep_ms, 1)), queue_ms: Number(fixed(p.queue_ms, 1)), compute_ms: Number(fixed(p.compute_ms, 1)) };
+      return ['```json', JSON.stringify({ ...answer, parameters: params }, null, 1).replace(/\n\s*/g, ' ').replace(/\{ /g, '{').replace(/ \}/g, '}').replace(/\[ /g, '[').replace(/ \]/g, ']'),
+        '```', '', `The last of three such requests, sent one after another to a fresh server. ${source('readme-request.json', r)}`].join('\n');
+    },
+  },
   validation: {
     file: 'policy-eval/validation/live-summary.json',
     render: (live, load) => {

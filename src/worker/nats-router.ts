@@ -11,6 +11,7 @@ import {
   decodeAnnouncement, decodeBye, decodeHeartbeat, encodeJson, subjects,
   type Announcement, type AnnounceReply, type Control,
 } from './nats-protocol.ts';
+import { closeNats, trackConnection } from './nats-close.ts';
 import { NatsWorker } from './nats-transport.ts';
 import type { BatchJob } from './protocol.ts';
 import type { WorkerTransport } from './transport.ts';
@@ -75,6 +76,7 @@ export async function startNatsRouter(o: NatsRouterOptions): Promise<NatsRouter>
   } catch (e) {
     throw new NatsRouterError(`cannot connect to NATS at ${o.url}: ${(e as Error).message}`);
   }
+  const link = trackConnection(nc);
   const margin = o.replyMarginMs ?? 5000;
   const fallback = o.defaultReplyTimeoutMs ?? 60_000;
   const workerOpts = {
@@ -197,7 +199,7 @@ export async function startNatsRouter(o: NatsRouterOptions): Promise<NatsRouter>
       for (const sub of subs) sub.unsubscribe();
       for (const w of [...live.values()]) await w.close();
       live.clear();
-      await nc.drain().catch(() => nc.close());
+      await closeNats(link);
     },
   };
 }

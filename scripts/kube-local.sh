@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs deploy/kubernetes on this machine with `podman kube play`: NATS, the router and 2 workers as pods on
 # the host network, from local images (no registry), on free loopback ports. Prints the router's URL.
+# KUBE_LOCAL_WORKERS sets the worker replicas (default 2), KUBE_LOCAL_TIMEOUT the wait for ready (900 s).
 #   scripts/kube-local.sh up [--build]   build what is missing (--build: rebuild the superserve image), play, wait until ready
 #   scripts/kube-local.sh down           stop and remove the pods
 #   scripts/kube-local.sh status         the pods and the router's URL
@@ -12,6 +13,7 @@ image=localhost/superserve:dev
 nats_image=localhost/superserve-nats:local
 base=localhost/superserve-base:node20
 timeout_s=${KUBE_LOCAL_TIMEOUT:-900}
+replicas=${KUBE_LOCAL_WORKERS:-2}
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
@@ -35,13 +37,15 @@ up() {
   local http grpc nats monitor
   http=$(free_port); grpc=$(free_port); nats=$(free_port); monitor=$(free_port)
   node --import tsx scripts/kube/kube-local.ts --http-port "$http" --grpc-port "$grpc" --nats-port "$nats" --monitor-port "$monitor" \
-    --image "$image" --nats-image "$nats_image" >"$state/kube.yaml.tmp"
+    --image "$image" --nats-image "$nats_image" --workers "$replicas" >"$state/kube.yaml.tmp"
   mv "$state/kube.yaml.tmp" "$state/kube.yaml"
   printf 'HTTP_PORT=%s\nGRPC_PORT=%s\nNATS_PORT=%s\n' "$http" "$grpc" "$nats" >"$state/ports"
   local t0=$SECONDS
   podman kube play "$state/kube.yaml" >"$state/play.log" 2>&1 || { cat "$state/play.log" >&2; return 1; }
   echo "kube-local: pods started; waiting for the router to be ready (NATS + router + workers loading the supernet)"
-  until curl -sf -o /dev/null "http://127.0.0.1:$http/v2/health/ready"; do
+  # Ready: the router answers /v2/health/ready and every worker replica has joined it.
+  until curl -sf -o /dev/null "http://127.0.0.1:$http/v2/health/ready" \
+      && [ "$(curl -sf "http://127.0.0.1:$http/metrics" | sed -n 's/^superserve_workers{state="alive"} //p')" = "$replicas" ]; do
     if [ $((SECONDS - t0)) -gt "$timeout_s" ]; then
       echo "kube-local: router not ready after ${timeout_s} s; router log:" >&2
       podman logs --tail 30 superserve-router-pod-0-router >&2 || true
@@ -49,7 +53,7 @@ up() {
     fi
     sleep 1
   done
-  echo "kube-local: ready in $((SECONDS - t0)) s (podman kube play to /v2/health/ready 200)"
+  echo "kube-local: ready in $((SECONDS - t0)) s (podman kube play to /v2/health/ready 200 with $replicas workers joined)"
   echo "SUPERSERVE_URL=http://127.0.0.1:$http"
   echo "SUPERSERVE_GRPC=127.0.0.1:$grpc"
 }

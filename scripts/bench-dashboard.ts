@@ -143,7 +143,7 @@ const memory = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return {
     const dashboard = withDashboard ? createDashboard({ now: () => systemClock.now(), model: () => model, snapshot: () => service!.snapshot(), sloMs: 1000 }) : undefined;
     service = instantService(size, dashboard ? fanOut(metrics.events, dashboard.events) : fanOut(metrics.events));
     metrics.setSnapshot(() => service!.snapshot());
-    return { dashboard, app: createApp({ service, metrics, defaultSloMs: 1000, now: () => systemClock.now(), ...(dashboard ? { dashboard } : {}) }) };
+    return { dashboard, app: createApp({ service, metrics, defaultSloMs: 1000, ...(dashboard ? { dashboard } : {}) }) };
   };
   const withDash = serverWith(true);
   const dashboard: Dashboard = withDash.dashboard!;

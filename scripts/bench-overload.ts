@@ -8,8 +8,11 @@
  *    Per burst: sent vs answered (and sockets that got no answer), `/v2/health/live` p99 from a separate
  *    process (baseline: the same probe with the server idle, this run), lateness of refusals past their
  *    deadline p99, deadline-met share of admitted requests, mean served accuracy, server RSS peak.
+ * 3. Mixed bursts (binary requests) at --mix-multipliers (5,10): two SLO classes (1 s and 10 s, 90/10) and two
+ *    priorities (level 1 for 10 %, the default level for 90 %, SLO 1 s), each class reported on its own.
  * Flags: --checkpoint DIR (default: the embedded default), --slo-ms N (1000), --seconds N (15),
- *        --multipliers 2,5,10,30, --kinds json,binary,jpeg, --policy P (the server's default),
+ *        --multipliers 2,5,10,30, --kinds json,binary,jpeg (or none), --mixes classes,priorities (or none),
+ *        --mix-multipliers 5,10, --policy P (the server's default),
  *        --capacity N (skip the closed-loop measurement: compare runs at the same rates), --out FILE,
  *        --workers N and --wasm-threads N (the server's thread layout; default: its own choice).
  * @module
@@ -18,8 +21,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { ensureDefaultCheckpoint } from '../supernet/load.ts';
-import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../src/http/v2-binary.ts';
-import { runBurst, type BurstResult, type LiveProbeResult } from '../src/replay/burst.ts';
+import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../src/protocol/v2-binary.ts';
+import { runBurst, type BurstClass, type BurstResult, type LiveProbeResult } from '../src/replay/burst.ts';
 import { startServer, type ServerProcess } from '../test/helpers/server-process.ts';
 import { table, writeResults } from './bench-common.ts';
 
@@ -28,7 +31,10 @@ const flag = (name: string): string | undefined => { const i = args.indexOf(name
 const sloMs = Number(flag('--slo-ms') ?? 1000);
 const seconds = Number(flag('--seconds') ?? 15);
 const multipliers = (flag('--multipliers') ?? '2,5,10,30').split(',').map(Number);
-const kinds = (flag('--kinds') ?? 'json,binary,jpeg').split(',') as RequestKind[];
+const list = (name: string, dflt: string): string[] => (flag(name) ?? dflt).split(',').filter((x) => x !== '' && x !== 'none');
+const kinds = list('--kinds', 'json,binary,jpeg') as RequestKind[];
+const mixes = list('--mixes', 'classes,priorities') as Array<'classes' | 'priorities'>;
+const mixMultipliers = list('--mix-multipliers', '5,10').map(Number);
 const checkpoint = flag('--checkpoint') ?? await ensureDefaultCheckpoint();
 
 type RequestKind = 'json' | 'binary' | 'jpeg';
@@ -39,19 +45,19 @@ const server = await startServer(['--checkpoint', checkpoint, '--slo-ms', String
 const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters?: { image_size?: number; backend?: string; policy?: string } };
 const size = meta.parameters?.image_size ?? 224;
 
-function request(kind: RequestKind): Request {
-  const params = { slo_ms: sloMs };
+function request(kind: RequestKind, params: { slo_ms: number; priority?: number } = { slo_ms: sloMs }): Request {
+  const outputs = [{ name: 'logits' }, { name: 'top5' }]; // a classifier's answer, not all seven outputs
   if (kind === 'jpeg') {
     const w = 500, h = 375;
     const rgba = Buffer.alloc(w * h * 4);
     for (let i = 0; i < w * h; i++) rgba.set([(i * 7) % 256, ((i / w) * 3) % 256, (i % w) % 256, 255], i * 4);
     const jpg = Buffer.from(jpeg.encode({ data: rgba, width: w, height: h }, 85).data);
-    return json({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [jpg.toString('base64')] }], parameters: params });
+    return json({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [jpg.toString('base64')] }], parameters: params, outputs });
   }
   const data = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.01));
-  if (kind === 'json') return json({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from(data) }], parameters: params });
+  if (kind === 'json') return json({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from(data) }], parameters: params, outputs });
   const bytes = fp32Bytes(data);
-  const framed = frameBinaryBody({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], parameters: { binary_data_size: bytes.byteLength } }], parameters: { ...params, binary_data_output: true } }, [bytes]);
+  const framed = frameBinaryBody({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], parameters: { binary_data_size: bytes.byteLength } }], parameters: { ...params, binary_data_output: true }, outputs }, [bytes]);
   return { body: framed.body, headers: { 'content-type': 'application/octet-stream', [INFERENCE_HEADER_CONTENT_LENGTH]: String(framed.headerLength) } };
 }
 function json(v: unknown): Request {
@@ -142,12 +148,40 @@ for (const kind of kinds) {
     console.log(table([row]));
   }
 }
+// 3. Mixed bursts.
+const MIXES: Record<'classes' | 'priorities', BurstClass[]> = {
+  classes: [
+    { name: `slo ${sloMs} ms`, ...request('binary', { slo_ms: sloMs }), sloMs, share: 0.9 },
+    { name: `slo ${10 * sloMs} ms`, ...request('binary', { slo_ms: 10 * sloMs }), sloMs: 10 * sloMs, share: 0.1 },
+  ],
+  priorities: [
+    { name: 'priority 1', ...request('binary', { slo_ms: sloMs, priority: 1 }), sloMs, share: 0.1 },
+    { name: 'priority 2 (default)', ...request('binary', { slo_ms: sloMs }), sloMs, share: 0.9 },
+  ],
+};
+const mixed: Array<Record<string, unknown>> = [];
+for (const mix of mixes) {
+  for (const k of mixMultipliers) {
+    await waitIdle(server);
+    const r = await runBurst({ url: server.url, path: '/v2/models/superserve/infer', body: new Uint8Array(), headers: {}, sloMs, classes: MIXES[mix], ratePerS: k * cap, seconds, probeEveryMs: 0 });
+    const row = {
+      mix, multiplier: k, rate: Number((k * cap).toFixed(1)), sent: r.sent, answered: r.answered,
+      classes: r.classes.map((c) => ({
+        name: c.name, sent: c.sent, answered: c.answered, ok: c.ok, s503: c.byStatus['503'] ?? 0, s504: c.byStatus['504'] ?? 0,
+        admitted_deadline_met: Number(c.okDeadlineMet.toFixed(4)), mean_accuracy: Number(c.meanAccuracy.toFixed(2)),
+        refusal_lateness_p99_ms: Number(c.refusalLatenessP99Ms.toFixed(1)),
+      })),
+    };
+    mixed.push(row);
+    console.log(table(row.classes.map((c) => ({ mix, multiplier: k, ...c }))));
+  }
+}
 await server.stop('SIGTERM');
 console.log(`\n${table(runs)}`);
 await writeResults(flag('--out') ?? 'bench/results/overload.json', {
   server: { backend: meta.parameters?.backend, policy: meta.parameters?.policy, image_size: size, slo_ms: sloMs, checkpoint },
   capacity_req_s: cap, capacity_by_clients: closedLoop, live_idle: idle, seconds_per_burst: seconds,
   targets: { answered_equals_sent: true, live_p99_ms: 100, refusal_lateness_p99_ms: 50, admitted_deadline_met: 0.99 },
-  runs,
+  runs, mixed,
 });
 process.exit(0);

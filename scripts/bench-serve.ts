@@ -60,7 +60,7 @@ bare.post('/v2/models/superserve/infer', async (c) => {
 const metrics = createMetrics();
 const service = instantService(size, metrics.events);
 metrics.setSnapshot(() => service.snapshot());
-const full = createApp({ service, metrics, defaultSloMs: 1000, now: () => systemClock.now() });
+const full = createApp({ service, metrics, defaultSloMs: 1000 });
 const listen = listenOnLoopback;
 const bareSrv = await listen(bare);
 const fullSrv = await listen(full);
@@ -96,7 +96,7 @@ results.http = { ...http, ratio, body_floats: 3 * size * size };
     });
   });
   const httpSrv = await listen(full);
-  const grpcSrv = await startGrpcServer({ service, limits: { defaultSloMs: 1000 }, port: 0, host: '127.0.0.1', now: () => systemClock.now() });
+  const grpcSrv = await startGrpcServer({ service, limits: { defaultSloMs: 1000 }, port: 0, host: '127.0.0.1' });
   const rows: Array<{ http: LoadResult; grpc: LoadResult }> = [];
   for (let i = 0; i < 5; i++) { // interleaved, as in B
     const h = await run('http', `http://127.0.0.1:${httpSrv.port}/v2/models/superserve/infer`);

@@ -24,6 +24,7 @@ export const REFUSAL_ACCOUNTING: Record<RefusalReason, { triton: FailureReason; 
   shutting_down: { triton: 'REJECTED', sloMiss: true },
   worker_failed: { triton: 'BACKEND', sloMiss: true },
   not_ready: { triton: 'REJECTED', sloMiss: false },
+  no_worker: { triton: 'REJECTED', sloMiss: true },
   cancelled: { triton: 'CANCELED', sloMiss: false },
   bad_request: { triton: 'OTHER', sloMiss: false },
 };
@@ -100,6 +101,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     name: 'superserve_refused_total', help: 'Requests answered with an error, by reason (see README: Admission and shedding)',
     labelNames: ['model', 'version', 'reason'] as const, registers,
   });
+  const byPriority = new Counter({
+    name: 'superserve_priority_requests_total',
+    help: 'Requests by priority level (1 = highest) and outcome: met / missed (answered on time or late) or the refusal reason',
+    labelNames: ['model', 'version', 'priority', 'outcome'] as const, registers,
+  });
   let snapshot: (() => ServingSnapshot) | undefined;
   const workers = new Gauge({
     name: 'superserve_workers', help: 'Inference workers: alive (idle + busy), busy, dead (since start)', labelNames: ['state'] as const, registers,
@@ -142,11 +148,13 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       }
       if (r.deadlineMet) { met++; sloMet.inc(base); } else { missed++; sloMissed.inc(base); }
       updateAttainment();
+      if (r.priority !== undefined) byPriority.inc({ ...base, priority: String(r.priority), outcome: r.deadlineMet ? 'met' : 'missed' });
     },
-    refused(_at, reason) {
+    refused(_at, reason, _images, priority) {
       const row = REFUSAL_ACCOUNTING[reason];
       failure.inc({ ...base, reason: row.triton });
       refused.inc({ ...base, reason });
+      if (priority !== undefined) byPriority.inc({ ...base, priority: String(priority), outcome: reason });
       if (row.sloMiss) { missed++; sloMissed.inc(base); updateAttainment(); }
     },
     batchFinished(_at, b) {

@@ -17,6 +17,19 @@ const answer = (m: Metrics, latencyMs: number, over: Partial<{ subnetId: number;
 const batch = (m: Metrics, subnetId: number, size: number, computeMs: number) =>
   m.events.batchFinished!(0, { worker: 'w', subnetId, size, computeMs, wallMs: computeMs, ok: true });
 
+test('per priority level: answers met / missed and refusals by reason; a dead pool counts against the SLO', async () => {
+  const m = createMetrics({ model: 'm', version: '2' });
+  const image = { subnetId: 0, accuracy: 0.7, batchSize: 1, queueMs: 1, computeMs: 1, finishedAt: 0 };
+  m.events.answered!(0, { images: [image], latencyMs: 5, deadlineMet: true, priority: 1 });
+  m.events.answered!(0, { images: [image], latencyMs: 5, deadlineMet: false, priority: 2 });
+  m.events.refused!(0, 'overloaded', 1, 2);
+  m.events.refused!(0, 'no_worker', 1, 1);
+  const text = await m.render();
+  const p = (priority: number, outcome: string) => metricValue(text, `superserve_priority_requests_total{model="m",version="2",priority="${priority}",outcome="${outcome}"}`);
+  assert.equal([p(1, 'met'), p(2, 'missed'), p(2, 'overloaded'), p(1, 'no_worker')], [1, 1, 1, 1]);
+  assert.is(metricValue(text, `superserve_slo_missed_total${L}`), 3, 'late, overloaded and no_worker are misses');
+});
+
 test('two instances are independent and the global registry stays empty', async () => {
   const a = createMetrics({ model: 'm', version: '2' });
   const b = createMetrics({ model: 'm', version: '2' });

@@ -15,7 +15,7 @@ const LOAD_SCRIPT = new URL('./http-load.ts', import.meta.url).pathname;
 /** A V2 JSON infer body with one FP32 [1,3,size,size] image, written to a temp file. */
 export async function writeInferBody(size: number): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'superserve-bench-')), 'body.json');
-  await writeFile(file, JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from({ length: 3 * size * size }, (_, i) => (i % 17) / 17) }], parameters: { slo_ms: 60_000 } }));
+  await writeFile(file, JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from({ length: 3 * size * size }, (_, i) => (i % 17) / 17) }], parameters: { slo_ms: 60_000 }, outputs: [{ name: 'logits' }, { name: 'top5' }] }));
   return file;
 }
 

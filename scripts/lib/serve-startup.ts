@@ -34,6 +34,7 @@ async function infer(url: string, subnet: number, n: number, size: number): Prom
   const header = Buffer.from(JSON.stringify({
     inputs: [{ name: 'input', datatype: 'FP32', shape: [n, 3, size, size], parameters: { binary_data_size: data.byteLength } }],
     parameters: { subnet, slo_ms: 59_000 },
+    outputs: [{ name: 'logits' }, { name: 'top5' }],
   }));
   const t0 = performance.now();
   const r = await fetch(`${url}/v2/models/superserve/infer`, {

@@ -1,6 +1,7 @@
 /**
  * Closed-loop load of 1x3xSxS FP32 infer requests from a separate process, over HTTP with the binary tensor
- * data extension or over gRPC with raw_input_contents (the fast form of each protocol), binary / raw outputs:
+ * data extension or over gRPC with raw_input_contents (the fast form of each protocol), binary / raw outputs
+ * (logits and top5 named, as a classifier asks; the server's per-image facts are not wanted here):
  *   node --import tsx tensor-load.ts http|grpc TARGET SECONDS CONCURRENCY [SIZE]
  * TARGET: the HTTP infer URL, or host:port for gRPC. Prints one JSON line {requests, ok, seconds, rps, p50_ms, p99_ms}.
  * @module
@@ -23,6 +24,7 @@ if (protocol === 'http') {
   const header = Buffer.from(JSON.stringify({
     inputs: [{ name: 'input', datatype: 'FP32', shape, parameters: { binary_data_size: pixels.byteLength } }],
     parameters: { slo_ms: 60_000, binary_data_output: true },
+    outputs: [{ name: 'logits' }, { name: 'top5' }],
   }));
   const body = Buffer.concat([header, pixels]);
   const headers = { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.byteLength) };
@@ -33,7 +35,7 @@ if (protocol === 'http') {
   };
 } else {
   const client = new (inferenceClient())(target, credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 }) as Client & Record<string, Function>;
-  const req = { model_name: 'superserve', parameters: { slo_ms: { int64_param: 60_000 } }, inputs: [{ name: 'input', datatype: 'FP32', shape }], raw_input_contents: [pixels] };
+  const req = { model_name: 'superserve', parameters: { slo_ms: { int64_param: 60_000 } }, inputs: [{ name: 'input', datatype: 'FP32', shape }], outputs: [{ name: 'logits' }, { name: 'top5' }], raw_input_contents: [pixels] };
   send = () => new Promise((resolve) => client.ModelInfer!(req, (err: unknown) => resolve(err === null)));
   close = () => client.close();
 }

@@ -36,6 +36,22 @@ export async function runCommand(name: string, body: () => Promise<number>, usag
   }
 }
 
+/**
+ * `--otlp-endpoint URL`, else the standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (a full traces URL) or
+ * OTEL_EXPORTER_OTLP_ENDPOINT (a base URL); undefined: tracing off. Checked to be an http(s) URL.
+ */
+export function otlpEndpointFlag(v: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const url = v ?? (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
+  if (url === undefined) return undefined;
+  let ok = false;
+  try { ok = ['http:', 'https:'].includes(new URL(url).protocol); } catch { /* not a URL */ }
+  if (!ok) throw new UsageError(`--otlp-endpoint must be an http(s):// URL of an OTLP/HTTP collector, got "${url}"`);
+  return url;
+}
+
+export const OTLP_USAGE = `  --otlp-endpoint URL   export OpenTelemetry traces over OTLP/HTTP (JSON) to URL (a base URL gets /v1/traces);
+                        default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / $OTEL_EXPORTER_OTLP_ENDPOINT; off when none`;
+
 /** A flag's value as given, or a UsageError naming it. */
 export function requireFlag<T>(v: T | undefined, name: string): T {
   if (v === undefined || v === '') throw new UsageError(`--${name} is required`);

@@ -17,10 +17,18 @@ export function run(argv: string[]): Promise<number> {
     await assertPortFree(config.host, config.port);
     const grpcPort = config.grpcPort;
     if (grpcPort !== undefined) await assertPortFree(config.host, grpcPort).catch((e: Error) => { throw grpcListenError(config.host, grpcPort, e); });
+    const tracing = config.otlpEndpoint === undefined ? undefined
+      : await (await import('../tracing/tracer.ts')).startTracing({ endpoint: config.otlpEndpoint, serviceName: process.env.OTEL_SERVICE_NAME || 'superserve' });
+    if (tracing) log(`traces: OTLP/HTTP to ${config.otlpEndpoint}`);
     // Loaded only now: the model side and the protocol stacks take seconds to import.
     const { createServer } = await import('../server/create-server.ts');
     const server = await createServer(config, log);
-    installSignalHandlers({ close: server.close, log });
+    const close = async (): Promise<void> => {
+      await server.close();
+      await tracing?.shutdown().catch((e: Error) => log(`traces: last export failed: ${e.message}`));
+    };
+    installSignalHandlers({ close, log });
+    if (config.authTokensFile !== undefined) process.on('SIGHUP', () => void server.reloadTokens());
     await server.ready;
     await new Promise<never>(() => {}); // runs until a signal handler exits the process
     return 0;

@@ -12,7 +12,7 @@ import type { ModelMetadata } from '../serving/types.ts';
 import { PALETTE } from '../palette.ts';
 import { DASHBOARD_ASSETS, type Asset } from './assets.ts';
 import { columnNames, type ChartFrame } from './frame.ts';
-import { DashboardRecorder, type ErrorStat, type Sample } from './recorder.ts';
+import { DashboardRecorder, type ErrorStat, type PriorityStat, type Sample } from './recorder.ts';
 import { SseHub, sseMessage } from './sse-hub.ts';
 
 export interface DashboardOptions {
@@ -53,7 +53,7 @@ export interface Dashboard {
 /** Workers listed per message: the table is for reading, not for thousands of rows. */
 const MAX_WORKERS_SHOWN = 64;
 
-interface LiveState { totals: DashboardRecorder['totals']; errors: ErrorStat[]; workers: WorkerStatus[] }
+interface LiveState { totals: DashboardRecorder['totals']; errors: ErrorStat[]; priorities: PriorityStat[]; workers: WorkerStatus[] }
 
 export function createDashboard(opts: DashboardOptions): Dashboard {
   const resolutionMs = opts.resolutionMs ?? 1000;
@@ -73,7 +73,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   let closed = false;
 
   const live = (snapshot: ServingSnapshot): LiveState => ({
-    totals: { ...recorder.totals }, errors: recorder.errorStats(), workers: recorder.workers(snapshot).slice(0, MAX_WORKERS_SHOWN),
+    totals: { ...recorder.totals }, errors: recorder.errorStats(), priorities: recorder.priorityStats(), workers: recorder.workers(snapshot).slice(0, MAX_WORKERS_SHOWN),
   });
 
   const state = (snapshot: ServingSnapshot) => {

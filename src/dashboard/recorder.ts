@@ -36,6 +36,9 @@ export interface Sample {
 
 export interface ErrorStat { reason: RefusalReason; total: number; lastAt: number | null }
 
+/** Since the start, per priority level (1 = highest): answered on time, answered late, refused (SLO-counted). */
+export interface PriorityStat { priority: number; onTime: number; late: number; refused: number }
+
 export interface RecorderOptions {
   /** Samples kept (the ring's capacity). */
   capacity: number;
@@ -52,6 +55,7 @@ export class DashboardRecorder implements ServingEvents {
   private readonly deadWorkers = new Map<string, WorkerStatus>();
   private readonly hist = new LatencyHistogram();
   private readonly perSubnet = new Map<number, number>();
+  private readonly perPriority = new Map<number, PriorityStat>();
   private cur = emptyCounts();
 
   constructor(private readonly opts: RecorderOptions) {
@@ -63,16 +67,18 @@ export class DashboardRecorder implements ServingEvents {
     this.totals.arrived++;
   }
 
-  answered(_at: number, r: { images: ImageOutcome[]; latencyMs: number; deadlineMet: boolean }): void {
+  answered(_at: number, r: { images: ImageOutcome[]; latencyMs: number; deadlineMet: boolean; priority?: number }): void {
     const c = this.cur;
     c.answered++; c.sloCounted++;
     this.totals.answered++;
     if (r.deadlineMet) { c.onTime++; this.totals.onTime++; }
     for (const im of r.images) { c.accSum += accuracyPercent(im.accuracy); c.accImages++; }
     this.hist.add(r.latencyMs);
+    if (r.priority !== undefined) { const p = this.#priority(r.priority); if (r.deadlineMet) p.onTime++; else p.late++; }
   }
 
-  refused(at: number, reason: RefusalReason, _images: number): void {
+  refused(at: number, reason: RefusalReason, _images: number, priority?: number): void {
+    if (priority !== undefined && !SLO_NEUTRAL.has(reason)) this.#priority(priority).refused++;
     const c = this.cur;
     if (reason === 'deadline') c.expired++; else c.refused++;
     if (!SLO_NEUTRAL.has(reason)) c.sloCounted++;
@@ -96,6 +102,15 @@ export class DashboardRecorder implements ServingEvents {
       this.deadWorkers.set(w.name, w);
       if (this.deadWorkers.size > MAX_DEAD_WORKERS) this.deadWorkers.delete(this.deadWorkers.keys().next().value!);
     }
+  }
+
+  /** Per priority level seen, most important first. */
+  priorityStats(): PriorityStat[] { return [...this.perPriority.values()].sort((a, b) => a.priority - b.priority).map((p) => ({ ...p })); }
+
+  #priority(level: number): PriorityStat {
+    let p = this.perPriority.get(level);
+    if (p === undefined) { p = { priority: level, onTime: 0, late: 0, refused: 0 }; this.perPriority.set(level, p); }
+    return p;
   }
 
   /** Errors by reason since the start (reasons never seen included, at 0). */

@@ -3,23 +3,29 @@
  * repository index, over the same `InferenceService`, validator, result builder, statistics and error table
  * as HTTP. ModelInfer takes its SLO from `slo_ms` / `timeout` and the call's deadline (the tighter of the
  * two; the deadline alone when no parameter is given), and a client that cancels (or whose deadline passes)
- * has its queued request removed through the abort signal.
+ * has its queued request removed through the abort signal. `createInferOne` is that request path, which
+ * ModelStreamInfer (stream-infer.ts) runs per streamed request. Model load and unload are refused as over
+ * HTTP (FAILED_PRECONDITION, HTTP's 400).
  * @module
  */
 import { Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { PixelBudget } from '../http/image-budget.ts';
-import type { PrepPool } from '../http/prep/prep-pool.ts';
+import type { PixelBudget } from '../intake/image-budget.ts';
+import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import { refusalReasonOf, toErrorAnswer, UnsupportedError } from '../protocol/errors.ts';
-import { executeInfer } from '../protocol/execute.ts';
+import { executeInfer, imageCount } from '../intake/execute.ts';
+import { beginRequestTrace, outcomeAttributes } from '../tracing/request-trace.ts';
+import { tracingOn } from '../tracing/tracer.ts';
 import { modelMetadata, serverMetadata, type ServerInfo } from '../protocol/metadata.ts';
 import { modelConfig } from '../protocol/model-config.ts';
 import { requireModel } from '../protocol/models.ts';
-import { repositoryIndex } from '../protocol/repository.ts';
-import { DEFAULT_MAX_BATCH, validateInferRequest, type RequestLimits, type ValidInferRequest } from '../protocol/request.ts';
+import { refuseModelControl, repositoryIndex } from '../protocol/repository.ts';
+import { DEFAULT_MAX_BATCH, validateInferRequest, type RequestLimits } from '../protocol/request.ts';
+import { withTransportDeadline } from '../protocol/slo.ts';
+import { ticketFor } from '../intake/ticket.ts';
 import { buildInferResult } from '../protocol/response.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { InferenceService } from '../serving/types.ts';
-import { fromGrpcRequest, toGrpcResponse, type GrpcInferRequest } from './messages.ts';
+import { fromGrpcRequest, toGrpcResponse, type GrpcInferRequest, type GrpcInferResponse } from './messages.ts';
 
 export interface InferenceDeps {
   service: InferenceService;
@@ -30,20 +36,16 @@ export interface InferenceDeps {
   server: ServerInfo;
   prepPool?: PrepPool;
   pixelBudget?: PixelBudget;
-  /** Service clock for each request's arrival time. */
-  now: () => number;
   log?: (message: string, err?: unknown) => void;
 }
 
 type Unary<Req> = (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>) => void;
 interface ModelRef { name: string; version: string }
 
-/** The SLO for a request: its own parameter, tightened to the call's deadline when there is one. */
-export function sloWithDeadline(req: Pick<ValidInferRequest, 'sloMs' | 'sloGiven'>, deadline: Date | number, maxSloMs: number, nowMs = Date.now()): number {
+/** Milliseconds from now to a gRPC call deadline (Infinity when the call has none). */
+export function deadlineLeftMs(deadline: Date | number, nowMs = Date.now()): number {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(at)) return req.sloMs;
-  const left = Math.max(1, at - nowMs);
-  return req.sloGiven ? Math.min(req.sloMs, left) : Math.min(left, maxSloMs);
+  return Number.isFinite(at) ? at - nowMs : Number.POSITIVE_INFINITY;
 }
 
 export function createInferenceImplementation(deps: InferenceDeps): UntypedServiceImplementation {
@@ -61,33 +63,15 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
       });
   };
 
-  const modelInfer = async (req: GrpcInferRequest, call: ServerUnaryCall<GrpcInferRequest, unknown>) => {
-    const arrivalMs = deps.now();
+  const inferOne = createInferOne(deps);
+  const modelInfer = (req: GrpcInferRequest, call: ServerUnaryCall<GrpcInferRequest, unknown>) => {
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
-    let reported = false;
-    try {
-      const meta = requireModel(service, req.model_name, req.model_version);
-      // Validated here: grpc-js has already decoded the message on this thread, and the raw contents
-      // need only a copy (and a transpose for NCHW), as HTTP's inline path.
-      const valid = validateInferRequest(fromGrpcRequest(req), meta, deps.limits);
-      reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
-      const { outcome, batch } = await executeInfer(valid, {
-        service, arrivalMs, signal: abort.signal, sloMs: sloWithDeadline(valid, call.getDeadline(), deps.limits.maxSloMs),
-        ...(deps.prepPool ? { prepPool: deps.prepPool } : {}), ...(deps.pixelBudget ? { pixelBudget: deps.pixelBudget } : {}),
-      });
-      const result = buildInferResult(outcome, batch.n, valid.outputs, deps.labels);
-      return toGrpcResponse(result, {
-        modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
-        ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
-      });
-    } catch (err) {
-      if (!reported) service.reportRefused(refusalReasonOf(err), 0);
-      throw err;
-    }
+    return inferOne(req, { signal: abort.signal, deadline: call.getDeadline(), metadata: call.metadata });
   };
 
   const configLimits = { maxBatch: deps.limits.maxBatch ?? DEFAULT_MAX_BATCH, maxSloMs: deps.limits.maxSloMs, labelFile: 'labels.txt' };
+  const refuse = (action: 'load' | 'unload') => () => refuseModelControl(action, service.modelName);
   return {
     ServerLive: unary('ServerLive', () => ({ live: true })),
     ServerReady: unary('ServerReady', () => ({ ready: service.isReady() })),
@@ -104,6 +88,56 @@ export function createInferenceImplementation(deps: InferenceDeps): UntypedServi
       return { model_stats: versions.map((v) => stats.snapshot(meta.name, v)) };
     }),
     RepositoryIndex: unary<{ ready: boolean }>('RepositoryIndex', (r) => ({ models: repositoryIndex(service, r.ready) })),
+    RepositoryModelLoad: unary('RepositoryModelLoad', refuse('load')),
+    RepositoryModelUnload: unary('RepositoryModelUnload', refuse('unload')),
+  };
+}
+
+/** What one inference request runs under: the call's (or stream's) abort signal, deadline and metadata (a W3C traceparent, when tracing). */
+export interface InferCall { signal: AbortSignal; deadline: Date | number; metadata?: Metadata }
+
+/** One `ModelInferRequest` from arrival to its reply; ModelInfer and ModelStreamInfer both run it. */
+export type InferOne = (req: GrpcInferRequest, call: InferCall) => Promise<GrpcInferResponse>;
+
+export function createInferOne(deps: InferenceDeps): InferOne {
+  const { service } = deps;
+  return async (req, call) => {
+    // Arrival and the call deadline are read together: the ticket's deadline lives on the service clock only.
+    const arrivalMs = service.now();
+    const leftMs = deadlineLeftMs(call.deadline);
+    const trace = tracingOn() ? beginRequestTrace('infer', metadataText(call.metadata, 'traceparent'), metadataText(call.metadata, 'tracestate'),
+      { transport: 'grpc', 'rpc.method': 'ModelInfer', model: req.model_name }) : undefined;
+    const receive = trace?.start('receive');
+    let reported = false;
+    try {
+      const meta = requireModel(service, req.model_name, req.model_version);
+      // Validated here: grpc-js has already decoded the message on this thread, and the raw contents
+      // need only a copy (and a transpose for NCHW), as HTTP's inline path.
+      const valid = validateInferRequest(fromGrpcRequest(req), meta, deps.limits);
+      reported = true; // executeInfer reports its own refusals (admission, decoding, the service's)
+      const ticket = ticketFor(arrivalMs, withTransportDeadline(valid.timing, leftMs, deps.limits.maxSloMs), valid.subnetId);
+      receive?.end();
+      trace?.set({ slo_ms: ticket.sloMs, priority: ticket.priority, images: imageCount(valid) });
+      const reply = await executeInfer(valid, {
+        service, ticket, signal: call.signal, trace,
+        ...(deps.prepPool ? { prepPool: deps.prepPool } : {}), ...(deps.pixelBudget ? { pixelBudget: deps.pixelBudget } : {}),
+      }, (outcome, batch) => {
+        const respond = trace?.start('respond');
+        if (trace) trace.answered(outcomeAttributes(outcome));
+        const res = toGrpcResponse(buildInferResult(outcome, batch.n, valid.outputs, deps.labels), {
+          modelName: meta.name, modelVersion: req.model_version || meta.versions[0] || '',
+          ...(valid.id === undefined ? {} : { id: valid.id }), raw: req.raw_input_contents.length > 0,
+        });
+        respond?.end();
+        return res;
+      });
+      trace?.end();
+      return reply;
+    } catch (err) {
+      if (!reported) service.reportRefused(refusalReasonOf(err), 0, undefined, arrivalMs);
+      trace?.refused(refusalReasonOf(err), (err as Error).message);
+      throw err;
+    }
   };
 }
 
@@ -112,4 +146,10 @@ export function errorStatus(a: { grpc: number; message: string; retryAfterS?: nu
   const metadata = new Metadata();
   if (a.retryAfterS !== undefined) metadata.set('retry-after', String(a.retryAfterS));
   return { code: a.grpc, details: a.message, metadata };
+}
+
+/** A text metadata entry (traceparent, tracestate), or undefined. */
+function metadataText(md: Metadata | undefined, key: string): string | undefined {
+  const v = md?.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
 }

@@ -1,21 +1,25 @@
 /**
  * The gRPC front door (@grpc/grpc-js): `inference.GRPCInferenceService` and `grpc.health.v1.Health` on
  * their own port (8081 by default), over the same service as HTTP. `close()` stops accepting calls, lets
- * every accepted call be answered (the service drains), ends health watches, then shuts the server down.
+ * every accepted call be answered (the service drains), ends health watches and open inference streams
+ * (each once its requests are answered), then shuts the server down.
  * @module
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { PixelBudget } from '../http/image-budget.ts';
-import type { PrepPool } from '../http/prep/prep-pool.ts';
+import type { PixelBudget } from '../intake/image-budget.ts';
+import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import { imagenetLabels } from '../protocol/labels.ts';
 import type { ServerInfo } from '../protocol/metadata.ts';
 import { DEFAULT_MAX_SLO_MS, type RequestLimits } from '../protocol/request.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { InferenceService } from '../serving/types.ts';
+import type { TokenStore } from '../auth/tokens.ts';
+import { requireGrpcToken } from './auth.ts';
 import { DEFAULT_GRPC_PORT } from './defaults.ts';
 import { createHealth } from './health.ts';
-import { createInferenceImplementation } from './inference.ts';
+import { createInferenceImplementation, createInferOne, type InferenceDeps } from './inference.ts';
 import { healthServiceDefinition, inferenceServiceDefinition } from './proto.ts';
+import { createStreamInfer } from './stream-infer.ts';
 
 
 export interface GrpcServerOptions {
@@ -28,6 +32,10 @@ export interface GrpcServerOptions {
   port?: number;
   /** @default '0.0.0.0' */
   host?: string;
+  /** gRPC over TLS with this certificate chain and key; plain text without. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Require `authorization: Bearer <token>` on every inference method but ServerLive / ServerReady (health stays open). */
+  tokens?: Pick<TokenStore, 'verify'>;
   /** Largest accepted request message, as HTTP's body limit (RESOURCE_EXHAUSTED beyond). @default 64 MiB */
   maxMessageBytes?: number;
   /** Decodes BYTES images off the event loop (the HTTP app's pool); without it they are decoded inline. */
@@ -35,8 +43,6 @@ export interface GrpcServerOptions {
   pixelBudget?: PixelBudget;
   /** @default the ImageNet-1k labels */
   labels?: readonly string[];
-  /** Service clock for arrival times. @default performance.now */
-  now?: () => number;
   server?: ServerInfo;
   log?: (message: string, err?: unknown) => void;
   /** Stops the service accepting and resolves when it answered everything; share one with the HTTP server. @default service.drain */
@@ -55,21 +61,27 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   const maxMessage = opts.maxMessageBytes ?? 64 * 1024 * 1024;
   const server = new Server({ 'grpc.max_receive_message_length': maxMessage, 'grpc.max_send_message_length': -1 });
   const health = createHealth(opts.service);
-  server.addService(inferenceServiceDefinition(), createInferenceImplementation({
+  const deps: InferenceDeps = {
     service: opts.service,
     ...(opts.statistics ? { statistics: opts.statistics } : {}),
     limits: { ...opts.limits, maxSloMs: opts.limits.maxSloMs ?? DEFAULT_MAX_SLO_MS },
     labels: opts.labels ?? imagenetLabels(),
     server: opts.server ?? { name: 'superserve', version: '0.1.0' },
-    now: opts.now ?? (() => performance.now()),
     ...(opts.prepPool ? { prepPool: opts.prepPool } : {}),
     ...(opts.pixelBudget ? { pixelBudget: opts.pixelBudget } : {}),
     ...(opts.log ? { log: opts.log } : {}),
-  }));
+  };
+  const stream = createStreamInfer(createInferOne(deps), opts.log ?? ((m, e) => console.error(m, e)));
+  const inference = { ...createInferenceImplementation(deps), ModelStreamInfer: stream.handler };
+  const definition = inferenceServiceDefinition();
+  server.addService(definition, opts.tokens ? requireGrpcToken(inference, definition, opts.tokens) : inference);
   server.addService(healthServiceDefinition(), health.implementation);
+  const credentials = opts.tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }], false)
+    : ServerCredentials.createInsecure();
   const address = `${opts.host ?? '0.0.0.0'}:${opts.port ?? DEFAULT_GRPC_PORT}`;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
 
   let closing: Promise<void> | undefined;
@@ -77,6 +89,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     // tryShutdown refuses new calls at once and resolves when the accepted ones are answered.
     const shutdown = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     health.close();
+    stream.close();
     await (opts.drain ?? (() => opts.service.drain()))();
     const timer = setTimeout(() => server.forceShutdown(), opts.closeTimeoutMs ?? 5000);
     await shutdown;

@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from './deps.ts';
 import { toErrorResponse } from './errors.ts';
+import { requireToken } from './auth.ts';
 import { registerHealth } from './health.ts';
 import { registerInfer } from './infer.ts';
 import { registerMetadata } from './metadata.ts';
@@ -27,6 +28,7 @@ export type { AppDeps } from './deps.ts';
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  if (deps.auth) app.use(requireToken(deps.auth));
   app.use(compressReplies());
   const log = deps.log ?? ((message: string, err?: unknown) => console.error(message, err));
   registerHealth(app, deps.service);

@@ -4,10 +4,11 @@
  */
 import type { InferenceService } from '../serving/types.ts';
 import type { Metrics } from '../metrics.ts';
-import type { PixelBudget } from './image-budget.ts';
-import type { PrepPool } from './prep/prep-pool.ts';
+import type { PixelBudget } from '../intake/image-budget.ts';
+import type { PrepPool } from '../intake/prep/prep-pool.ts';
 import type { InferenceStatistics } from '../protocol/statistics.ts';
 import type { Hono } from 'hono';
+import type { HttpAuth } from './auth.ts';
 
 export interface AppDeps {
   service: InferenceService;
@@ -17,12 +18,12 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   /** SLO for requests that give neither `parameters.slo_ms` nor `parameters.timeout`. */
   defaultSloMs: number;
+  /** Levels of the request parameter `priority`. @default DEFAULT_PRIORITY_LEVELS */
+  priorityLevels?: number;
   /** Largest accepted per-request SLO. @default 60_000 */
   maxSloMs?: number;
   /** Most images in one request. @default 64 */
   maxBatch?: number;
-  /** Service clock; when given, each request's `arrivalMs` is read from it as the request arrives. */
-  now?: () => number;
   /** Parses large bodies and decodes BYTES images off the event loop; without it both happen inline (tests). */
   prepPool?: PrepPool;
   /** Pixel budgets for BYTES images. @default DEFAULT_PIXEL_BUDGET */
@@ -35,6 +36,8 @@ export interface AppDeps {
   log?: (message: string, err?: unknown) => void;
   /** Routes of the live dashboard (src/dashboard), when enabled. */
   dashboard?: { register(app: Hono): void };
+  /** Bearer tokens on every route but health and the public paths; without it everything is open. */
+  auth?: HttpAuth;
   /** Reported by `GET /v2`. @default 'superserve', '0.1.0' */
   serverName?: string;
   serverVersion?: string;

@@ -8,7 +8,8 @@ import type { InferenceService } from '../serving/types.ts';
 import { RequestValidationError } from '../protocol/errors.ts';
 import { refuseModelControl, repositoryIndex } from '../protocol/repository.ts';
 import { contentCoding, readCompressedBody } from './compression.ts';
-import { parseJson, readRequestBody } from './body.ts';
+import { readRequestBody } from './body.ts';
+import { parseJson } from '../protocol/json-body.ts';
 
 const INDEX_BODY_LIMIT = 64 * 1024;
 

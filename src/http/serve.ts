@@ -10,6 +10,7 @@
  * @module
  */
 import { serve } from '@hono/node-server';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
@@ -20,6 +21,8 @@ export interface HttpServerOptions {
   port?: number;
   /** @default '0.0.0.0' */
   host?: string;
+  /** Serve HTTPS with this certificate chain and key (a plain-text client gets a failed handshake, no answer). */
+  tls?: { cert: Buffer; key: Buffer };
   /** Stops the service accepting work: called first on close (requests arriving later get 503). */
   service: { drain(): Promise<void> };
   log?: (message: string) => void;
@@ -56,7 +59,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     // autoCleanupIncoming off: its drain of an unread body force-closes the socket after 500 ms, which resets
     // keep-alive clients under load. Our body reader discards what it does not read (body.ts), and Node
     // itself drains a body nobody touched.
-    const s = serve({ fetch: opts.app.fetch, port: requestedPort, hostname: host, autoCleanupIncoming: false }, () => resolve(s as Server)) as Server;
+    const tls = opts.tls ? { createServer: createHttpsServer, serverOptions: { cert: opts.tls.cert, key: opts.tls.key } } : {};
+    const s = serve({ fetch: opts.app.fetch, port: requestedPort, hostname: host, autoCleanupIncoming: false, ...tls }, () => resolve(s as Server)) as Server;
     s.once('error', (e: NodeJS.ErrnoException) => {
       reject(new ListenError(e.code === 'EADDRINUSE' ? `port ${requestedPort} on ${host} is already in use` : `cannot listen on ${host}:${requestedPort}: ${e.message}`));
     });

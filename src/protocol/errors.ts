@@ -32,9 +32,12 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** A feature the protocol defines that this server does not offer (HTTP 400 as Triton answers, gRPC UNIMPLEMENTED). */
+/**
+ * A feature the protocol defines that this server does not offer (HTTP 400 as Triton answers, gRPC
+ * UNIMPLEMENTED), or an operation its set-up forbids (`grpcCode` FAILED_PRECONDITION, gRPC's 400 for it).
+ */
 export class UnsupportedError extends Error {
-  constructor(message: string, readonly httpStatus = 400) {
+  constructor(message: string, readonly httpStatus = 400, readonly grpcCode: GrpcCode = GrpcCode.UNIMPLEMENTED) {
     super(message);
     this.name = 'UnsupportedError';
   }
@@ -43,7 +46,7 @@ export class UnsupportedError extends Error {
 /** gRPC status codes used here (values from grpc's `status.h`, so this module needs no gRPC import). */
 export const GrpcCode = {
   CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14,
+  FAILED_PRECONDITION: 9, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14,
 } as const;
 export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
 
@@ -68,6 +71,7 @@ const SERVICE_ERRORS: Record<ServiceErrorKind, Row> = {
   cancelled: { http: CLIENT_CLOSED_REQUEST, grpc: GrpcCode.CANCELLED, retry: false },
   shutting_down: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
   not_ready: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
+  no_worker: { http: 503, grpc: GrpcCode.UNAVAILABLE, retry: true },
   bad_request: { http: 400, grpc: GrpcCode.INVALID_ARGUMENT, retry: false },
   worker_failed: { http: 500, grpc: GrpcCode.INTERNAL, retry: false },
 };
@@ -89,7 +93,7 @@ export function toErrorAnswer(err: unknown, other?: (err: unknown) => ErrorAnswe
   if (err instanceof RequestValidationError) return client(400, GrpcCode.INVALID_ARGUMENT, err.message);
   if (err instanceof UnknownModelError) return client(404, GrpcCode.NOT_FOUND, err.message);
   if (err instanceof BodyTooLargeError) return client(413, GrpcCode.RESOURCE_EXHAUSTED, err.message);
-  if (err instanceof UnsupportedError) return client(err.httpStatus, GrpcCode.UNIMPLEMENTED, err.message);
+  if (err instanceof UnsupportedError) return client(err.httpStatus, err.grpcCode, err.message);
   const mapped = other?.(err);
   if (mapped) return mapped;
   return { http: 500, grpc: GrpcCode.INTERNAL, message: 'internal server error' };

@@ -50,7 +50,8 @@ export function modelConfig(meta: ModelMetadata, limits: ConfigLimits) {
         timeout_action: 'REJECT',
         default_timeout_microseconds: Math.round(meta.defaultSloMs * 1000),
         allow_timeout_override: true,
-        max_queue_size: 0,
+        // Triton counts requests; here each image is one queue entry, so a request of n images takes n.
+        max_queue_size: meta.maxQueue ?? 0,
       },
     },
     instance_group: [{ name: `${meta.name}_workers`, kind: meta.backend === 'webgpu' ? 'KIND_GPU' : 'KIND_CPU', count: meta.workers.total }],

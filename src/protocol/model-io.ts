@@ -21,8 +21,6 @@ export interface DeclaredOutput {
   name: OutputName;
   datatype: 'FP32' | 'INT64';
   shape: number[];
-  /** Returned when the request names no outputs. */
-  byDefault: boolean;
   description: string;
 }
 
@@ -37,20 +35,21 @@ export const OUTPUT_NAMES = ['logits', 'top5', 'subnet_id', 'accuracy', 'batch_s
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 export const MODEL_OUTPUTS: readonly DeclaredOutput[] = [
-  { name: 'logits', datatype: 'FP32', shape: [-1, -1], byDefault: true, description: 'class scores [N, classes]; ask for parameters.classification: k for the top k as "score:index:label"' },
-  { name: 'top5', datatype: 'INT64', shape: [-1, 5], byDefault: true, description: 'the five best class ids per image, best first' },
+  { name: 'logits', datatype: 'FP32', shape: [-1, -1], description: 'class scores [N, classes]; ask for parameters.classification: k for the top k as "score:index:label"' },
+  { name: 'top5', datatype: 'INT64', shape: [-1, 5], description: 'the five best class ids per image, best first' },
   // Per-image serving facts (each image of a request may run in its own batch, on its own sub-network).
-  { name: 'subnet_id', datatype: 'INT64', shape: [-1], byDefault: false, description: 'the sub-network that served each image' },
-  { name: 'accuracy', datatype: 'FP32', shape: [-1], byDefault: false, description: 'its published ImageNet top-1 accuracy' },
-  { name: 'batch_size', datatype: 'INT64', shape: [-1], byDefault: false, description: 'the batch each image ran in' },
-  { name: 'queue_ms', datatype: 'FP32', shape: [-1], byDefault: false, description: 'time each image waited in the queue' },
-  { name: 'compute_ms', datatype: 'FP32', shape: [-1], byDefault: false, description: "its batch's compute time" },
+  { name: 'subnet_id', datatype: 'INT64', shape: [-1], description: 'the sub-network that served each image' },
+  { name: 'accuracy', datatype: 'FP32', shape: [-1], description: 'its published ImageNet top-1 accuracy' },
+  { name: 'batch_size', datatype: 'INT64', shape: [-1], description: 'the batch each image ran in' },
+  { name: 'queue_ms', datatype: 'FP32', shape: [-1], description: 'time each image waited in the queue' },
+  { name: 'compute_ms', datatype: 'FP32', shape: [-1], description: "its batch's compute time" },
 ];
 
-export const DEFAULT_OUTPUTS: readonly OutputName[] = MODEL_OUTPUTS.filter((o) => o.byDefault).map((o) => o.name);
+/** A request that names no outputs gets every declared output, in this order (KServe V2, Triton). */
+export const DEFAULT_OUTPUTS: readonly OutputName[] = MODEL_OUTPUTS.map((o) => o.name);
 
 /** Request-level parameters a client may send (anything else is refused). */
-export const REQUEST_PARAMETERS = ['slo_ms', 'timeout', 'subnet'] as const;
+export const REQUEST_PARAMETERS = ['slo_ms', 'timeout', 'priority', 'subnet'] as const;
 /** Output parameters understood by every transport (HTTP adds `binary_data`). */
 export const OUTPUT_PARAMETERS = ['classification', 'class_count'] as const;
 

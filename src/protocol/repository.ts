@@ -4,7 +4,7 @@
  * @module
  */
 import type { InferenceService } from '../serving/types.ts';
-import { UnsupportedError } from './errors.ts';
+import { GrpcCode, UnsupportedError } from './errors.ts';
 
 export interface RepositoryEntry { name: string; version: string; state: 'READY' | 'UNAVAILABLE'; reason: string }
 
@@ -17,6 +17,7 @@ export function repositoryIndex(service: InferenceService, readyOnly: boolean): 
   return readyOnly ? entries.filter((e) => e.state === 'READY') : entries;
 }
 
+/** HTTP 400 and gRPC FAILED_PRECONDITION, the same words on both: the server's set-up forbids it. */
 export function refuseModelControl(action: 'load' | 'unload', model: string): never {
-  throw new UnsupportedError(`explicit model ${action} is not allowed: this server serves model '${model}', fixed at start-up`);
+  throw new UnsupportedError(`explicit model ${action} is not allowed: this server serves model '${model}', fixed at start-up`, 400, GrpcCode.FAILED_PRECONDITION);
 }

@@ -10,6 +10,7 @@
 import type { ModelMetadata } from '../serving/types.ts';
 import { RequestValidationError } from './errors.ts';
 import { DEFAULT_OUTPUTS, inputNamed, inputNames, MODEL_OUTPUTS, OUTPUT_PARAMETERS, REQUEST_PARAMETERS, shapeText, type OutputName } from './model-io.ts';
+import { decodeTiming, type RequestTiming, type TimingLimits } from './slo.ts';
 import { parseTensor, type ParsedInput, type TensorContent } from './tensors.ts';
 
 /** A parameter map as sent: JSON values (HTTP) or the scalar of a gRPC `InferParameter`. */
@@ -33,11 +34,7 @@ export interface InferRequestMessage {
   outputs?: OutputMessage[];
 }
 
-export interface RequestLimits {
-  /** SLO used when the request names none. */
-  defaultSloMs: number;
-  /** Largest accepted SLO. */
-  maxSloMs: number;
+export interface RequestLimits extends TimingLimits {
   /** Most images per request. @default 64 */
   maxBatch?: number;
   /** Accepted H and W range of FP32 input. @default 16..1024 */
@@ -59,9 +56,8 @@ export interface RequestedOutput {
 export interface ValidInferRequest {
   id?: string;
   input: ParsedInput;
-  sloMs: number;
-  /** True when the client named the SLO (`slo_ms` / `timeout`); false when it is the server default. */
-  sloGiven: boolean;
+  /** SLO and priority, by the one rule in slo.ts. */
+  timing: RequestTiming;
   subnetId?: number;
   outputs: RequestedOutput[];
 }
@@ -69,7 +65,7 @@ export interface ValidInferRequest {
 export function validateInferRequest(msg: InferRequestMessage, meta: ModelMetadata, limits: RequestLimits): ValidInferRequest {
   const model = meta.name;
   rejectUnknown(msg.parameters, REQUEST_PARAMETERS, 'parameter', `model '${model}'`);
-  const { sloMs, sloGiven } = decodeSlo(msg.parameters, limits);
+  const timing = decodeTiming(msg.parameters, limits);
   const subnetId = decodeSubnet(msg.parameters.subnet, meta);
   const input = onlyInput(msg.inputs, model);
   const declared = inputNamed(input.name)!;
@@ -87,7 +83,7 @@ export function validateInferRequest(msg: InferRequestMessage, meta: ModelMetada
   });
   return {
     ...(msg.id === undefined ? {} : { id: msg.id }),
-    input: parsed, sloMs, sloGiven,
+    input: parsed, timing,
     ...(subnetId === undefined ? {} : { subnetId }),
     outputs: decodeOutputs(msg.outputs, model),
   };
@@ -124,29 +120,6 @@ function checkShape(name: string, shape: unknown, declared: readonly number[], m
     throw new RequestValidationError(`unexpected shape for input '${name}' for model '${model}'. Expected ${shapeText(declared)}, got ${shapeText(shape)}`);
   }
   return shape as number[];
-}
-
-/** `slo_ms` (ms) or Triton's `timeout` (µs), else the server default. */
-function decodeSlo(params: Parameters, limits: RequestLimits): { sloMs: number; sloGiven: boolean } {
-  const { slo_ms: sloMs, timeout } = params;
-  if (sloMs !== undefined && timeout !== undefined) {
-    throw new RequestValidationError('give either parameters.slo_ms or parameters.timeout (µs), not both');
-  }
-  if (sloMs === undefined && timeout === undefined) return { sloMs: limits.defaultSloMs, sloGiven: false };
-  let value: number;
-  if (sloMs !== undefined) {
-    if (typeof sloMs !== 'number' || !Number.isFinite(sloMs) || sloMs <= 0) {
-      throw new RequestValidationError(`parameters.slo_ms must be a number > 0, got ${JSON.stringify(sloMs)}`);
-    }
-    value = sloMs;
-  } else {
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0) {
-      throw new RequestValidationError(`parameters.timeout must be an integer number of microseconds > 0, got ${JSON.stringify(timeout)}`);
-    }
-    value = timeout / 1000;
-  }
-  if (value > limits.maxSloMs) throw new RequestValidationError(`latency SLO ${value} ms exceeds the maximum of ${limits.maxSloMs} ms`);
-  return { sloMs: value, sloGiven: true };
 }
 
 function decodeSubnet(subnet: unknown, meta: ModelMetadata): number | undefined {

@@ -29,8 +29,12 @@ export interface ResultParameters {
   /** Mean over the images. */
   accuracy: number;
   batch_size: number;
+  /** Reading, parsing and decoding, from arrival until the images were queued. */
+  prep_ms: number;
+  /** Longest wait of its images in the queue (after preparation). */
   queue_ms: number;
   compute_ms: number;
+  /** Judged when the answer is encoded, against the request's one deadline. */
   deadline_met: boolean;
 }
 
@@ -68,6 +72,7 @@ export function buildInferResult(outcome: InferOutcome, n: number, outputs: read
       ...(outcome.subnetId === undefined ? {} : { subnet_id: outcome.subnetId }),
       accuracy: outcome.accuracy,
       batch_size: outcome.batchSize,
+      prep_ms: outcome.prepMs,
       queue_ms: outcome.queueMs,
       compute_ms: outcome.computeMs,
       deadline_met: outcome.deadlineMet,

@@ -1,13 +1,22 @@
 /**
- * Triton's statistics extension: per-model cumulative counts and durations (success, fail, queue,
- * compute), inference and execution counts and per-batch-size execution statistics, in the shape of
- * Triton's `ModelStatistics` (HTTP JSON and gRPC alike). It is a `ServingEvents` listener, so the serving
- * core can feed it; until the core emits events, the transports feed `answered` / `refused` (see
- * outcomes.ts) and the dispatcher feeds `batchFinished`.
- * Not measured here, so reported as zero: compute_input, compute_output (tensors move with the batch).
+ * Triton's statistics extension: per-model cumulative counts and durations, inference and execution counts
+ * and per-batch-size execution statistics, in the shape of Triton's `ModelStatistics` (HTTP JSON and gRPC
+ * alike), fed by the service's events (`answered`, `refused`, `batchFinished`). What each field measures
+ * (docs/api.md):
+ * - success: per request answered with results, arrival until its result is ready to encode;
+ * - fail: per request answered with an error (invalid, refused, timed out, cancelled, failed), arrival to
+ *   the error;
+ * - compute_input: per answered request, arrival until its decoded images reached the service (body read,
+ *   parsed, validated, images decoded and preprocessed); here this happens before the queue, not after it;
+ * - queue, compute_infer: per answered request, the longest queue wait and batch time of its images;
+ * - compute_output: per answered request, building and encoding the reply (V2 JSON / binary, or the gRPC
+ *   message before grpc-js serialises it);
+ * - batch_stats: compute_infer per executed batch. A batch's compute_input / compute_output stay 0: the
+ *   worker's batch time (compute_infer) includes stacking the images into the input tensor and reading the
+ *   logits back, which cannot be told apart without a device sync between the steps.
  * @module
  */
-import type { ImageOutcome, RefusalReason, ServingEvents } from '../serving/events.ts';
+import type { AnsweredRequest, RefusalReason, ServingEvents } from '../serving/events.ts';
 
 export interface StatDuration { count: number; ns: number }
 
@@ -35,7 +44,7 @@ const zero = (): StatDuration => ({ count: 0, ns: 0 });
 const add = (d: StatDuration, ms: number): void => { d.count++; d.ns += Math.max(0, Math.round(ms * 1e6)); };
 
 export class InferenceStatistics implements ServingEvents {
-  private readonly stats = { success: zero(), fail: zero(), queue: zero(), compute_infer: zero() };
+  private readonly stats = { success: zero(), fail: zero(), queue: zero(), compute_input: zero(), compute_infer: zero(), compute_output: zero() };
   private readonly batches = new Map<number, StatDuration>();
   private inferences = 0;
   private executions = 0;
@@ -44,16 +53,18 @@ export class InferenceStatistics implements ServingEvents {
   /** @param wallClockMs epoch milliseconds for `last_inference`. */
   constructor(private readonly wallClockMs: () => number = Date.now) {}
 
-  answered(_at: number, r: { images: ImageOutcome[]; latencyMs: number; deadlineMet?: boolean }): void {
+  answered(_at: number, r: AnsweredRequest): void {
     add(this.stats.success, r.latencyMs);
+    if (r.prepMs !== undefined) add(this.stats.compute_input, r.prepMs);
+    if (r.encodeMs !== undefined) add(this.stats.compute_output, r.encodeMs);
     add(this.stats.queue, Math.max(0, ...r.images.map((i) => i.queueMs)));
     add(this.stats.compute_infer, Math.max(0, ...r.images.map((i) => i.computeMs)));
     this.inferences += r.images.length;
     this.last = this.wallClockMs();
   }
 
-  /** `latencyMs`, when the caller knows it, is the time until the error answer (Triton's fail duration). */
-  refused(_at: number, _reason: RefusalReason, _images: number, latencyMs = 0): void {
+  /** `latencyMs`: arrival to the error answer (Triton's fail duration); 0 when the arrival is not known. */
+  refused(_at: number, _reason: RefusalReason, _images: number, _priority?: number, latencyMs = 0): void {
     add(this.stats.fail, latencyMs);
   }
 
@@ -72,7 +83,7 @@ export class InferenceStatistics implements ServingEvents {
       name, version, last_inference: this.last, inference_count: this.inferences, execution_count: this.executions,
       inference_stats: {
         success: copy(this.stats.success), fail: copy(this.stats.fail), queue: copy(this.stats.queue),
-        compute_input: zero(), compute_infer: copy(this.stats.compute_infer), compute_output: zero(),
+        compute_input: copy(this.stats.compute_input), compute_infer: copy(this.stats.compute_infer), compute_output: copy(this.stats.compute_output),
       },
       batch_stats: [...this.batches.entries()].sort((a, b) => a[0] - b[0])
         .map(([size, d]) => ({ batch_size: size, compute_input: zero(), compute_infer: copy(d), compute_output: zero() })),

@@ -7,7 +7,30 @@
  * @module
  */
 import http from 'node:http';
+import { Rng } from '../sim/rng.ts';
 import { quantile } from '../sim/summary.ts';
+
+/** One kind of request in a mixed burst (its own SLO and priority), sent in proportion to `share`. */
+export interface BurstClass {
+  name: string;
+  body: Uint8Array;
+  headers: Record<string, string>;
+  /** The SLO its body asks for. */
+  sloMs: number;
+  share: number;
+}
+
+export interface ClassResult {
+  name: string;
+  sent: number;
+  answered: number;
+  ok: number;
+  /** Share of its 200s whose response says deadline_met. */
+  okDeadlineMet: number;
+  meanAccuracy: number;
+  byStatus: Record<string, number>;
+  refusalLatenessP99Ms: number;
+}
 
 export interface BurstOptions {
   /** Base URL, e.g. http://127.0.0.1:8080 */
@@ -25,6 +48,10 @@ export interface BurstOptions {
   timeoutMs?: number;
   /** Interval of an in-process liveness probe (0: none). @default 100 */
   probeEveryMs?: number;
+  /** A mixed burst: each request is one of these, drawn from a seeded stream (body/headers/sloMs above are then unused). */
+  classes?: BurstClass[];
+  /** @default 1 */
+  seed?: number;
 }
 
 export interface RequestFate {
@@ -34,6 +61,9 @@ export interface RequestFate {
   status?: number;
   error?: string;
   deadlineMet?: boolean;
+  accuracy?: number;
+  /** Index into `classes` (0 without classes). */
+  cls: number;
 }
 
 export interface BurstResult {
@@ -51,6 +81,8 @@ export interface BurstResult {
   meanAccuracy: number;
   /** GET /v2/health/live during the burst: answered probes' latency, and probes that failed or timed out (1 s). */
   live: { probes: number; failed: number; p50: number; p99: number; max: number };
+  /** Per class of a mixed burst (one entry, the whole burst, without classes). */
+  classes: ClassResult[];
   fates: RequestFate[];
 }
 
@@ -58,8 +90,9 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxSockets ?? 256 });
   const target = new URL(o.path, o.url);
   const fates: RequestFate[] = [];
-  const accuracies: number[] = [];
   const pending: Promise<void>[] = [];
+  const classes: BurstClass[] = o.classes ?? [{ name: 'all', body: o.body, headers: o.headers, sloMs: o.sloMs, share: 1 }];
+  const pick = classPicker(classes, o.seed ?? 1);
   const n = Math.round(o.ratePerS * o.seconds);
   const t0 = performance.now();
   const probe = probeLive(o.url, o.probeEveryMs ?? 100);
@@ -67,37 +100,72 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
     const at = t0 + (i * 1000) / o.ratePerS;
     const wait = at - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const fate: RequestFate = { sentAt: performance.now() };
+    const fate: RequestFate = { sentAt: performance.now(), cls: pick() };
     fates.push(fate);
-    pending.push(send(agent, target, o, fate, accuracies));
+    pending.push(send(agent, target, classes[fate.cls]!, o.timeoutMs ?? 60_000, fate));
   }
   await Promise.all(pending);
   const live = await probe.stop();
   agent.destroy();
 
   const unanswered: Record<string, number> = {};
-  const byStatus: Record<string, number> = {};
-  const ok: number[] = [];
-  const lateness: number[] = [];
-  let met = 0;
-  for (const f of fates) {
-    if (f.status === undefined) { unanswered[f.error ?? 'unknown'] = (unanswered[f.error ?? 'unknown'] ?? 0) + 1; continue; }
-    byStatus[f.status] = (byStatus[f.status] ?? 0) + 1;
-    if (f.status === 200) { ok.push(f.latencyMs!); if (f.deadlineMet) met++; } else lateness.push(f.latencyMs! - o.sloMs);
-  }
-  const stats = (xs: number[]) => { const s = xs.sort((a, b) => a - b); return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s.at(-1) ?? 0 }; };
+  for (const f of fates) if (f.status === undefined) unanswered[f.error ?? 'unknown'] = (unanswered[f.error ?? 'unknown'] ?? 0) + 1;
+  const all = summarise(fates, classes);
   return {
-    sent: n, answered: fates.filter((f) => f.status !== undefined).length, unanswered, byStatus,
-    okLatencyMs: stats(ok), refusalLatenessMs: stats(lateness), okDeadlineMet: ok.length ? met / ok.length : 1,
-    meanAccuracy: accuracies.length ? accuracies.reduce((a, b) => a + b, 0) / accuracies.length : 0,
+    sent: n, answered: all.answered, unanswered, byStatus: all.byStatus,
+    okLatencyMs: all.okLatencyMs, refusalLatenessMs: all.refusalLatenessMs, okDeadlineMet: all.okDeadlineMet, meanAccuracy: all.meanAccuracy,
     live, fates,
+    classes: classes.map((c, i) => {
+      const r = summarise(fates.filter((f) => f.cls === i), classes);
+      return {
+        name: c.name, sent: r.sent, answered: r.answered, ok: r.byStatus['200'] ?? 0, okDeadlineMet: r.okDeadlineMet,
+        meanAccuracy: r.meanAccuracy, byStatus: r.byStatus, refusalLatenessP99Ms: r.refusalLatenessMs.p99,
+      };
+    }),
   };
 }
 
-function send(agent: http.Agent, target: URL, o: BurstOptions, fate: RequestFate, accuracies: number[]): Promise<void> {
+/** Seeded draws of a class index in proportion to the shares (a fixed sequence for a given seed). */
+function classPicker(classes: BurstClass[], seed: number): () => number {
+  if (classes.length === 1) return () => 0;
+  const total = classes.reduce((a, c) => a + c.share, 0);
+  const rng = new Rng(seed);
+  return () => {
+    let u = rng.uniform() * total;
+    for (let i = 0; i < classes.length - 1; i++) { u -= classes[i]!.share; if (u < 0) return i; }
+    return classes.length - 1;
+  };
+}
+
+function summarise(fates: RequestFate[], classes: BurstClass[]) {
+  const byStatus: Record<string, number> = {};
+  const ok: number[] = [];
+  const lateness: number[] = [];
+  const accuracies: number[] = [];
+  let met = 0;
+  let answered = 0;
+  for (const f of fates) {
+    if (f.status === undefined) continue;
+    answered++;
+    byStatus[f.status] = (byStatus[f.status] ?? 0) + 1;
+    if (f.status === 200) {
+      ok.push(f.latencyMs!);
+      if (f.deadlineMet) met++;
+      if (f.accuracy !== undefined) accuracies.push(f.accuracy);
+    } else lateness.push(f.latencyMs! - classes[f.cls]!.sloMs);
+  }
+  const stats = (xs: number[]) => { const s = xs.sort((a, b) => a - b); return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s.at(-1) ?? 0 }; };
+  return {
+    sent: fates.length, answered, byStatus, okLatencyMs: stats(ok), refusalLatenessMs: stats(lateness),
+    okDeadlineMet: ok.length ? met / ok.length : 1,
+    meanAccuracy: accuracies.length ? accuracies.reduce((a, b) => a + b, 0) / accuracies.length : 0,
+  };
+}
+
+function send(agent: http.Agent, target: URL, c: BurstClass, timeoutMs: number, fate: RequestFate): Promise<void> {
   return new Promise<void>((resolve) => {
-    const req = http.request(target, { method: 'POST', agent, headers: { ...o.headers, 'content-length': String(o.body.byteLength) } });
-    req.setTimeout(o.timeoutMs ?? 60_000, () => req.destroy(new Error('client timeout')));
+    const req = http.request(target, { method: 'POST', agent, headers: { ...c.headers, 'content-length': String(c.body.byteLength) } });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -107,14 +175,14 @@ function send(agent: http.Agent, target: URL, o: BurstOptions, fate: RequestFate
         if (res.statusCode === 200) {
           const params = responseParameters(Buffer.concat(chunks), res.headers['inference-header-content-length']);
           fate.deadlineMet = params?.deadline_met === true;
-          if (typeof params?.accuracy === 'number') accuracies.push(params.accuracy);
+          if (typeof params?.accuracy === 'number') fate.accuracy = params.accuracy;
         }
         resolve();
       });
       res.on('error', (e) => { fate.status = undefined; fate.error = e.message; resolve(); });
     });
     req.on('error', (e: NodeJS.ErrnoException) => { if (fate.status === undefined) fate.error = e.code ?? e.message; resolve(); });
-    req.end(o.body);
+    req.end(c.body);
   });
 }
 

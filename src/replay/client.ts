@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { quantile, RunRecorder, type SummaryRun } from '../sim/summary.ts';
-import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../http/v2-binary.ts';
+import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../protocol/v2-binary.ts';
 
 export class ReplayError extends Error {
   constructor(message: string) { super(message); this.name = 'ReplayError'; }
@@ -81,10 +81,17 @@ export function pseudoImage(imageSize: number, seed = 1): number[] {
   return data;
 }
 
+/**
+ * The outputs every replayed request names: a classifier's answer. Left out, the server would return all
+ * seven outputs; the replay reads only the response parameters, and naming these keeps each request's work
+ * what earlier result files measured.
+ */
+export const REPLAY_OUTPUTS = [{ name: 'logits' }, { name: 'top5' }] as const;
+
 /** The pseudo-random image serialised once into a JSON V2 request body. */
 export function inferBody(imageSize: number, sloMs: number, seed = 1): string {
   const data = pseudoImage(imageSize, seed);
-  return JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs } });
+  return JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs }, outputs: REPLAY_OUTPUTS });
 }
 
 /** The same image as a binary-extension body (outputs asked for as binary too); send `headerLength` in the header. */
@@ -93,6 +100,7 @@ export function inferBodyBinary(imageSize: number, sloMs: number, seed = 1): { b
   return frameBinaryBody({
     inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], parameters: { binary_data_size: pixels.byteLength } }],
     parameters: { slo_ms: sloMs, binary_data_output: true },
+    outputs: REPLAY_OUTPUTS,
   }, [pixels]);
 }
 

@@ -31,6 +31,8 @@ export interface QueuedRequest<P = unknown> {
   arrival: number;
   /** Absolute deadline on the scheduler's clock (ms), normally arrival + SLO. */
   deadline: number;
+  /** Priority level: 1 is the most important (absent: the lowest level). */
+  priority?: number;
   payload: P;
   /** The request asks for this sub-network id (see `Scheduler` for how pins batch). */
   pinnedSubnet?: number;

@@ -6,10 +6,14 @@ import { availableParallelism } from 'node:os';
 import { parseArch, type ArchName } from '../../supernet/types.ts';
 import { parseBackendName } from '../../supernet/backend-names.ts';
 import { DEFAULT_CACHE_MIB } from '../../supernet/defaults.ts';
-import { intFlag, numFlag, parseFlags, UsageError } from '../commands/args.ts';
+import { intFlag, numFlag, OTLP_USAGE, otlpEndpointFlag, parseFlags, UsageError } from '../commands/args.ts';
+import { NATS_AUTH_FLAGS, NATS_AUTH_USAGE, parseNatsAuthFlags } from '../commands/nats-auth-flags.ts';
+import { parsePublicPaths } from '../auth/public-paths.ts';
+import type { NatsAuthConfig } from '../worker/nats-auth.ts';
 import { DEFAULT_GRPC_PORT } from '../grpc/defaults.ts';
-import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../http/image-budget.ts';
+import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../intake/image-budget.ts';
 import { parseBatchSizes, type BatchSizes, type LateMode } from '../scheduler/index.ts';
+import { DEFAULT_PRIORITY_LEVELS } from '../serving/ticket.ts';
 
 export interface ServeConfig {
   /** Checkpoint directory; undefined serves the embedded default (created on first start). */
@@ -28,6 +32,8 @@ export interface ServeConfig {
   wasmThreads: number | undefined;
   backend: string;
   maxQueue: number;
+  /** Priority levels a request may name (Triton's `priority`: 1 highest; 0 and out of range = the default, lowest level). */
+  priorityLevels: number;
   /** A head the policy cannot serve in time: 'drop' or 'serve'; undefined: the policy's own setting. */
   late: LateMode | undefined;
   /** Batch sizes the policy may pick; undefined: the policy's own setting. */
@@ -51,16 +57,29 @@ export interface ServeConfig {
   grpcPort: number | undefined;
   /** Serve the live dashboard at /dashboard. */
   dashboard: boolean;
+  /** HTTPS and gRPC over TLS with this certificate chain and key (PEM files); undefined: plain text. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** Bearer tokens (one per line, re-read on SIGHUP) required on every endpoint but health; undefined: open. */
+  authTokensFile: string | undefined;
+  /** HTTP paths (and everything below them) open without a token, e.g. /metrics. */
+  publicPaths: string[];
+  /** How the router authenticates to NATS. */
+  natsAuth: NatsAuthConfig;
+  /** OTLP/HTTP endpoint for traces; undefined: tracing off. */
+  otlpEndpoint: string | undefined;
 }
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
-       [--workers N] [--backend B] [--max-queue N] [--late drop|serve] [--batch-sizes all|profiled|LIST] [--body-limit-mb N]
+       [--workers N] [--backend B] [--max-queue N] [--priority-levels N] [--late drop|serve] [--batch-sizes all|profiled|LIST] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8] [--profile-repeats N] [--wasm-threads N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
-       [--dashboard on|off]
+       [--dashboard on|off] [--tls-cert FILE --tls-key FILE] [--auth-tokens-file FILE] [--public-paths /metrics,...]
+       [NATS credentials, below]
   --policy   default (also 'auto': DEFAULT_POLICY in src/scheduler/policy.ts), slackfit, slackfit-m, slackfit-q, maxbatch,
              maxacc, fixed:<id>, infaas
+  --priority-levels  levels of Triton's request parameter 'priority' (default 2): 1 is the highest, 0 or out of
+             range is the default (lowest) level; under overload lower levels are refused first
   --batch-sizes  all | profiled | 1,2,4,8,16: the batch sizes the policy may pick (default: the policy's setting)
   --late     a head the policy cannot serve in time: drop (answered 504 at once) or serve (late, on the cheapest
              sub-network); default: the policy's setting
@@ -75,21 +94,37 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
   --max-image-pixels / --max-request-pixels  pixel budgets of BYTES images, read from their headers
              before decoding (defaults ${DEFAULT_PIXEL_BUDGET.maxImagePixels} / ${DEFAULT_PIXEL_BUDGET.maxRequestPixels})
   --grpc-port  port of the KServe V2 / Triton gRPC service (default ${DEFAULT_GRPC_PORT}); --grpc off disables it
-  --dashboard  the live dashboard at /dashboard (default on)`;
+  --dashboard  the live dashboard at /dashboard (default on)
+  --tls-cert / --tls-key  serve HTTPS and gRPC over TLS with this PEM certificate chain and key ($SUPERSERVE_TLS_CERT, _KEY)
+  --auth-tokens-file  require Authorization: Bearer <token> on every endpoint but /v2/health/live|ready (gRPC: ServerLive,
+             ServerReady, grpc.health.v1); one token per line, re-read on SIGHUP ($SUPERSERVE_AUTH_TOKENS_FILE)
+  --public-paths  comma-separated HTTP paths open without a token, each with everything below it, e.g. /metrics
+             ($SUPERSERVE_PUBLIC_PATHS); the dashboard page has its own token sign-in (docs/security.md)
+${NATS_AUTH_USAGE}
+${OTLP_USAGE}`;
 
 /** Parse `serve` flags; `help: true` when --help was given. Throws UsageError (exit 2) on a bad flag. */
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; config: ServeConfig } {
   const { values: v } = parseFlags(argv, {
     checkpoint: { type: 'string' }, arch: { type: 'string' }, policy: { type: 'string' }, 'slo-ms': { type: 'string' },
     port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' },
-    'max-queue': { type: 'string' }, late: { type: 'string' }, 'batch-sizes': { type: 'string' }, 'body-limit-mb': { type: 'string' },
+    'max-queue': { type: 'string' }, 'priority-levels': { type: 'string' }, late: { type: 'string' }, 'batch-sizes': { type: 'string' }, 'body-limit-mb': { type: 'string' },
     'cache-mib': { type: 'string' }, warmup: { type: 'string' }, reprofile: { type: 'boolean' },
     'model-name': { type: 'string' }, nats: { type: 'string' },
     'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
     'profile-scale': { type: 'string' }, 'adapt-latency': { type: 'string' }, 'decode-threads': { type: 'string' },
     'max-image-pixels': { type: 'string' }, 'max-request-pixels': { type: 'string' },
     'grpc-port': { type: 'string' }, grpc: { type: 'string' }, dashboard: { type: 'string' }, 'wasm-threads': { type: 'string' },
+    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'auth-tokens-file': { type: 'string' }, 'public-paths': { type: 'string' },
+    ...NATS_AUTH_FLAGS, 'otlp-endpoint': { type: 'string' },
   }, SERVE_USAGE);
+  const tlsCert = v['tls-cert'] ?? (env.SUPERSERVE_TLS_CERT || undefined);
+  const tlsKey = v['tls-key'] ?? (env.SUPERSERVE_TLS_KEY || undefined);
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const authTokensFile = v['auth-tokens-file'] ?? (env.SUPERSERVE_AUTH_TOKENS_FILE || undefined);
+  const publicPaths = usage(() => parsePublicPaths(v['public-paths'] ?? env.SUPERSERVE_PUBLIC_PATHS));
+  if (publicPaths.length > 0 && authTokensFile === undefined) throw new UsageError('--public-paths needs --auth-tokens-file (without tokens every path is open)');
+  const natsAuth = parseNatsAuthFlags(v, env);
   const workers = intFlag(v.workers, 'workers', 0, 64);
   if (workers === 0 && v.nats === undefined) throw new UsageError('--workers 0 needs --nats URL (remote workers)');
   const late = v.late as LateMode | undefined;
@@ -116,6 +151,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     wasmThreads: intFlag(v['wasm-threads'], 'wasm-threads', 1, 64),
     backend,
     maxQueue: intFlag(v['max-queue'], 'max-queue', 1) ?? 10_000,
+    priorityLevels: intFlag(v['priority-levels'], 'priority-levels', 1) ?? DEFAULT_PRIORITY_LEVELS,
     late,
     batchSizes: v['batch-sizes'] === undefined ? undefined : usage(() => parseBatchSizes(v['batch-sizes']!)),
     bodyLimitBytes: Math.round((numFlag(v['body-limit-mb'], 'body-limit-mb', 0.001) ?? 64) * 2 ** 20),
@@ -135,6 +171,11 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     },
     grpcPort: grpc === 'off' ? undefined : grpcPort,
     dashboard: dashboard === 'on',
+    tls: tlsCert === undefined ? undefined : { certFile: tlsCert, keyFile: tlsKey! },
+    authTokensFile,
+    publicPaths,
+    natsAuth,
+    otlpEndpoint: otlpEndpointFlag(v['otlp-endpoint'], env),
   };
   return { help: v.help === true, config };
 }

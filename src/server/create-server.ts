@@ -12,8 +12,11 @@ import type { ArchName } from '../../supernet/types.ts';
 import { archOfCheckpoint } from '../commands/checkpoint-arch.ts';
 import { createDashboard } from '../dashboard/dashboard.ts';
 import { UsageError } from '../usage-error.ts';
+import { loadTlsFiles, type TlsFiles } from '../auth/tls-files.ts';
+import { loadTokenStore, type TokenStore } from '../auth/tokens.ts';
 import { createApp } from '../http/app.ts';
-import { createPrepPool, type PrepPool } from '../http/prep/prep-pool.ts';
+import { dashboardSessions } from '../http/dashboard-session.ts';
+import { createPrepPool, type PrepPool } from '../intake/prep/prep-pool.ts';
 import { startHttpServer, type HttpServerHandle } from '../http/serve.ts';
 import { startGrpcServer, type GrpcServerHandle } from '../grpc/server.ts';
 import { InferenceStatistics } from '../protocol/statistics.ts';
@@ -29,7 +32,9 @@ import { LocalInferenceService } from '../serving/service.ts';
 import type { ModelMetadata } from '../serving/types.ts';
 import type { AdapterInfo } from '../../supernet/backends/webgpu-adapter.ts';
 import { checkpointIdentity, profileHash } from '../worker/nats-identity.ts';
+import { natsConnectOptions, redactUrl } from '../worker/nats-auth.ts';
 import { startNatsRouter, type NatsRouter } from '../worker/nats-router.ts';
+import type { ConnectionOptions } from 'nats';
 import type { ServeConfig } from './config.ts';
 import { grpcListenError } from './port-probe.ts';
 import { superviseThreads, type ThreadSupervisor } from './thread-supervisor.ts';
@@ -41,11 +46,17 @@ export interface RunningServer {
   service: LocalInferenceService;
   /** Resolves once ready; rejects (after closing everything) when start-up failed. */
   ready: Promise<void>;
+  /** Re-read the tokens file (SIGHUP): on a bad file the old tokens stay and a warning is logged. No-op without tokens. */
+  reloadTokens(): Promise<void>;
   /** Graceful: refuse new work, answer every accepted request, stop workers and threads. Idempotent. */
   close(): Promise<void>;
 }
 
 export async function createServer(config: ServeConfig, log: (m: string) => void): Promise<RunningServer> {
+  // Secrets first: a missing or bad file is a clear start-up error before anything listens or loads.
+  const tls: TlsFiles | undefined = config.tls ? await loadTlsFiles(config.tls.certFile, config.tls.keyFile) : undefined;
+  const tokens: TokenStore | undefined = config.authTokensFile ? await loadTokenStore(config.authTokensFile) : undefined;
+  const natsConnect: Partial<ConnectionOptions> = await natsConnectOptions(config.natsAuth);
   const arch: ArchName = config.arch ?? (config.checkpoint === undefined ? DEFAULT_ARCH : await archOfCheckpoint(config.checkpoint));
   const subnets = paretoSet(arch);
   const policySpec = resolvePolicy(config.policy, {
@@ -66,6 +77,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     subnets: subnets.map((s) => ({ id: s.id, accuracy: s.accuracy, config: s.config, imageSize: s.config.image_size })),
     imageSize: Math.max(...subnets.map((s) => s.config.image_size)),
     workers: { total: facts.workers + (router?.stats().alive ?? 0), alive: dispatcher?.workerCount ?? 0 },
+    maxQueue: config.maxQueue,
     ...(facts.adapter ? { adapter: facts.adapter } : {}), ...(facts.wasmThreads !== undefined ? { wasmThreads: facts.wasmThreads } : {}),
   });
   const metrics = createMetrics({ model: config.modelName });
@@ -80,26 +92,33 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
   const prep: PrepPool | undefined = config.prepThreads > 0
     ? createPrepPool({ threads: config.prepThreads, maxImagePixels: config.pixelBudget.maxImagePixels, now })
     : undefined;
+  const sessions = tokens && dashboard ? dashboardSessions({ tokens, secure: tls !== undefined }) : undefined;
   const app = createApp({
-    service, metrics, statistics, defaultSloMs: config.sloMs, bodyLimitBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget,
+    service, metrics, statistics, defaultSloMs: config.sloMs, priorityLevels: config.priorityLevels, bodyLimitBytes: config.bodyLimitBytes, pixelBudget: config.pixelBudget,
     ...(prep ? { prepPool: prep } : {}), ...(dashboard ? { dashboard } : {}),
+    ...(tokens ? { auth: { tokens, publicPaths: config.publicPaths, ...(sessions ? { session: sessions } : {}) } } : {}),
   });
   let http: HttpServerHandle;
   try {
-    http = await startHttpServer({ app, port: config.port, host: config.host, service, log });
+    http = await startHttpServer({ app, port: config.port, host: config.host, service, log, ...(tls ? { tls } : {}) });
   } catch (e) {
     dashboard?.close();
     await prep?.close();
     throw e;
   }
-  log(`listening on http://${config.host}:${http.port} (live; not ready until the model is loaded, profiled and warm)` +
+  log(`listening on ${tls ? 'https' : 'http'}://${config.host}:${http.port} (live; not ready until the model is loaded, profiled and warm)` +
     (dashboard ? '; dashboard at /dashboard' : ''));
+  if (tokens) {
+    log(`bearer tokens required (${tokens.size} loaded; SIGHUP re-reads the file); open without a token: /v2/health/live, /v2/health/ready` +
+      (config.publicPaths.length > 0 ? `, ${config.publicPaths.join(', ')}` : ''));
+  }
   let grpc: GrpcServerHandle | undefined;
   if (config.grpcPort !== undefined) {
     try {
       grpc = await startGrpcServer({
-        service, drain: () => service.drain(), statistics, port: config.grpcPort, host: config.host, limits: { defaultSloMs: config.sloMs },
-        maxMessageBytes: config.bodyLimitBytes, now, pixelBudget: config.pixelBudget, ...(prep ? { prepPool: prep } : {}),
+        service, drain: () => service.drain(), statistics, port: config.grpcPort, host: config.host, limits: { defaultSloMs: config.sloMs, priorityLevels: config.priorityLevels },
+        maxMessageBytes: config.bodyLimitBytes, pixelBudget: config.pixelBudget, ...(prep ? { prepPool: prep } : {}),
+        ...(tls ? { tls } : {}), ...(tokens ? { tokens } : {}),
         log: (m, err) => log(err === undefined ? m : `${m}: ${String(err)}`),
       });
     } catch (e) {
@@ -108,7 +127,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       await prep?.close();
       throw grpcListenError(config.host, config.grpcPort, e as Error);
     }
-    log(`gRPC (inference.GRPCInferenceService, grpc.health.v1) on ${config.host}:${grpc.port}`);
+    log(`gRPC${tls ? ' over TLS' : ''} (inference.GRPCInferenceService, grpc.health.v1) on ${config.host}:${grpc.port}`);
   }
 
   let closing: Promise<void> | undefined;
@@ -170,7 +189,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       await prep.ready();
       log(`request preparation: ${prep.threads} thread(s), measured ${prep.costs.parse.toFixed(1)} ms per JSON MB, ${prep.costs.decode.toFixed(1)} ms per decoded megapixel`);
     }
-    if (config.nats !== undefined) router = await startRouter(config.nats, checkpoint, arch, subnets, facts.backend, profile, scheduler, d, log);
+    if (config.nats !== undefined) router = await startRouter(config.nats, natsConnect, checkpoint, arch, subnets, facts.backend, profile, scheduler, d, log);
     service.attach({
       dispatcher: d,
       accuracyOf: (id) => subnets[id]?.accuracy ?? Number.NaN,
@@ -184,15 +203,26 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
     await close();
     throw e;
   });
-  return { port: http.port, grpcPort: grpc?.port, service, ready: readyOrClosed, close };
+  const reloadTokens = async (): Promise<void> => {
+    if (!tokens) return;
+    try {
+      const n = await tokens.reload();
+      sessions?.clear();
+      log(`tokens reloaded: ${n} accepted; dashboard sign-ins ended`);
+    } catch (e) {
+      log(`warning: tokens NOT reloaded, the previous ones stay in force: ${(e as Error).message}`);
+    }
+  };
+  return { port: http.port, grpcPort: grpc?.port, service, ready: readyOrClosed, reloadTokens, close };
 }
 
-async function startRouter(url: string, checkpoint: string, arch: ArchName, subnets: ParetoSubnet[], backend: string,
+async function startRouter(url: string, connect: Partial<ConnectionOptions>, checkpoint: string, arch: ArchName, subnets: ParetoSubnet[], backend: string,
   profile: LatencyProfile, scheduler: Scheduler<ItemPayload>, d: Dispatcher, log: (m: string) => void): Promise<NatsRouter> {
   const id = await checkpointIdentity(checkpoint, arch);
   const table = new ProfileTable(profile);
   const router = await startNatsRouter({
     url,
+    connect,
     expect: { ...id, backend, subnets: subnets.map((p) => p.id), profileHash: await profileHash(checkpoint) },
     onWorker: (w) => d.addWorker(w),
     onRefused: (reason) => log(`refused worker: ${reason}`),
@@ -202,7 +232,7 @@ async function startRouter(url: string, checkpoint: string, arch: ArchName, subn
       ? table.latency(table.indexOf(subnetId), Math.min(Math.max(1, batch), table.maxBatch)) * scheduler.latencyFactor
       : undefined,
   });
-  log(`NATS router on ${url}: waiting for workers (arch ${id.arch}, checkpoint ${id.checkpointHash}, backend ${backend})`);
+  log(`NATS router on ${redactUrl(url)}: waiting for workers (arch ${id.arch}, checkpoint ${id.checkpointHash}, backend ${backend})`);
   return router;
 }
 

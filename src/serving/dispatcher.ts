@@ -6,7 +6,9 @@
  * @module
  */
 import { PullLoop, type Admission, type Clock, type PullSink, type QueuedRequest, type RunningBatch, type Scheduler } from '../scheduler/index.ts';
-import type { BatchReply, ImageItem } from '../worker/protocol.ts';
+import { tracingOn } from '../tracing/tracer.ts';
+import type { RequestTrace } from '../tracing/request-trace.ts';
+import type { BatchJob, BatchReply, ImageItem } from '../worker/protocol.ts';
 import type { WorkerTransport } from '../worker/transport.ts';
 import type { ServingEvents, WorkerStatus } from './events.ts';
 
@@ -25,6 +27,8 @@ export type FailureReason = 'deadline' | 'worker_failed';
 /** What a queued request carries: its image and how to answer it. */
 export interface ItemPayload {
   item: ImageItem;
+  /** Its request's trace, when tracing is on. */
+  trace?: RequestTrace | undefined;
   settle(result: ItemResult | Error, reason?: FailureReason): void;
 }
 
@@ -83,7 +87,7 @@ export class Dispatcher {
     this.#reportWorkers();
   }
 
-  admission(images: number, deadline: number): Admission {
+  admission(images: number, deadline: number, _priority?: number): Admission {
     return this.#loop.admission(images, deadline);
   }
 
@@ -160,13 +164,16 @@ export class Dispatcher {
     try {
       // Copy: transferring would detach the buffers we still need if this batch must be re-queued.
       const items = d.requests.map((r) => ({ ...r.payload.item, data: r.payload.item.data.slice() }));
-      reply = await w.runBatch({ jobId: batch.jobId, subnetId: d.subnetId, items });
+      const job: BatchJob = { jobId: batch.jobId, subnetId: d.subnetId, items };
+      if (tracingOn()) traceBatchStart(batch, w.name, job);
+      reply = await w.runBatch(job);
       if (reply.error !== undefined) error = reply.error;
       else if (reply.logits === undefined) error = 'worker returned no logits';
     } catch (e) {
       error = (e as Error).message;
     }
     const finishedAt = this.#clock.now();
+    if (tracingOn()) for (const r of d.requests) r.payload.trace?.batchFinished(batch.jobId, error);
     const wallMs = finishedAt - startedAt;
     this.#events.batchFinished?.(finishedAt, { worker: w.name, subnetId: d.subnetId, size: d.requests.length, computeMs: reply?.computeMs ?? wallMs, wallMs, ok: error === undefined });
     const done = this.#act(() => this.#loop.finish(batch.jobId, error === undefined ? { ok: true, measuredMs: wallMs } : { ok: false, error }));
@@ -182,4 +189,16 @@ export class Dispatcher {
   #reportWorkers(): void {
     if (this.#events.workersChanged) this.#events.workersChanged(this.#clock.now(), this.workerStatus());
   }
+}
+
+/** Each traced request's batch span starts (its queue span ends); the job carries the first one's context and links to the rest. */
+function traceBatchStart(batch: RunningBatch<ItemPayload>, worker: string, job: BatchJob): void {
+  const d = batch.dispatch;
+  const parents = new Set<string>();
+  for (const r of d.requests) {
+    const tp = r.payload.trace?.batchStarted({ jobId: batch.jobId, subnetId: d.subnetId, size: d.requests.length, worker });
+    if (tp) parents.add(tp);
+  }
+  const [first, ...links] = parents;
+  if (first !== undefined) job.trace = { traceparent: first, links };
 }

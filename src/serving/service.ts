@@ -8,7 +8,9 @@ import type { Clock } from '../scheduler/index.ts';
 import type { Dispatcher, FailureReason, ItemPayload, ItemResult } from './dispatcher.ts';
 import type { ImageOutcome, RefusalReason, ServingEvents, ServingSnapshot } from './events.ts';
 import { ServiceError } from './types.ts';
-import type { AdmitOptions, ImageBatch, InferenceService, InferOptions, InferOutcome, ModelMetadata } from './types.ts';
+import type { RequestTrace } from '../tracing/request-trace.ts';
+import type { DeadlineTicket } from './ticket.ts';
+import type { ImageBatch, InferenceService, InferOutcome, ModelMetadata } from './types.ts';
 
 export interface CoreParts {
   dispatcher: Dispatcher;
@@ -53,36 +55,44 @@ export class LocalInferenceService implements InferenceService {
     };
   }
 
-  admit(images: number, opts: AdmitOptions): void {
-    const arrival = opts.arrivalMs ?? this.clock.now();
-    const refusal = this.#refusal(images, arrival + opts.sloMs, opts.subnetId);
+  now(): number { return this.clock.now(); }
+
+  admit(images: number, ticket: DeadlineTicket): void {
+    const refusal = this.#unavailable(ticket) ?? this.#capacityRefusal(images, ticket);
     if (refusal !== undefined) {
-      this.events.arrived?.(arrival, images);
-      this.#refused(refusal, images);
+      this.events.arrived?.(ticket.arrivalMs, images);
+      this.#refused(refusal, images, ticket);
       throw refusal;
     }
   }
 
-  workDeadline(arrivalMs: number, sloMs: number): number {
+  workDeadline(ticket: DeadlineTicket): number {
     const scheduler = this.#core?.dispatcher.loop.scheduler;
     if (scheduler?.lateMode === 'serve') return Number.POSITIVE_INFINITY;
     // Preparation that ends later leaves less than the cheapest sub-network's latency: the request would be refused anyway.
-    return arrivalMs + sloMs - (scheduler?.capacity().minLatencyMs ?? 0);
+    return ticket.deadlineMs - (scheduler?.capacity().minLatencyMs ?? 0);
   }
 
-  reportRefused(reason: RefusalReason, images: number): void {
+  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome, encodeMs?: number): void {
+    this.events.answered?.(this.clock.now(), {
+      images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority,
+      prepMs: outcome.prepMs, ...(encodeMs === undefined ? {} : { encodeMs }),
+    });
+  }
+
+  reportRefused(reason: RefusalReason, images: number, priority?: number, arrivalMs?: number): void {
     const now = this.clock.now();
-    this.events.arrived?.(now, images);
-    this.events.refused?.(now, reason, images);
+    this.events.arrived?.(arrivalMs ?? now, images);
+    this.events.refused?.(now, reason, images, priority, arrivalMs === undefined ? undefined : now - arrivalMs);
   }
 
-  infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome> {
-    const arrival = opts.arrivalMs ?? this.clock.now();
-    const deadline = arrival + opts.sloMs;
-    this.events.arrived?.(arrival, batch.n);
-    const refusal = opts.signal?.aborted ? new ServiceError('cancelled', 'client disconnected') : this.#refusal(batch.n, deadline, opts.subnetId);
+  infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal, trace?: RequestTrace): Promise<InferOutcome> {
+    const enqueuedAt = this.clock.now();
+    this.events.arrived?.(ticket.arrivalMs, batch.n);
+    // Capacity is judged once more, by the queue itself (dispatcher.offer), not here.
+    const refusal = signal?.aborted ? new ServiceError('cancelled', 'client disconnected') : this.#unavailable(ticket);
     if (refusal !== undefined) {
-      this.#refused(refusal, batch.n);
+      this.#refused(refusal, batch.n, ticket);
       return Promise.reject(refusal);
     }
     const dispatcher = this.#core!.dispatcher;
@@ -97,35 +107,39 @@ export class LocalInferenceService implements InferenceService {
       const finish = (err: ServiceError | undefined): void => {
         if (settled) return;
         settled = true;
-        opts.signal?.removeEventListener('abort', onAbort);
+        signal?.removeEventListener('abort', onAbort);
         this.#open--;
         if (err !== undefined) {
           dispatcher.cancel(ids);
-          this.#refused(err, batch.n);
+          this.#refused(err, batch.n, ticket);
           reject(err);
         } else {
-          const outcome = this.#combine(results as ItemResult[], arrival, deadline);
-          this.events.answered?.(this.clock.now(), { images: outcome.images, latencyMs: this.clock.now() - arrival, deadlineMet: outcome.deadlineMet });
-          resolve(outcome);
+          resolve(this.#combine(results as ItemResult[], ticket, enqueuedAt));
         }
         if (this.#open === 0) this.#drained?.();
       };
       const onAbort = (): void => finish(new ServiceError('cancelled', 'client disconnected'));
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
 
       const requests = Array.from({ length: batch.n }, (_, index) => {
         const id = this.#nextId++;
         ids.push(id);
         const payload: ItemPayload = {
           item: { data: batch.data.subarray(index * pixels, (index + 1) * pixels), height: batch.height, width: batch.width },
+          trace,
           settle: (r: ItemResult | Error, reason?: FailureReason) => {
             if (r instanceof Error) return finish(new ServiceError(reason === 'deadline' ? 'deadline' : 'worker_failed', r.message));
             results[index] = r;
             if (--remaining === 0) finish(undefined);
           },
         };
-        return { id, arrival, deadline, payload, ...(opts.subnetId !== undefined ? { pinnedSubnet: opts.subnetId } : {}) };
+        // The queue's arrival is the enqueue time, so queue_ms leaves out reading, parsing and decoding (prep_ms).
+        return {
+          id, arrival: enqueuedAt, deadline: ticket.deadlineMs, priority: ticket.priority, payload,
+          ...(ticket.subnetId !== undefined ? { pinnedSubnet: ticket.subnetId } : {}),
+        };
       });
+      trace?.queued(batch.n); // before the offer: it may start a batch at once
       const admission = dispatcher.offer(requests);
       if (!admission.ok) finish(new ServiceError(admission.reason, admission.message, (admission.retryAfterMs ?? 1000) / 1000));
     });
@@ -137,22 +151,27 @@ export class LocalInferenceService implements InferenceService {
     return (this.#draining ??= this.#open === 0 ? Promise.resolve() : new Promise<void>((resolve) => { this.#drained = resolve; }));
   }
 
-  /** Why a request of `images` images with this deadline is refused now, or undefined. */
-  #refusal(images: number, deadline: number, subnetId: number | undefined): ServiceError | undefined {
+  /** Why no request can be taken now (draining, not ready, no worker, unknown pinned sub-network), or undefined. */
+  #unavailable(ticket: DeadlineTicket): ServiceError | undefined {
     const core = this.#core;
     if (!this.#accepting) return new ServiceError('shutting_down', 'server is shutting down', 5);
     if (core === undefined) return new ServiceError('not_ready', 'model is not ready yet (loading, profiling or warming up)', 5);
-    if (core.dispatcher.workerCount === 0) return new ServiceError('not_ready', 'no inference worker is alive', 5);
-    if (subnetId !== undefined && !core.hasSubnet(subnetId)) return new ServiceError('bad_request', `unknown sub-network id ${subnetId}`);
-    const a = core.dispatcher.admission(images, deadline);
+    if (core.dispatcher.workerCount === 0) return new ServiceError('no_worker', 'no inference worker is alive', 5);
+    if (ticket.subnetId !== undefined && !core.hasSubnet(ticket.subnetId)) return new ServiceError('bad_request', `unknown sub-network id ${ticket.subnetId}`);
+    return undefined;
+  }
+
+  #capacityRefusal(images: number, ticket: DeadlineTicket): ServiceError | undefined {
+    const a = this.#core!.dispatcher.admission(images, ticket.deadlineMs, ticket.priority);
     return a.ok ? undefined : new ServiceError(a.reason, a.message, a.retryAfterMs === undefined ? undefined : a.retryAfterMs / 1000);
   }
 
-  #refused(err: ServiceError, images: number): void {
-    this.events.refused?.(this.clock.now(), err.kind as RefusalReason, images);
+  #refused(err: ServiceError, images: number, ticket: DeadlineTicket): void {
+    const now = this.clock.now();
+    this.events.refused?.(now, err.kind as RefusalReason, images, ticket.priority, now - ticket.arrivalMs);
   }
 
-  #combine(results: ItemResult[], arrival: number, deadline: number): InferOutcome {
+  #combine(results: ItemResult[], ticket: DeadlineTicket, enqueuedAt: number): InferOutcome {
     const c = results[0]!.numClasses;
     const logits = new Float32Array(results.length * c);
     results.forEach((r, i) => logits.set(r.logits, i * c));
@@ -169,8 +188,9 @@ export class LocalInferenceService implements InferenceService {
       batchSize: Math.max(...images.map((i) => i.batchSize)),
       queueMs: Math.max(...images.map((i) => i.queueMs)),
       computeMs: Math.max(...images.map((i) => i.computeMs)),
-      latencyMs: last - arrival,
-      deadlineMet: last <= deadline,
+      prepMs: enqueuedAt - ticket.arrivalMs,
+      latencyMs: last - ticket.arrivalMs,
+      deadlineMet: last <= ticket.deadlineMs,
     };
   }
 }

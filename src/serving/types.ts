@@ -5,6 +5,8 @@
  */
 import type { AdapterInfo } from '../../supernet/backends/webgpu-adapter.ts';
 import type { ImageOutcome, RefusalReason } from './events.ts';
+import type { DeadlineTicket } from './ticket.ts';
+import type { RequestTrace } from '../tracing/request-trace.ts';
 
 /** Images as float32, already normalised the way OFA expects, in NHWC order. */
 export interface ImageBatch {
@@ -12,20 +14,6 @@ export interface ImageBatch {
   n: number;
   height: number;
   width: number;
-}
-
-export interface AdmitOptions {
-  /** Latency target measured from `arrivalMs` (service clock). */
-  sloMs: number;
-  /** Pin a sub-network by its Pareto id. */
-  subnetId?: number;
-  /** Arrival time on the service clock; defaults to now. */
-  arrivalMs?: number;
-}
-
-export interface InferOptions extends AdmitOptions {
-  /** Aborted when the client disconnects: queued work is removed and the promise rejects. */
-  signal?: AbortSignal;
 }
 
 export interface InferOutcome {
@@ -43,7 +31,9 @@ export interface InferOutcome {
   /** Longest queue time and compute time of its images. */
   queueMs: number;
   computeMs: number;
-  /** From arrival until its last image was done. */
+  /** From arrival until it was handed to the queue: reading, parsing and decoding. */
+  prepMs: number;
+  /** From arrival until its last image was done (the front door restates it when it answers). */
   latencyMs: number;
   deadlineMet: boolean;
 }
@@ -79,6 +69,8 @@ export interface ModelMetadata {
   /** Input resolution expected by default (largest Pareto image_size). */
   imageSize: number;
   workers: { total: number; alive: number };
+  /** Most images the queue holds (`--max-queue`; one queue entry per image); absent: unbounded. */
+  maxQueue?: number;
   /** The local workers' WebGPU adapter (vendor, architecture, description), on webgpu. */
   adapter?: AdapterInfo;
   /** Threads per local WASM worker, on wasm. */
@@ -90,21 +82,29 @@ export interface InferenceService {
   /** Weights, SubnetNorm table, profile and warm-up done, and at least one worker alive. */
   isReady(): boolean;
   metadata(): ModelMetadata;
+  /** The service clock (ms): tickets are issued and judged on it. */
+  now(): number;
   /**
    * Admission before any decoding: throws the ServiceError a request of `images` images would get now
-   * (not ready, shutting down, queue full, overloaded, SLO below the cheapest sub-network). `infer`
-   * checks again, since the queue moves while the request is decoded.
+   * (not ready, shutting down, queue full, overloaded, deadline out of reach). `infer` admits again into
+   * the queue, since the queue moves while the request is decoded.
    */
-  admit(images: number, opts: AdmitOptions): void;
+  admit(images: number, ticket: DeadlineTicket): void;
   /**
    * Until when work for a request (parsing, decoding) is still worth doing: its deadline less the cheapest
    * sub-network's latency (later, inference could no longer make it), or +Infinity when the server serves late
    * requests (`--late serve`).
    */
-  workDeadline(arrivalMs: number, sloMs: number): number;
-  /** A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not queued. */
-  reportRefused(reason: RefusalReason, images: number): void;
-  infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome>;
+  workDeadline(ticket: DeadlineTicket): number;
+  /**
+   * A request refused before it reached the service (unparseable, invalid, preparation failed): counted, not
+   * queued. `arrivalMs` (service clock), when known, times the failure from the request's arrival.
+   */
+  reportRefused(reason: RefusalReason, images: number, priority?: number, arrivalMs?: number): void;
+  /** Queue the images under the ticket; `signal` aborts when the client disconnects (queued work is removed); `trace` (tracing on only) records the queue and batch spans. */
+  infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal, trace?: RequestTrace): Promise<InferOutcome>;
+  /** The answer to an inferred request is being written now: its outcome as judged at this moment, and how long encoding it took. */
+  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome, encodeMs?: number): void;
   /** Stop accepting; resolves when every accepted request has been answered. */
   drain(): Promise<void>;
 }

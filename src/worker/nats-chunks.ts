@@ -17,15 +17,23 @@ export function maxChunkBytes(nc: NatsConnection): number {
   return Math.max(64 * 1024, (nc.info?.max_payload ?? 1024 * 1024) - HEADROOM);
 }
 
-/** Request-reply with a frame of any size; resolves with the reply message. */
-export async function requestFrame(nc: NatsConnection, subject: string, frame: Uint8Array, timeoutMs: number): Promise<Msg> {
+/** Request-reply with a frame of any size; resolves with the reply message. `extra` headers go on the last (or only) message. */
+export async function requestFrame(nc: NatsConnection, subject: string, frame: Uint8Array, timeoutMs: number,
+  extra?: Record<string, string>): Promise<Msg> {
   const max = maxChunkBytes(nc);
-  if (frame.length <= max) return nc.request(subject, frame, { timeout: timeoutMs });
+  if (frame.length <= max) {
+    if (extra === undefined) return nc.request(subject, frame, { timeout: timeoutMs });
+    const h = headers();
+    for (const [k, v] of Object.entries(extra)) h.set(k, v);
+    return nc.request(subject, frame, { timeout: timeoutMs, headers: h });
+  }
   const count = Math.ceil(frame.length / max);
   const token = Math.random().toString(36).slice(2, 10);
   const hdr = (i: number): MsgHdrs => { const h = headers(); h.set(HEADER, `${token} ${i} ${count}`); return h; };
   for (let i = 0; i < count - 1; i++) nc.publish(subject, frame.subarray(i * max, (i + 1) * max), { headers: hdr(i) });
-  return nc.request(subject, frame.subarray((count - 1) * max), { timeout: timeoutMs, headers: hdr(count - 1) });
+  const last = hdr(count - 1);
+  for (const [k, v] of Object.entries(extra ?? {})) last.set(k, v);
+  return nc.request(subject, frame.subarray((count - 1) * max), { timeout: timeoutMs, headers: last });
 }
 
 /** Worker side: feeds messages in, hands back whole frames. */

@@ -5,12 +5,13 @@
  * leave at any time; a worker declared dead that is still alive is told to announce itself again.
  * @module
  */
-import { connect, type NatsConnection, type Subscription } from 'nats';
+import { connect, type ConnectionOptions, type NatsConnection, type Subscription } from 'nats';
 import type { ArchName } from '../../supernet/types.ts';
 import {
   decodeAnnouncement, decodeBye, decodeHeartbeat, encodeJson, subjects,
   type Announcement, type AnnounceReply, type Control,
 } from './nats-protocol.ts';
+import { connectFailure, redactUrl } from './nats-auth.ts';
 import { closeNats, trackConnection } from './nats-close.ts';
 import { NatsWorker } from './nats-transport.ts';
 import type { BatchJob } from './protocol.ts';
@@ -19,6 +20,8 @@ import type { WorkerTransport } from './transport.ts';
 export interface NatsRouterOptions {
   /** nats://host:port */
   url: string;
+  /** Credentials and TLS (nats-auth.ts natsConnectOptions). */
+  connect?: Partial<ConnectionOptions>;
   /** What a worker must serve to be admitted (see checkpointIdentity() in nats-identity.ts). */
   expect: {
     arch: ArchName;
@@ -72,9 +75,9 @@ export async function startNatsRouter(o: NatsRouterOptions): Promise<NatsRouter>
   const s = subjects(o.subjectPrefix);
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: o.url, name: 'superserve-router', maxReconnectAttempts: -1 });
+    nc = await connect({ ...o.connect, servers: o.url, name: 'superserve-router', maxReconnectAttempts: -1 });
   } catch (e) {
-    throw new NatsRouterError(`cannot connect to NATS at ${o.url}: ${(e as Error).message}`);
+    throw new NatsRouterError(connectFailure(e, o.url));
   }
   const link = trackConnection(nc);
   const margin = o.replyMarginMs ?? 5000;
@@ -188,7 +191,7 @@ export async function startNatsRouter(o: NatsRouterOptions): Promise<NatsRouter>
     log(`router lost its NATS connection${err ? `: ${err.message}` : ''}`);
     for (const w of [...live.values()]) w.die('the router lost its NATS connection', false);
   });
-  log(`router listening on ${o.url} (${s.announce}; heartbeat ${heartbeatMs} ms, dead after ${heartbeatMs * missed} ms of silence)`);
+  log(`router listening on ${redactUrl(o.url)} (${s.announce}; heartbeat ${heartbeatMs} ms, dead after ${heartbeatMs * missed} ms of silence)`);
 
   return {
     workers: () => [...live.values()],

@@ -11,6 +11,7 @@ import { requestFrame } from './nats-chunks.ts';
 import { encodeJson, subjects, type Announcement, type Control } from './nats-protocol.ts';
 import type { BatchJob, BatchReply, WorkerInfo } from './protocol.ts';
 import type { WorkerTransport } from './transport.ts';
+import { traceHeaders } from './nats-trace.ts';
 
 export interface NatsWorkerOptions {
   /** Reply deadline (ms) of a batch when the caller gives none. */
@@ -59,7 +60,7 @@ export class NatsWorker implements WorkerTransport {
     const key = this.nextKey++;
     return new Promise<BatchReply>((resolve, reject) => {
       this.pending.set(key, reject);
-      requestFrame(this.nc, this.subject, frame, timeout).then((msg) => {
+      requestFrame(this.nc, this.subject, frame, timeout, job.trace && traceHeaders(job.trace)).then((msg) => {
         if (!this.pending.delete(key)) return; // already failed by a death
         this.lastSeen = performance.now();
         let reply: BatchReply;

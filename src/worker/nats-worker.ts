@@ -6,7 +6,10 @@
  * @module
  */
 import { hostname } from 'node:os';
-import { connect, ErrorCode, type Msg, type NatsConnection, type NatsError } from 'nats';
+import { connect, ErrorCode, type ConnectionOptions, type Msg, type NatsConnection, type NatsError } from 'nats';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { connectFailure } from './nats-auth.ts';
+import { workerBatchSpan } from './nats-trace.ts';
 import { decodeJob, encodeReply } from './codec.ts';
 import { FrameAssembler, maxChunkBytes } from './nats-chunks.ts';
 import { closeNats, trackConnection } from './nats-close.ts';
@@ -21,6 +24,8 @@ export const EXIT_REFUSED = 3;
 
 export interface NatsWorkerProcessOptions {
   url: string;
+  /** Credentials and TLS (nats-auth.ts natsConnectOptions). */
+  connect?: Partial<ConnectionOptions>;
   name: string;
   init: WorkerInit;
   profileHash: string | null;
@@ -37,9 +42,9 @@ export async function runNatsWorker(o: NatsWorkerProcessOptions): Promise<number
   const id = workerId(o.name);
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: o.url, name: `superserve-worker ${id}`, maxReconnectAttempts: -1 });
+    nc = await connect({ ...o.connect, servers: o.url, name: `superserve-worker ${id}`, maxReconnectAttempts: -1 });
   } catch (e) {
-    throw new Error(`cannot connect to NATS at ${o.url}: ${(e as Error).message}`);
+    throw new Error(connectFailure(e, o.url));
   }
   const link = trackConnection(nc);
   const t0 = performance.now();
@@ -87,19 +92,25 @@ export async function runNatsWorker(o: NatsWorkerProcessOptions): Promise<number
     }
     if (frame === null) return;
     let jobId = -1;
+    const span = workerBatchSpan(msg, id);
     try {
       const job = decodeJob(frame);
       jobId = job.jobId;
+      span?.setAttributes({ 'batch.job_id': jobId, 'subnet.id': job.subnetId, 'batch.size': job.items.length });
       busy = true;
       const reply = await engine.runBatch(job);
+      span?.setAttribute('compute_ms', reply.computeMs);
+      if (reply.error !== undefined) span?.setStatus({ code: SpanStatusCode.ERROR, message: reply.error });
       const out = encodeReply(reply);
       msg.respond(out.length <= maxChunkBytes(nc) ? out
         : encodeReply({ jobId, numClasses: 0, computeMs: reply.computeMs, error: `reply of ${out.length} bytes exceeds the NATS max_payload` }));
       batches++;
     } catch (e) {
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
       msg.respond(encodeReply({ jobId, numClasses: 0, computeMs: 0, error: (e as Error).message }));
     } finally {
       busy = false;
+      span?.end();
     }
   };
 

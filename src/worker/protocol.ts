@@ -66,6 +66,8 @@ export interface BatchJob {
   subnetId: number;
   /** NHWC images; resized to the subnet's image_size by the worker when they differ. */
   items: ImageItem[];
+  /** W3C trace context of the batch (only when tracing is on): NATS carries it in message headers. */
+  trace?: { traceparent: string; links: string[] };
 }
 
 export interface BatchReply {

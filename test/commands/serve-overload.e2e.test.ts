@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
-import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../../src/http/v2-binary.ts';
+import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../../src/protocol/v2-binary.ts';
 import { runBurst } from '../../src/replay/burst.ts';
 import { freePort, ROOT, startServer, tempCheckpoint, type ServerProcess } from '../helpers/server-process.ts';
 

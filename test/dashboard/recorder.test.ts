@@ -41,6 +41,17 @@ test('one tick: rates, attainment, accuracy, mix, batch sizes, latency quantiles
   assert.equal(r.totals, { arrived: 4, answered: 2, onTime: 1, refused: 2, images: 4 });
 });
 
+test('per priority: on time, late and SLO-counted refusals since the start, most important first', () => {
+  const r = new DashboardRecorder({ capacity: 10, windowTicks: 3, toEpochMs: (ms) => ms });
+  r.answered(1, { images: [image(0, 70)], latencyMs: 5, deadlineMet: true, priority: 2 });
+  r.answered(2, { images: [image(0, 70)], latencyMs: 5, deadlineMet: false, priority: 2 });
+  r.answered(3, { images: [image(0, 70)], latencyMs: 5, deadlineMet: true, priority: 1 });
+  r.refused(4, 'overloaded', 1, 2);
+  r.refused(5, 'bad_request', 1, 1);
+  r.refused(6, 'deadline', 1);
+  assert.equal(r.priorityStats(), [{ priority: 1, onTime: 1, late: 0, refused: 0 }, { priority: 2, onTime: 1, late: 1, refused: 1 }]);
+});
+
 test('empty tick: null where nothing happened; attainment and accuracy are windowed over the last ticks', () => {
   const r = new DashboardRecorder({ capacity: 10, windowTicks: 2, toEpochMs: (ms) => ms });
   r.answered(0, { images: [image(0, 80)], latencyMs: 1, deadlineMet: true });

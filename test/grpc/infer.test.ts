@@ -38,7 +38,10 @@ test('raw_input_contents infer gives raw_output_contents equal, bit for bit, to 
     assert.is(res.model_name, 'ofa-fake');
     assert.is(res.model_version, '1');
     assert.is(res.id, 'g1');
-    assert.equal(res.outputs.map((o: { name: string; datatype: string; shape: number[] }) => [o.name, o.datatype, o.shape]), [['logits', 'FP32', [2, 6]], ['top5', 'INT64', [2, 5]]]);
+    assert.equal(res.outputs.map((o: { name: string; datatype: string; shape: number[] }) => [o.name, o.datatype, o.shape]), [
+      ['logits', 'FP32', [2, 6]], ['top5', 'INT64', [2, 5]], ['subnet_id', 'INT64', [2]], ['accuracy', 'FP32', [2]],
+      ['batch_size', 'INT64', [2]], ['queue_ms', 'FP32', [2]], ['compute_ms', 'FP32', [2]],
+    ], 'no outputs named: every output the metadata lists');
     assert.equal(res.parameters.subnet_id, { int64_param: 1, parameter_choice: 'int64_param' });
     assert.equal(res.parameters.accuracy, { double_param: 0.79, parameter_choice: 'double_param' });
     assert.equal(res.parameters.deadline_met, { bool_param: true, parameter_choice: 'bool_param' });
@@ -50,7 +53,7 @@ test('raw_input_contents infer gives raw_output_contents equal, bit for bit, to 
     const bytes = new Uint8Array(await http.arrayBuffer());
     const binary = bytes.subarray(Number(http.headers.get('inference-header-content-length')));
     const grpcRaw = Buffer.concat(res.raw_output_contents);
-    assert.is(grpcRaw.byteLength, 2 * 6 * 4 + 2 * 5 * 8);
+    assert.is(grpcRaw.byteLength, 2 * 6 * 4 + 2 * 5 * 8 + 2 * 2 * 8 + 3 * 2 * 4);
     assert.ok(Buffer.from(binary).equals(grpcRaw), 'identical bytes');
     const [viaGrpc, viaHttp] = h.service.calls;
     assert.equal(Array.from(viaGrpc!.batch.data), Array.from(viaHttp!.batch.data), 'same NHWC batch reached the service');
@@ -104,13 +107,25 @@ test('SLO: slo_ms / timeout as over HTTP; the call deadline alone or tightening 
     await call(h.client, 'ModelInfer', { ...base, parameters: { slo_ms: { double_param: 900.5 } } }, { deadline: new Date(Date.now() + 400) });
     await call(h.client, 'ModelInfer', { ...base, parameters: { slo_ms: { int64_param: 30 } } }, { deadline: new Date(Date.now() + 5000) });
     await call(h.client, 'ModelInfer', base, { deadline: new Date(Date.now() + 60_000) });
-    const slos = h.service.calls.map((c) => c.opts.sloMs);
+    const slos = h.service.calls.map((c) => c.ticket.sloMs);
     assert.is(slos[0], 100, 'server default');
     assert.is(slos[1], 20);
     assert.ok(slos[2]! > 300 && slos[2]! <= 600, `deadline 600 ms -> ${slos[2]}`);
     assert.ok(slos[3]! > 100 && slos[3]! <= 400, `deadline tighter than slo_ms -> ${slos[3]}`);
     assert.is(slos[4], 30, 'slo_ms tighter than the deadline');
     assert.is(slos[5], 1000, 'a long deadline is capped at the maximum SLO');
+  } finally { await h.close(); }
+});
+
+test('priority: the request parameter as Triton clients send it (uint64/int64), same levels as HTTP', async () => {
+  const h = await grpcHarness();
+  try {
+    const base = grpcRequest({ inputs: SPEC.inputs }, true);
+    await call(h.client, 'ModelInfer', { ...base, parameters: { priority: { uint64_param: 1 } } });
+    await call(h.client, 'ModelInfer', { ...base, parameters: { priority: { int64_param: 0 } } });
+    await call(h.client, 'ModelInfer', { ...base, parameters: { priority: { uint64_param: 5 } } });
+    await call(h.client, 'ModelInfer', base);
+    assert.equal(h.service.calls.map((c) => c.ticket.priority), [1, 2, 2, 2]);
   } finally { await h.close(); }
 });
 

@@ -27,7 +27,7 @@ const CASES: Array<[string, Spec, string | RegExp]> = [
   ['two inputs', { inputs: [NCHW, IMAGE] }, "expected 1 input but got 2 inputs ['input', 'image'] for model 'ofa-fake': send exactly one of 'input', 'input_nhwc', 'image'"],
   ['no input', { inputs: [] }, "expected 1 input but got 0 inputs for model 'ofa-fake': send exactly one of 'input', 'input_nhwc', 'image'"],
   ['the same input twice', { inputs: [NCHW, NCHW] }, "input 'input' is given more than once"],
-  ['unknown request parameter', good({ parameters: { priority: 1 } }), "parameter 'priority' is not supported for model 'ofa-fake' (supported: slo_ms, timeout, subnet)"],
+  ['unknown request parameter', good({ parameters: { urgency: 1 } }), "parameter 'urgency' is not supported for model 'ofa-fake' (supported: slo_ms, timeout, priority, subnet)"],
   ['unknown output', good({ outputs: [{ name: 'probs' }] }), "unexpected inference output 'probs' for model 'ofa-fake'"],
   ['unknown output parameter', good({ outputs: [{ name: 'logits', parameters: { topk: 3 } }] }), "parameter 'topk' is not supported for output 'logits' (supported: classification, class_count)"],
   ['output requested twice', good({ outputs: [{ name: 'top5' }, { name: 'top5' }] }), "output 'top5' is requested more than once"],

@@ -36,11 +36,11 @@ test('gRPC raw infer equals the HTTP binary infer bit for bit (same sub-network,
   const raw = new Uint8Array(pixels.buffer);
   const g = await call(client, 'ModelInfer', {
     model_name: 'superserve', parameters: { subnet: { int64_param: 0 } },
-    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size] }], raw_input_contents: [raw],
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size] }], outputs: [{ name: 'logits' }, { name: 'top5' }], raw_input_contents: [raw],
   });
   assert.is(g.err, undefined, g.err?.details);
   const header = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, size, size], parameters: { binary_data_size: raw.byteLength } }],
-    parameters: { subnet: 0, binary_data_output: true }, outputs: [{ name: 'logits' }, { name: 'top5' }] });
+    parameters: { subnet: 0, binary_data_output: true }, outputs: [{ name: 'logits', parameters: { binary_data: true } }, { name: 'top5' }] });
   const res = await fetch(`${server.url}/v2/models/superserve/infer`, {
     method: 'POST', headers: { 'inference-header-content-length': String(Buffer.byteLength(header)) }, body: Buffer.concat([Buffer.from(header), raw]),
   });

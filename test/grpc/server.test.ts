@@ -58,6 +58,8 @@ test('ModelStatistics counts requests of both protocols, as HTTP /stats reports 
     const { model_stats: [s] } = (await call(h.client, 'ModelStatistics', { name: 'ofa-fake' })).res;
     assert.equal([s.name, s.version, s.inference_count, s.execution_count], ['ofa-fake', '1', 2, 2]);
     assert.equal([s.inference_stats.success.count, s.inference_stats.fail.count], [2, 1]);
+    assert.equal([s.inference_stats.compute_input.count, s.inference_stats.compute_output.count], [2, 2], 'input preparation and reply encoding, per answered request, both protocols');
+    assert.ok(s.inference_stats.compute_output.ns > 0, 'encoding measured (FakeService has a virtual clock: its preparation and failure times are 0 here)');
     assert.equal(s.inference_stats.queue, { count: 2, ns: 3e6 });
     assert.equal(s.batch_stats.map((b: { batch_size: number; compute_infer: { count: number } }) => [b.batch_size, b.compute_infer.count]), [[1, 2]]);
     const http = await json(h.app.request('/v2/models/ofa-fake/stats'));

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
-import { readBytesElements, writeBytesElements } from '../../src/http/v2-binary.ts';
+import { readBytesElements, writeBytesElements } from '../../src/protocol/v2-binary.ts';
 import { fp32Body, fp32Name, harness, INFER, nhwc, post, type Harness } from './helpers.ts';
 
 /** Body = JSON header + raw chunks, with Inference-Header-Content-Length (override it with `headerLength`). */
@@ -51,7 +51,7 @@ test('FP32 binary input gives the same batch and reply as JSON; the reply stays 
   const [viaBinary, viaJson] = h.service.calls;
   assert.equal(Array.from(viaBinary!.batch.data), Array.from(viaJson!.batch.data));
   assert.equal([viaBinary!.batch.n, viaBinary!.batch.height, viaBinary!.batch.width], [2, 16, 16]);
-  assert.is(viaBinary!.opts.sloMs, 50);
+  assert.is(viaBinary!.ticket.sloMs, 50);
 });
 
 test('FP32 binary NCHW input is moved to NHWC', async () => {
@@ -75,12 +75,20 @@ test('binary_data_output: every output binary (FP32 and INT64 little-endian), he
   assert.equal(header.outputs, [
     { name: 'logits', datatype: 'FP32', shape: [2, 6], parameters: { binary_data_size: 48 } },
     { name: 'top5', datatype: 'INT64', shape: [2, 5], parameters: { binary_data_size: 80 } },
-  ]);
+    { name: 'subnet_id', datatype: 'INT64', shape: [2], parameters: { binary_data_size: 16 } },
+    { name: 'accuracy', datatype: 'FP32', shape: [2], parameters: { binary_data_size: 8 } },
+    { name: 'batch_size', datatype: 'INT64', shape: [2], parameters: { binary_data_size: 16 } },
+    { name: 'queue_ms', datatype: 'FP32', shape: [2], parameters: { binary_data_size: 8 } },
+    { name: 'compute_ms', datatype: 'FP32', shape: [2], parameters: { binary_data_size: 8 } },
+  ], 'no outputs named: every output the metadata lists, all binary');
   assert.is(header.parameters.subnet_id, 1);
-  assert.is(binary.byteLength, 48 + 80);
+  assert.is(binary.byteLength, 48 + 80 + 16 + 8 + 16 + 8 + 8);
   const view = new DataView(binary.buffer);
   WANT_LOGITS.forEach((v, i) => assert.ok(Math.abs(view.getFloat32(i * 4, true) - v) < 1e-5, `logit ${i}`));
   assert.equal(WANT_TOP5.map((_, i) => Number(view.getBigInt64(48 + i * 8, true))), WANT_TOP5);
+  assert.equal([0, 1].map((i) => Number(view.getBigInt64(128 + i * 8, true))), [1, 1], 'subnet_id per image');
+  assert.ok(Math.abs(view.getFloat32(144, true) - 0.79) < 1e-6, 'accuracy');
+  assert.equal([0, 1].map((i) => Number(view.getBigInt64(152 + i * 8, true))), [2, 2], 'batch_size per image');
 });
 
 test('per-output binary_data: only the named output is binary, and it overrides binary_data_output', async () => {

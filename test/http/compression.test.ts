@@ -58,7 +58,7 @@ test('Accept-Encoding: replies are compressed (gzip preferred, deflate when aske
   const raw = gunzipSync(Buffer.from(await bin.arrayBuffer()));
   const n = Number(bin.headers.get('inference-header-content-length'));
   assert.is(JSON.parse(raw.subarray(0, n).toString()).outputs[0].parameters.binary_data_size, 48, 'header length counts the uncompressed JSON');
-  assert.is(raw.byteLength - n, 48 + 80);
+  assert.is(raw.byteLength - n, 48 + 80 + 16 + 8 + 16 + 8 + 8, 'every output, binary');
 });
 
 test('a compression bomb is refused with 413 once the decompressed size passes the limit; nothing reaches the service', async () => {

@@ -60,7 +60,8 @@ test('statistics: Triton JSON shape, counts and durations after known requests; 
   assert.equal(st.fail.count, 2, 'the bad input and the rejection');
   assert.equal(st.queue, { count: 3, ns: 3 * 1.5e6 }, 'FakeService reports 1.5 ms queue per request');
   assert.equal(st.compute_infer, { count: 3, ns: 3 * 2.5e6 });
-  assert.equal(st.compute_input, { count: 0, ns: 0 });
+  assert.equal([st.compute_input.count, st.compute_output.count], [3, 3], 'per answered request: input preparation, reply encoding');
+  assert.ok(st.compute_output.ns > 0, 'encoding measured (the fake service runs on a virtual clock: preparation and failure times are 0 here)');
   assert.equal(s.batch_stats, [
     { batch_size: 1, compute_input: { count: 0, ns: 0 }, compute_infer: { count: 2, ns: 5e6 }, compute_output: { count: 0, ns: 0 } },
     { batch_size: 2, compute_input: { count: 0, ns: 0 }, compute_infer: { count: 1, ns: 2.5e6 }, compute_output: { count: 0, ns: 0 } },
@@ -89,7 +90,7 @@ test('model config: max batch size, the three optional inputs with formats, outp
     ['batch_size', 'TYPE_INT64', []], ['queue_ms', 'TYPE_FP32', []], ['compute_ms', 'TYPE_FP32', []],
   ]);
   assert.is(cfg.output[0].label_filename, 'labels.txt');
-  assert.equal(cfg.dynamic_batching.default_queue_policy, { timeout_action: 'REJECT', default_timeout_microseconds: 100_000, allow_timeout_override: true, max_queue_size: 0 });
+  assert.equal(cfg.dynamic_batching.default_queue_policy, { timeout_action: 'REJECT', default_timeout_microseconds: 100_000, allow_timeout_override: true, max_queue_size: 500 }, 'the --max-queue bound');
   assert.is(cfg.parameters.policy.string_value, 'slackfit');
   assert.is(cfg.parameters.max_slo_ms.string_value, '1000');
   assert.equal(JSON.parse(cfg.parameters.subnets.string_value), [{ id: 0, accuracy: 0.75, image_size: 32 }, { id: 1, accuracy: 0.79, image_size: 48 }]);

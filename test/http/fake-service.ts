@@ -4,7 +4,8 @@
  * made unready or failing, and can hold requests until released or aborted (for disconnect and drain tests).
  * @module
  */
-import type { AdmitOptions, ImageBatch, InferenceService, InferOptions, InferOutcome, ModelMetadata, SubnetInfo } from '../../src/serving/types.ts';
+import type { ImageBatch, InferenceService, InferOutcome, ModelMetadata, SubnetInfo } from '../../src/serving/types.ts';
+import type { DeadlineTicket } from '../../src/serving/ticket.ts';
 import { ServiceError } from '../../src/serving/types.ts';
 import { fanOut, type RefusalReason, type ServingEvents } from '../../src/serving/events.ts';
 import type { Metrics } from '../../src/metrics.ts';
@@ -14,8 +15,8 @@ export const FAKE_SUBNETS: SubnetInfo[] = [
   { id: 1, accuracy: 0.79, config: { d: [4] }, imageSize: 48 },
 ];
 export const FAKE_CLASSES = 6;
-/** Requests with an SLO below this are answered with deadlineMet=false. */
-export const FAKE_MIN_SLO_MS = 5;
+/** Each request takes this long on the fake's clock: one with a shorter SLO is answered with deadline_met false. */
+export const FAKE_LATENCY_MS = 4;
 
 interface Held { resolve: () => void }
 
@@ -26,7 +27,7 @@ export class FakeService implements InferenceService {
   failWith: ServiceError | Error | null = null;
   /** When true, infer waits for `release()` or the abort signal. */
   hold = false;
-  readonly calls: Array<{ batch: ImageBatch; opts: InferOptions }> = [];
+  readonly calls: Array<{ batch: ImageBatch; ticket: DeadlineTicket; signal: AbortSignal | undefined }> = [];
   readonly aborted: unknown[] = [];
   private readonly held: Held[] = [];
   private inFlight = 0;
@@ -37,30 +38,46 @@ export class FakeService implements InferenceService {
   readonly #events: ServingEvents;
 
   /** Reports to `metrics`' events and to `listener` (e.g. Triton statistics), as the real service does. */
+  /**
+   * The service clock (ms): starts at the real clock (the preparation pool judges work deadlines on it), and
+   * each infer moves it on by FAKE_LATENCY_MS.
+   */
+  time = performance.now();
+
   constructor(metrics?: Metrics, listener: ServingEvents = {}) {
     this.#events = fanOut(metrics?.events ?? {}, listener);
   }
 
+  now(): number { return this.time; }
+
   isReady(): boolean { return this.ready; }
 
-  admit(images: number, _opts: AdmitOptions): void {
+  admit(images: number, ticket: DeadlineTicket): void {
     const refusal = this.draining ? new ServiceError('shutting_down', 'server is shutting down', 2)
       : !this.ready ? new ServiceError('not_ready', 'model is not ready', 1) : undefined;
-    if (refusal) { this.reportRefused(refusal.kind, images); throw refusal; }
+    if (refusal) { this.reportRefused(refusal.kind, images, ticket.priority, ticket.arrivalMs); throw refusal; }
   }
 
-  workDeadline(arrivalMs: number, sloMs: number): number { return arrivalMs + sloMs; }
+  workDeadline(ticket: DeadlineTicket): number { return ticket.deadlineMs; }
 
-  reportRefused(reason: RefusalReason, images: number): void {
+  reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome, encodeMs?: number): void {
+    this.#events.answered?.(this.time, {
+      images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority,
+      prepMs: outcome.prepMs, ...(encodeMs === undefined ? {} : { encodeMs }),
+    });
+  }
+
+  /** Times the failure from `arrivalMs` on this service's clock, as the real service does. */
+  reportRefused(reason: RefusalReason, images: number, priority?: number, arrivalMs?: number): void {
     this.#events.arrived?.(0, images);
-    this.#events.refused?.(0, reason, images);
+    this.#events.refused?.(0, reason, images, priority, arrivalMs === undefined ? undefined : this.time - arrivalMs);
   }
 
   metadata(): ModelMetadata {
     return {
       name: this.modelName, versions: ['1'], platform: 'superserve_tfjs', arch: 'ofa-mbv3-w1.2', backend: 'fake',
       untrained: true, checkpoint: 'none', policy: 'slackfit', defaultSloMs: 100, subnets: FAKE_SUBNETS,
-      imageSize: 48, workers: { total: 2, alive: 1 },
+      imageSize: 48, workers: { total: 2, alive: 1 }, maxQueue: 500,
     };
   }
 
@@ -73,32 +90,33 @@ export class FakeService implements InferenceService {
   /** Let every held request finish. */
   release(): void { for (const h of this.held.splice(0)) h.resolve(); }
 
-  async infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome> {
+  async infer(batch: ImageBatch, ticket: DeadlineTicket, signal?: AbortSignal): Promise<InferOutcome> {
     try {
-      return await this.#infer(batch, opts);
+      return await this.#infer(batch, ticket, signal);
     } catch (e) {
-      this.#events.refused?.(0, e instanceof ServiceError ? e.kind : 'worker_failed', batch.n);
+      this.#events.refused?.(0, e instanceof ServiceError ? e.kind : 'worker_failed', batch.n, ticket.priority, this.time - ticket.arrivalMs);
       throw e;
     }
   }
 
-  async #infer(batch: ImageBatch, opts: InferOptions): Promise<InferOutcome> {
+  async #infer(batch: ImageBatch, ticket: DeadlineTicket, signal: AbortSignal | undefined): Promise<InferOutcome> {
     if (this.draining) throw new ServiceError('shutting_down', 'server is shutting down', 2);
-    this.calls.push({ batch, opts });
+    const enqueuedAt = this.time;
+    this.calls.push({ batch, ticket, signal });
     for (const w of this.arrivalWaiters) w();
     if (this.failWith) throw this.failWith;
     this.inFlight++;
     try {
-      if (this.hold) await this.waitForRelease(opts.signal);
-      const subnetId = opts.subnetId ?? 1;
+      if (this.hold) await this.waitForRelease(signal);
+      const subnetId = ticket.subnetId ?? 1;
       const accuracy = FAKE_SUBNETS.find((s) => s.id === subnetId)!.accuracy;
       const images = Array.from({ length: batch.n }, () => ({ subnetId, accuracy, batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, finishedAt: 0 }));
       const outcome: InferOutcome = {
         logits: channelMeans(batch), numClasses: FAKE_CLASSES, images, subnetId, accuracy,
-        batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, latencyMs: 4, deadlineMet: opts.sloMs >= FAKE_MIN_SLO_MS,
+        batchSize: batch.n, queueMs: 1.5, computeMs: 2.5, prepMs: enqueuedAt - ticket.arrivalMs, latencyMs: FAKE_LATENCY_MS, deadlineMet: FAKE_LATENCY_MS <= ticket.sloMs,
       };
+      this.time += FAKE_LATENCY_MS;
       this.#events.batchFinished?.(0, { worker: 'fake', subnetId, size: batch.n, computeMs: outcome.computeMs, wallMs: outcome.computeMs, ok: true });
-      this.#events.answered?.(0, { images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet });
       return outcome;
     } finally {
       this.inFlight--;

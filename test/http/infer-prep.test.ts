@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
-import { createPrepPool } from '../../src/http/prep/prep-pool.ts';
+import { createPrepPool } from '../../src/intake/prep/prep-pool.ts';
 import { fp32Body, harness, nhwc, post } from './helpers.ts';
 
 function rgba(w: number, h: number, seed: number) {

@@ -12,7 +12,7 @@ import { fp32Body, harness, INFER, nhwc, post } from './helpers.ts';
 
 const close = (a: number, b: number, tol = 1e-5) => Math.abs(a - b) <= tol;
 
-test('FP32 NHWC flat: logits are the per-channel means, top5 and parameters filled', async () => {
+test('FP32 NHWC flat: logits are the per-channel means, every output and the parameters filled', async () => {
   const { app, service } = harness();
   // Image 0: constant channels 1, 2, 3. Image 1: R = x, G = -y, B = 0.5.
   const data = nhwc(2, 16, 16, (b, y, x, c) => (b === 0 ? c + 1 : [x, -y, 0.5][c]!));
@@ -22,18 +22,25 @@ test('FP32 NHWC flat: logits are the per-channel means, top5 and parameters fill
   assert.is(body.model_name, 'ofa-fake');
   assert.is(body.model_version, '1');
   assert.is(body.id, 'req-7');
-  assert.equal(body.parameters, { subnet_id: 1, accuracy: 0.79, batch_size: 2, queue_ms: 1.5, compute_ms: 2.5, deadline_met: true });
+  assert.equal(body.parameters, { subnet_id: 1, accuracy: 0.79, batch_size: 2, prep_ms: 0, queue_ms: 1.5, compute_ms: 2.5, deadline_met: true });
   const [logits, top5] = body.outputs;
   assert.equal([logits.name, logits.datatype, logits.shape], ['logits', 'FP32', [2, 6]]);
   const want = [1, 2, 3, -1, -2, -3, 7.5, -7.5, 0.5, -7.5, 7.5, -0.5];
   want.forEach((v, i) => assert.ok(close(logits.data[i], v), `logit ${i}: ${logits.data[i]} != ${v}`));
   assert.equal([top5.name, top5.datatype, top5.shape], ['top5', 'INT64', [2, 5]]);
   assert.equal(top5.data, [2, 1, 0, 3, 4, 0, 4, 2, 5, 1]);
+  assert.equal(body.outputs.slice(2), [
+    { name: 'subnet_id', datatype: 'INT64', shape: [2], data: [1, 1] },
+    { name: 'accuracy', datatype: 'FP32', shape: [2], data: [Math.fround(0.79), Math.fround(0.79)] },
+    { name: 'batch_size', datatype: 'INT64', shape: [2], data: [2, 2] },
+    { name: 'queue_ms', datatype: 'FP32', shape: [2], data: [1.5, 1.5] },
+    { name: 'compute_ms', datatype: 'FP32', shape: [2], data: [2.5, 2.5] },
+  ], 'no outputs named: every output the metadata lists');
   const call = service.calls[0]!;
   assert.equal([call.batch.n, call.batch.height, call.batch.width], [2, 16, 16]);
-  assert.is(call.opts.sloMs, 100, 'server default SLO');
-  assert.is(call.opts.subnetId, undefined);
-  assert.ok(call.opts.signal instanceof AbortSignal);
+  assert.is(call.ticket.sloMs, 100, 'server default SLO');
+  assert.is(call.ticket.subnetId, undefined);
+  assert.ok(call.signal instanceof AbortSignal);
 });
 
 test('FP32 NCHW nested data is converted to NHWC', async () => {
@@ -57,13 +64,13 @@ test('parameters: slo_ms, Triton timeout (µs), subnet pin; deadline_met reporte
   let res = await post(app, fp32Body([1, 16, 16, 3], data, { parameters: { slo_ms: 42.5, subnet: 0 } }));
   assert.is(res.status, 200);
   const body = await res.json();
-  assert.is(service.calls[0]!.opts.sloMs, 42.5);
-  assert.is(service.calls[0]!.opts.subnetId, 0);
+  assert.is(service.calls[0]!.ticket.sloMs, 42.5);
+  assert.is(service.calls[0]!.ticket.subnetId, 0);
   assert.is(body.parameters.subnet_id, 0);
   assert.is(body.parameters.accuracy, 0.75);
   res = await post(app, fp32Body([1, 16, 16, 3], data, { parameters: { timeout: 20000 } }));
   assert.is(res.status, 200);
-  assert.is(service.calls[1]!.opts.sloMs, 20);
+  assert.is(service.calls[1]!.ticket.sloMs, 20);
   res = await post(app, fp32Body([1, 16, 16, 3], data, { parameters: { slo_ms: 1 } }));
   assert.is((await res.json()).parameters.deadline_met, false);
 });
@@ -113,11 +120,31 @@ test('BYTES with a pinned subnet uses that subnet\'s image size', async () => {
   assert.equal([service.calls[0]!.batch.height, service.calls[0]!.batch.width], [32, 32]);
 });
 
-test('an infer request carries the arrival time from the injected service clock', async () => {
-  const { app, service } = harness({ now: () => 12345 });
+test('priority: Triton levels (1 = highest, 0 and out of range = the default level) reach the ticket', async () => {
+  const { app, service } = harness({ priorityLevels: 3 });
+  const data = nhwc(1, 16, 16, () => 0);
+  for (const priority of [1, 2, 0, 9, undefined]) {
+    const res = await post(app, fp32Body([1, 16, 16, 3], data, priority === undefined ? {} : { parameters: { priority } }));
+    assert.is(res.status, 200, `priority ${priority}`);
+  }
+  assert.equal(service.calls.map((c) => c.ticket.priority), [1, 2, 3, 3, 3]);
+});
+
+test('one deadline ticket: deadline = arrival + SLO on the service clock, deadline_met judged when answered', async () => {
+  const { app, service } = harness();
+  service.time = 500;
+  const res = await post(app, fp32Body([1, 16, 16, 3], nhwc(1, 16, 16, () => 0), { parameters: { slo_ms: 3 } }));
+  const t = service.calls[0]!.ticket;
+  assert.equal([t.arrivalMs, t.sloMs, t.deadlineMs], [500, 3, 503]);
+  assert.is((await res.json()).parameters.deadline_met, false, 'answered at 504, after the deadline');
+});
+
+test('an infer request carries the arrival time from the service clock', async () => {
+  const { app, service } = harness();
+  service.time = 12345;
   const res = await post(app, fp32Body([1, 16, 16, 3], nhwc(1, 16, 16, () => 0)));
   assert.is(res.status, 200);
-  assert.is(service.calls[0]!.opts.arrivalMs, 12345);
+  assert.is(service.calls[0]!.ticket.arrivalMs, 12345);
 });
 
 test.run();

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeInferRequest, encodeInferResponse } from '../../src/http/v2-codec.ts';
+import { parseInferRequest, encodeInferResponse } from '../../src/protocol/v2-codec.ts';
 import { classificationStrings, topK } from '../../src/protocol/response.ts';
 import { flattenFp32, nchwToNhwc } from '../../src/protocol/tensors.ts';
 import { RequestValidationError } from '../../src/protocol/errors.ts';
@@ -32,23 +32,23 @@ test('flattenFp32: nested and flat give the same row-major data; bad nesting nam
   assert.throws(() => flattenFp32('x', [[1, 2], 3], [2, 2]), /data\[1\] must be an array/);
 });
 
-test('decodeInferRequest: defaults and validation errors are RequestValidationError', () => {
+test('parseInferRequest: defaults and validation errors are RequestValidationError', () => {
   const meta = new FakeService().metadata();
   const limits = { defaultSloMs: 80, maxSloMs: 500 };
   const body = { inputs: [{ name: 'input_nhwc', datatype: 'FP32', shape: [1, 16, 16, 3], data: new Array(768).fill(0) }] };
-  const req = decodeInferRequest(body, meta, limits);
-  assert.is(req.sloMs, 80);
+  const req = parseInferRequest(body, meta, limits);
+  assert.is(req.timing.sloMs, 80);
   assert.is(req.id, undefined);
-  assert.equal(req.outputs, [{ name: 'logits' }, { name: 'top5' }]);
-  assert.is(req.sloGiven, false);
-  assert.is(decodeInferRequest(body, meta, { defaultSloMs: 2000, maxSloMs: 1000 }).sloMs, 2000, 'the server default is not capped');
-  assert.throws(() => decodeInferRequest({ ...body, parameters: { slo_ms: 600 } }, meta, limits), (e: unknown) => e instanceof RequestValidationError);
-  assert.throws(() => decodeInferRequest({ ...body, parameters: { slo_ms: 600 } }, meta, { ...limits, maxSloMs: 1000, maxBatch: 0 }), /batch size 1 out of range 1\.\.0/);
+  assert.equal(req.outputs.map((o) => o.name), ['logits', 'top5', 'subnet_id', 'accuracy', 'batch_size', 'queue_ms', 'compute_ms'], 'no outputs named: all of them');
+  assert.is(req.timing.sloGiven, false);
+  assert.is(parseInferRequest(body, meta, { defaultSloMs: 2000, maxSloMs: 1000 }).timing.sloMs, 2000, 'the server default is not capped');
+  assert.throws(() => parseInferRequest({ ...body, parameters: { slo_ms: 600 } }, meta, limits), (e: unknown) => e instanceof RequestValidationError);
+  assert.throws(() => parseInferRequest({ ...body, parameters: { slo_ms: 600 } }, meta, { ...limits, maxSloMs: 1000, maxBatch: 0 }), /batch size 1 out of range 1\.\.0/);
 });
 
 test('encodeInferResponse refuses logits that do not match n x classes', () => {
   const images = [0, 1].map(() => ({ subnetId: 0, accuracy: 0.7, batchSize: 2, queueMs: 0, computeMs: 0, finishedAt: 0 }));
-  const outcome = { logits: new Float32Array(5), numClasses: 3, images, subnetId: 0, accuracy: 0.7, batchSize: 2, queueMs: 0, computeMs: 0, latencyMs: 0, deadlineMet: true };
+  const outcome = { logits: new Float32Array(5), numClasses: 3, images, subnetId: 0, accuracy: 0.7, batchSize: 2, queueMs: 0, computeMs: 0, prepMs: 0, latencyMs: 0, deadlineMet: true };
   assert.throws(() => encodeInferResponse(outcome, { modelName: 'm', n: 2, outputs: [{ name: 'logits' }] }), /5 logits for 2 images x 3 classes/);
   const ok = encodeInferResponse({ ...outcome, logits: new Float32Array([1, 2, 3, 3, 2, 1]) }, { modelName: 'm', n: 2, outputs: [{ name: 'top5' }] });
   assert.equal(ok.outputs, [{ name: 'top5', datatype: 'INT64', shape: [2, 3], data: [2, 1, 0, 0, 1, 2] }]);
@@ -61,7 +61,7 @@ test('per-image outputs: each image\'s sub-network, accuracy and timing; subnet_
     { subnetId: 2, accuracy: 76, batchSize: 8, queueMs: 12.5, computeMs: 40, finishedAt: 100 },
     { subnetId: 0, accuracy: 72, batchSize: 3, queueMs: 30, computeMs: 15, finishedAt: 120 },
   ];
-  const outcome = { logits: new Float32Array(6), numClasses: 3, images, subnetId: undefined, accuracy: 74, batchSize: 8, queueMs: 30, computeMs: 40, latencyMs: 120, deadlineMet: true };
+  const outcome = { logits: new Float32Array(6), numClasses: 3, images, subnetId: undefined, accuracy: 74, batchSize: 8, queueMs: 30, computeMs: 40, prepMs: 0, latencyMs: 120, deadlineMet: true };
   const names = ['subnet_id', 'accuracy', 'batch_size', 'queue_ms', 'compute_ms'] as const;
   const r = encodeInferResponse(outcome, { modelName: 'm', n: 2, outputs: names.map((name) => ({ name })) });
   assert.equal(r.outputs.map((o) => [o.name, o.datatype, o.shape, o.data]), [
@@ -86,7 +86,7 @@ test('classification: "score:index:label", best first, the score with 6 decimals
   const big = new Float32Array(1000);
   big[1] = 2.5;
   const image = { subnetId: 0, accuracy: 0.7, batchSize: 1, queueMs: 0, computeMs: 0, finishedAt: 0 };
-  const reply = encodeInferResponse({ logits: big, numClasses: 1000, images: [image], subnetId: 0, accuracy: 0.7, batchSize: 1, queueMs: 0, computeMs: 0, latencyMs: 0, deadlineMet: true },
+  const reply = encodeInferResponse({ logits: big, numClasses: 1000, images: [image], subnetId: 0, accuracy: 0.7, batchSize: 1, queueMs: 0, computeMs: 0, prepMs: 0, latencyMs: 0, deadlineMet: true },
     { modelName: 'm', n: 1, outputs: [{ name: 'logits', classCount: 2 }], labels });
   assert.equal(reply.outputs, [{ name: 'logits', datatype: 'BYTES', shape: [1, 2], data: ['2.500000:1:goldfish, Carassius auratus', '0.000000:0:tench, Tinca tinca'] }]);
 });

@@ -114,9 +114,9 @@ test('binary replay against the real HTTP app: every request served, the service
     assert.is(service.calls.length, 5);
     const s = 48;
     const nchw = pseudoImage(s, 1);
-    const { batch, opts } = service.calls[0]!;
+    const { batch, ticket } = service.calls[0]!;
     assert.equal([batch.n, batch.height, batch.width], [1, s, s]);
-    assert.is(opts.sloMs, 200);
+    assert.is(ticket.sloMs, 200);
     for (let p = 0; p < s * s; p++) for (let c = 0; c < 3; c++) {
       if (batch.data[p * 3 + c] !== Math.fround(nchw[c * s * s + p]!)) assert.unreachable(`pixel ${p} channel ${c}`);
     }

@@ -6,8 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPolicy, Scheduler, VirtualClock, type LatencyProfile } from '../../src/scheduler/index.ts';
 import { Dispatcher, type ItemPayload, type SetTimer } from '../../src/serving/dispatcher.ts';
+import type { ServingEvents } from '../../src/serving/events.ts';
 import { LocalInferenceService } from '../../src/serving/service.ts';
 import { ServiceError, type ImageBatch, type ModelMetadata } from '../../src/serving/types.ts';
+import { issueTicket } from '../../src/serving/ticket.ts';
 import { ManualWorker } from '../helpers/manual-worker.ts';
 
 const profile: LatencyProfile = {
@@ -18,7 +20,7 @@ const profile: LatencyProfile = {
   ],
 };
 
-function setup(opts: { maxQueue?: number; policy?: string } = {}) {
+function setup(opts: { maxQueue?: number; policy?: string; events?: ServingEvents } = {}) {
   const clock = new VirtualClock(0);
   const scheduler = new Scheduler<ItemPayload>({ clock, policy: createPolicy(opts.policy ?? 'maxacc', profile), profile, ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) });
   // The expiry timer on the virtual clock: armed like setTimeout, fired by the test.
@@ -28,19 +30,20 @@ function setup(opts: { maxQueue?: number; policy?: string } = {}) {
     return { cancel: () => { timer.at = undefined; timer.fire = undefined; } };
   };
   const dispatcher = new Dispatcher(scheduler, clock, {}, setTimer);
-  const service = new LocalInferenceService('m', clock, () => ({}) as ModelMetadata);
+  const service = new LocalInferenceService('m', clock, () => ({}) as ModelMetadata, opts.events);
   service.attach({ dispatcher, accuracyOf: (id) => (id === 0 ? 70 : 80), hasSubnet: (id) => id === 0 || id === 1 });
   return { clock, scheduler, dispatcher, service, timer };
 }
 
 const images = (n: number, value = 1): ImageBatch => ({ data: new Float32Array(n * 2 * 2 * 3).fill(value), n, height: 2, width: 2 });
+const ticket = (service: LocalInferenceService, sloMs: number) => issueTicket({ arrivalMs: service.now(), sloMs });
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 test('a request of several images is split into queue entries and answered once, in order', async () => {
   const { service, dispatcher } = setup();
   const w = new ManualWorker('w');
   dispatcher.addWorker(w);
-  const p = service.infer({ data: Float32Array.from({ length: 3 * 12 }, (_, i) => Math.floor(i / 12) + 1), n: 3, height: 2, width: 2 }, { sloMs: 1000 });
+  const p = service.infer({ data: Float32Array.from({ length: 3 * 12 }, (_, i) => Math.floor(i / 12) + 1), n: 3, height: 2, width: 2 }, ticket(service, 1000));
   await flush();
   assert.is(w.jobs.length, 1);
   assert.is(w.jobs[0]!.job.items.length, 3);
@@ -57,10 +60,10 @@ test('no worker free: requests wait in EDF order and the freed worker pulls the 
   const { service, dispatcher } = setup({ policy: 'fixed:0' });
   const w = new ManualWorker('w');
   dispatcher.addWorker(w);
-  const first = service.infer(images(1, 1), { sloMs: 1000 });
+  const first = service.infer(images(1, 1), ticket(service, 1000));
   await flush();
-  const late = service.infer(images(1, 2), { sloMs: 5000 });
-  const urgent = service.infer(images(1, 3), { sloMs: 500 });
+  const late = service.infer(images(1, 2), ticket(service, 5000));
+  const urgent = service.infer(images(1, 3), ticket(service, 500));
   w.finish();
   await first;
   await flush();
@@ -73,10 +76,10 @@ test('no worker free: requests wait in EDF order and the freed worker pulls the 
 test('bounded queue: a request that does not fit is refused whole with queue_full', async () => {
   const { service, dispatcher, scheduler } = setup({ maxQueue: 2 });
   dispatcher.addWorker(new ManualWorker('w'));
-  const a = service.infer(images(1), { sloMs: 1000 });
+  const a = service.infer(images(1), ticket(service, 1000));
   await flush(); // taken by the worker
-  const b = service.infer(images(2), { sloMs: 1000 });
-  const c = service.infer(images(1), { sloMs: 1000 }).catch((e: unknown) => e);
+  const b = service.infer(images(2), ticket(service, 1000));
+  const c = service.infer(images(1), ticket(service, 1000)).catch((e: unknown) => e);
   const err = await c;
   assert.instance(err, ServiceError);
   assert.is((err as ServiceError).kind, 'queue_full');
@@ -88,10 +91,10 @@ test('a client that goes away has its queued entries removed; its in-flight answ
   const { service, dispatcher, scheduler } = setup();
   const w = new ManualWorker('w');
   dispatcher.addWorker(w);
-  const busy = service.infer(images(1), { sloMs: 1000 });
+  const busy = service.infer(images(1), ticket(service, 1000));
   await flush();
   const ac = new AbortController();
-  const gone = service.infer(images(2), { sloMs: 1000, signal: ac.signal }).catch((e: unknown) => e);
+  const gone = service.infer(images(2), ticket(service, 1000), ac.signal).catch((e: unknown) => e);
   assert.is(scheduler.size, 2);
   ac.abort();
   const err = await gone;
@@ -106,7 +109,7 @@ test('a worker that dies mid-batch: its requests are re-queued and served by ano
   const { service, dispatcher } = setup();
   const w1 = new ManualWorker('w1');
   dispatcher.addWorker(w1);
-  const p = service.infer(images(2), { sloMs: 1000 });
+  const p = service.infer(images(2), ticket(service, 1000));
   await flush();
   assert.is(w1.jobs.length, 1);
   const w2 = new ManualWorker('w2');
@@ -125,16 +128,16 @@ test('admission: a request the busy worker cannot serve by its deadline is refus
   const { service, dispatcher, scheduler } = setup();
   const w = new ManualWorker('w');
   dispatcher.addWorker(w);
-  const busy = service.infer(images(1), { sloMs: 1000 }); // maxacc: subnet 1, 20 ms: the worker is free at t=20
+  const busy = service.infer(images(1), ticket(service, 1000)); // maxacc: subnet 1, 20 ms: the worker is free at t=20
   await flush();
   // free at 20, then at least the cheapest option (10 ms): done at 30 at the earliest, deadline 15
-  assert.throws(() => service.admit(1, { sloMs: 15 }), (e: unknown) => (e as ServiceError).kind === 'overloaded');
-  const err = await service.infer(images(1), { sloMs: 15 }).catch((e: unknown) => e);
+  assert.throws(() => service.admit(1, ticket(service, 15)), (e: unknown) => (e as ServiceError).kind === 'overloaded');
+  const err = await service.infer(images(1), ticket(service, 15)).catch((e: unknown) => e);
   assert.is((err as ServiceError).kind, 'overloaded');
   assert.ok((err as ServiceError).retryAfterS! > 0);
   assert.is(scheduler.size, 0, 'nothing was queued');
   // an SLO below the cheapest sub-network's latency is refused whatever the load
-  assert.throws(() => service.admit(1, { sloMs: 5 }), (e: unknown) => (e as ServiceError).kind === 'deadline');
+  assert.throws(() => service.admit(1, ticket(service, 5)), (e: unknown) => (e as ServiceError).kind === 'deadline');
   w.finish();
   await busy;
 });
@@ -143,9 +146,9 @@ test('expiry timer: a queued request is answered at the moment it can no longer 
   const { service, dispatcher, clock, timer } = setup({ policy: 'fixed:0' });
   const w = new ManualWorker('w');
   dispatcher.addWorker(w);
-  const busy = service.infer(images(1), { sloMs: 1000 }); // on the worker; expected free at t=10
+  const busy = service.infer(images(1), ticket(service, 1000)); // on the worker; expected free at t=10
   await flush();
-  const queued = service.infer(images(1), { sloMs: 40 }).catch((e: unknown) => e); // admitted: 10 + 10 <= 40
+  const queued = service.infer(images(1), ticket(service, 40)).catch((e: unknown) => e); // admitted: 10 + 10 <= 40
   assert.is(timer.at, 30, 'armed for deadline 40 minus the cheapest latency 10');
   clock.set(31); // the worker is slower than profiled: still busy
   timer.fire!();
@@ -157,15 +160,56 @@ test('expiry timer: a queued request is answered at the moment it can no longer 
   assert.is(timer.at, undefined, 'nothing queued: no timer');
 });
 
+test('every worker dead after start-up: refused as no_worker (counted against the SLO), with the ticket\'s priority', async () => {
+  const { service, dispatcher } = setup();
+  const seen: Array<[string, number | undefined]> = [];
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  dispatcher.removeWorker(w, 'killed');
+  const s2 = new LocalInferenceService('m', { now: () => 0 }, () => ({}) as ModelMetadata, { refused: (_at, reason, _n, priority) => seen.push([reason, priority]) });
+  s2.attach({ dispatcher, accuracyOf: () => 70, hasSubnet: () => true });
+  const err = await s2.infer(images(1), issueTicket({ arrivalMs: 0, sloMs: 1000, priority: 1 })).catch((e: unknown) => e);
+  assert.is((err as ServiceError).kind, 'no_worker');
+  assert.throws(() => s2.admit(1, issueTicket({ arrivalMs: 0, sloMs: 1000 })), (e: unknown) => (e as ServiceError).kind === 'no_worker');
+  assert.equal(seen, [['no_worker', 1], ['no_worker', 2]]);
+  assert.not.ok(service.isReady());
+});
+
+test('events time each request from its arrival: preparation and encoding when answered, time to the error when refused', async () => {
+  const seen: unknown[] = [];
+  const { service, dispatcher, clock } = setup({
+    policy: 'fixed:0',
+    events: {
+      answered: (_at, r) => { seen.push(['answered', r.prepMs, r.encodeMs]); },
+      refused: (_at, reason, _n, _priority, ms) => { seen.push([reason, ms]); },
+    },
+  });
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  clock.set(100);
+  const t = issueTicket({ arrivalMs: 97, sloMs: 1000 });
+  const answered = service.infer(images(1), t); // reached the queue 3 ms after arrival
+  await flush();
+  clock.set(110);
+  w.finish();
+  service.reportAnswered(t, await answered, 0.5);
+  const tooTight = issueTicket({ arrivalMs: 106, sloMs: 5 }); // below the cheapest sub-network's latency
+  assert.throws(() => service.admit(1, tooTight), (e: unknown) => e instanceof ServiceError);
+  service.reportRefused('bad_request', 1, undefined, 108);
+  assert.equal(seen.slice(0, 1), [['answered', 3, 0.5]]);
+  assert.equal((seen[1] as unknown[])[1], 4, 'refused on admission 4 ms after arrival');
+  assert.equal(seen[2], ['bad_request', 2]);
+});
+
 test('drain: stops accepting, resolves when the last accepted request is answered', async () => {
   const { service, dispatcher } = setup();
   const w = new ManualWorker('w');
   dispatcher.addWorker(w);
-  const p = service.infer(images(1), { sloMs: 1000 });
+  const p = service.infer(images(1), ticket(service, 1000));
   await flush();
   let drained = false;
   const d = service.drain().then(() => { drained = true; });
-  const refused = await service.infer(images(1), { sloMs: 1000 }).catch((e: unknown) => e);
+  const refused = await service.infer(images(1), ticket(service, 1000)).catch((e: unknown) => e);
   assert.is((refused as ServiceError).kind, 'shutting_down');
   await flush();
   assert.not.ok(drained);

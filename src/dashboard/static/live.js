@@ -7,7 +7,7 @@
   'use strict';
   const { createBoard, formatNumber, el } = window.SuperServeCharts;
   const $ = (id) => document.getElementById(id);
-  const HTTP_STATUS = { queue_full: 503, overloaded: 503, deadline: 504, not_ready: 503, shutting_down: 503, bad_request: 400, cancelled: 499, worker_failed: 500 };
+  const HTTP_STATUS = { queue_full: 503, overloaded: 503, deadline: 504, not_ready: 503, no_worker: 503, shutting_down: 503, bad_request: 400, cancelled: 499, worker_failed: 500 };
 
   let board = null;
   let columns = null;
@@ -69,6 +69,20 @@
       tr.append(el('td', {}, e.reason), el('td', {}, String(HTTP_STATUS[e.reason] || '')), el('td', { class: 'num' }, String(e.total)),
         el('td', {}, e.lastAt == null ? '–' : new Date(e.lastAt).toLocaleTimeString()));
       et.append(tr);
+    }
+    renderPriorities(live.priorities);
+  }
+
+  function renderPriorities(priorities) {
+    const pt = $('priority-body');
+    pt.textContent = '';
+    for (const p of priorities || []) {
+      const counted = p.onTime + p.late + p.refused;
+      const tr = el('tr', { 'data-priority': String(p.priority) });
+      tr.append(el('td', {}, String(p.priority) + (p.priority === 1 ? ' (highest)' : '')), el('td', { class: 'num' }, String(p.onTime)),
+        el('td', { class: 'num' }, String(p.late)), el('td', { class: 'num' }, String(p.refused)),
+        el('td', { class: 'num' }, counted ? formatNumber((100 * p.onTime) / counted, 1) + ' %' : '–'));
+      pt.append(tr);
     }
   }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every uvu test under test/ and ends with the plain "N passed, N failed" line CI reads.
-# SUPERSERVE_FIXTURES points at the OFA reference fixtures (default ../shared/fixtures).
+# SUPERSERVE_FIXTURES points at the OFA reference fixtures (default ../shared/fixtures). test/helpers/skip-guard.mjs is
+# preloaded: a test that prints SKIPPED while tests run fails (skips are registered with test.skip / testIf).
 set -o pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
-node --import tsx node_modules/uvu/bin.js test '\.test\.ts$' --no-color "$@" 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
+node --import tsx --import ./test/helpers/skip-guard.mjs node_modules/uvu/bin.js test '\.test\.ts$' --no-color "$@" 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
 total=$(sed -n 's/^  Total: *\([0-9]*\)$/\1/p' "$out" | tail -1)
 passed=$(sed -n 's/^  Passed: *\([0-9]*\)$/\1/p' "$out" | tail -1)
 skipped=$(sed -n 's/^  Skipped: *\([0-9]*\)$/\1/p' "$out" | tail -1)

@@ -29,3 +29,19 @@ export function fixtureTest(sub: string, name: string, fn: (dir: string) => void
   const dir = fixturesOrSkip(sub);
   testIf(dir !== null)(name, () => fn(dir!));
 }
+
+type Register = typeof test;
+
+/**
+ * Registers a suite's tests with uvu's `test` when `value` is available, else with a stand-in that
+ * records each test as skipped (one skip per test) and drops its hooks. `register` must only read
+ * `value` inside hooks and test bodies.
+ */
+export function suiteIf<T>(value: T | null, register: (t: Register, value: T) => void): void {
+  if (value !== null) { register(test, value); return; }
+  const skipping = Object.assign((name: string) => test.skip(name), {
+    before: Object.assign(() => {}, { each: () => {} }), after: Object.assign(() => {}, { each: () => {} }),
+    only: (name: string) => test.skip(name), skip: (name: string) => test.skip(name), run: () => {},
+  }) as unknown as Register;
+  register(skipping, null as T);
+}

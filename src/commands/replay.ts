@@ -14,7 +14,9 @@ import { writeReportHtml } from '../dashboard/report.ts';
 
 export const REPLAY_USAGE = `usage: superserve replay --url http://HOST:PORT --model M --trace FILE --out DIR [options]
 
-  --slo-ms S        latency target sent with each request and used for attainment (default 36)
+  --slo-ms S        latency target sent with each request and used for attainment (default 36); a v2 trace's
+                    per-request SLO (slo_ms > 0) and priority are sent instead, and summary.json reports per class
+  --priority-levels L   the server's --priority-levels, to group priorities into classes as it does (default 2)
   --timeout-ms T    give up on a request after T ms (counted as unanswered; default 30000)
   --limit N         replay only the first N arrivals
   --json            send FP32 as JSON number arrays (default: Triton's binary tensor data extension, cheaper for the server)
@@ -25,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   return runCommand('replay', async () => {
     const { values, positionals } = parseFlags(argv, {
         url: { type: 'string' }, model: { type: 'string' }, trace: { type: 'string' }, 'slo-ms': { type: 'string' },
-        'timeout-ms': { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'timeout-ms': { type: 'string' }, limit: { type: 'string' }, 'priority-levels': { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       }, REPLAY_USAGE, true);
     if (values.help) { process.stdout.write(REPLAY_USAGE + '\n'); return 0; }
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -38,10 +40,13 @@ export async function run(argv: string[]): Promise<number> {
     const limit = values.limit === undefined ? trace.arrivalsMs.length : requireFlag(intFlag(values.limit, 'limit'), 'limit');
     if (limit < 1) throw new UsageError(`--limit must be >= 1, got ${limit}`);
     const arrivalsMs = trace.arrivalsMs.subarray(0, limit);
+    const priorityLevels = intFlag(values['priority-levels'], 'priority-levels') ?? 2;
+    if (priorityLevels < 1) throw new UsageError(`--priority-levels must be >= 1, got ${priorityLevels}`);
     const traceName = tracePath.replace(/^.*\//, '').replace(/\.trace$/, '');
     let lastPrint = 0;
     const r = await replay({
-      url, model, arrivalsMs, traceName, sloMs, timeoutMs: numFlag(values['timeout-ms'], 'timeout-ms') ?? 30_000, encoding: values.json ? 'json' : 'binary',
+      url, model, arrivalsMs, traceName, sloMs, priorityLevels,
+      ...(trace.sloMs ? { requestSloMs: trace.sloMs } : {}), ...(trace.priority ? { requestPriority: trace.priority } : {}), timeoutMs: numFlag(values['timeout-ms'], 'timeout-ms') ?? 30_000, encoding: values.json ? 'json' : 'binary',
       onProgress: (done, total) => {
         const now = Date.now();
         if (now - lastPrint > 1000 || done === total) { lastPrint = now; process.stderr.write(`\rreplay: ${done}/${total} answered`); }

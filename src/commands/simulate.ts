@@ -6,7 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { intFlag, listFlag, numFlag, parseFlags, requireFlag, runCommand, UsageError } from './args.ts';
+import { DEFAULT_SLO_TARGET } from '../scheduler/options.ts';
 import { resolvePolicy } from '../scheduler/index.ts';
+import { classesOf, DEFAULT_PRIORITY_LEVELS } from '../sim/request-classes.ts';
 import { policySettingsFlags, runSettings } from '../sim/run-settings.ts';
 import { loadProfile, noiseFor } from '../sim/profiles.ts';
 import { runLabel, timeSeriesCharts } from '../sim/report.ts';
@@ -37,6 +39,9 @@ export const SIMULATE_USAGE = `usage: superserve simulate --trace FILE --policy 
   --slo-ms S            default 36
   --fail-at t1,t2,...   kill one worker at each time: seconds, or milliseconds with an "ms" suffix (12,24 or 12000ms)
   --max-queue N         bounded queue (default unbounded)
+  --priority-levels L   priority levels (Triton's; default 2): a trace's priority 0 or above L is level L
+  --slo-target T        share of admitted requests that should meet their deadline; slackfit-m plans with the
+                        latency quantile it needs (default 0.99)
   --experiment NAME     label for summary.json (default "simulate")
 Writes DIR/summary.json, DIR/timeseries.csv (per 100 ms) and DIR/plots/*.svg.`;
 
@@ -47,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
         policy: { type: 'string' }, workers: { type: 'string' }, 'slo-ms': { type: 'string' }, 'fail-at': { type: 'string' },
         late: { type: 'string' }, 'batch-sizes': { type: 'string' }, noise: { type: 'string' }, seed: { type: 'string' },
         'adapt-latency': { type: 'string' }, 'max-queue': { type: 'string' }, experiment: { type: 'string' }, out: { type: 'string' },
+        'priority-levels': { type: 'string' }, 'slo-target': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       }, SIMULATE_USAGE, true);
     if (values.help) { process.stdout.write(SIMULATE_USAGE + '\n'); return 0; }
@@ -68,12 +74,17 @@ export async function run(argv: string[]): Promise<number> {
     if (part !== 'forward' && part !== 'end-to-end') throw new UsageError(`--latency must be forward or end-to-end, got "${part}"`);
     const lp = loadProfile(values.profile || 'a40', numFlag(values['profile-scale'], 'profile-scale') ?? 1, stat, part);
     const trace = readTraceFile(tracePath);
+    const levels = intFlag(values['priority-levels'], 'priority-levels') ?? DEFAULT_PRIORITY_LEVELS;
+    if (levels < 1) throw new UsageError(`--priority-levels must be >= 1, got ${levels}`);
+    const sloTarget = numFlag(values['slo-target'], 'slo-target') ?? DEFAULT_SLO_TARGET;
+    if (!(sloTarget > 0 && sloTarget < 1)) throw new UsageError(`--slo-target must be between 0 and 1 (exclusive), got ${sloTarget}`);
     const t0 = performance.now();
     const spec = resolvePolicy(policy, settings);
     const nm = noiseFor(lp, noise, seed);
     const r = simulate({
       profile: lp.profile, arrivalsMs: trace.arrivalsMs, policy: spec.name, workers, sloMs, failAtMs,
-      policyOptions: { ...(spec.batchSizes ? { batchSizes: spec.batchSizes } : {}), ...(spec.late ? { late: spec.late } : {}) },
+      policyOptions: { ...(spec.batchSizes ? { batchSizes: spec.batchSizes } : {}), ...(spec.late ? { late: spec.late } : {}), sloTarget },
+      requestClasses: classesOf(trace, sloMs, levels),
       ...(nm ? { durationOf: nm.durationOf } : {}), adaptLatency: adapt === 'on',
       durationMs: trace.meta.durationS * 1000,
       ...(values['max-queue'] !== undefined ? { maxQueue: requireFlag(intFlag(values['max-queue'], 'max-queue'), 'max-queue') } : {}),
@@ -84,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       experiment: values.experiment || 'simulate', trace: traceName, policy: r.policyName, workers, slo_ms: sloMs,
       params: {
         ...runSettings(r.policy, { noise, seed, adaptLatency: adapt === 'on' }), profile: lp.name, profile_scale: lp.scale, stat, latency: part,
-        trace: trace.meta, ...(failAtMs.length ? { fail_at_ms: failAtMs } : {}),
+        trace: trace.meta, ...(failAtMs.length ? { fail_at_ms: failAtMs } : {}), priority_levels: levels, slo_target: sloTarget,
       },
     });
     mkdirSync(join(out, 'plots'), { recursive: true });

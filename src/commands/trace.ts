@@ -4,6 +4,7 @@
  */
 import { azureTrace } from '../sim/azure.ts';
 import { intFlag, listFlag, numFlag, parseFlags, requireFlag, runCommand, UsageError } from './args.ts';
+import { ClassMixError, parseMix, withClassMix } from '../sim/request-classes.ts';
 import { writeTraceFile, type Trace } from '../sim/trace-file.ts';
 import { burstyTrace, poissonTrace, timeVaryingTrace, traceStats } from '../sim/traces.ts';
 
@@ -19,7 +20,13 @@ kinds and their options (common: --duration-s D (default 60), --seed N (default 
                 24 h into D s (default 120) and rescaled to mean R (default 6400); without --csv-dir the
                 MAF-shaped default curve in data/traces/maf-default.json is used
 
-File format: "#superserve-trace v1", a "#meta {json}" line, then one integer per line: µs since the previous arrival.`;
+request classes (any kind; drawn from their own seeded streams, so the arrival times are those of the same
+trace without them):
+  --slo-mix MS:FRAC,...       each request's SLO, e.g. 1000:0.9,10000:0.1
+  --priority-mix P:FRAC,...   each request's priority as Triton's (0 = default level, 1 = highest), e.g. 1:0.2,0:0.8
+
+File format: "#superserve-trace v1", a "#meta {json}" line, then one integer per line: µs since the previous arrival;
+with a mix "#superserve-trace v2" and one "delta_us slo_ms priority" per line.`;
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand('trace', async () => {
@@ -27,20 +34,36 @@ export async function run(argv: string[]): Promise<number> {
         out: { type: 'string' }, rate: { type: 'string' }, 'duration-s': { type: 'string' }, seed: { type: 'string' },
         'base-rate': { type: 'string' }, cv2: { type: 'string' }, 'rate-from': { type: 'string' }, 'rate-to': { type: 'string' },
         accel: { type: 'string' }, 'warm-s': { type: 'string' }, 'csv-dir': { type: 'string' }, day: { type: 'string' },
-        'top-functions': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'top-functions': { type: 'string' }, 'slo-mix': { type: 'string' }, 'priority-mix': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       }, TRACE_USAGE, true);
     if (values.help) { process.stdout.write(TRACE_USAGE + '\n'); return 0; }
     const kind = positionals[0];
     if (!kind) throw new UsageError('missing trace kind');
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
     const out = requireFlag(values.out, 'out');
-    const trace = await makeTrace(kind, values);
+    const trace = withMixes(await makeTrace(kind, values), values);
     writeTraceFile(out, trace);
     const s = traceStats(trace.arrivalsMs, trace.meta.durationS);
     process.stderr.write(`${kind}: ${trace.arrivalsMs.length} arrivals over ${trace.meta.durationS} s ` +
       `(mean ${s.rate.toFixed(1)} q/s, inter-arrival CV² ${s.cv2.toFixed(2)}) -> ${out}\n`);
     return 0;
   }, TRACE_USAGE);
+}
+
+/** Applies `--slo-mix` / `--priority-mix` (seeded by `--seed`); the trace unchanged without them. */
+export function withMixes(trace: Trace, values: Record<string, unknown>): Trace {
+  const slo = values['slo-mix']; const prio = values['priority-mix'];
+  if (slo === undefined && prio === undefined) return trace;
+  try {
+    return withClassMix(trace, {
+      ...(slo !== undefined ? { sloMix: parseMix(String(slo), '--slo-mix', false) } : {}),
+      ...(prio !== undefined ? { priorityMix: parseMix(String(prio), '--priority-mix', true) } : {}),
+      seed: intFlag(values.seed, 'seed') ?? 1,
+    });
+  } catch (e) {
+    if (e instanceof ClassMixError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** Builds the trace a `trace` command line asks for (exported for `experiment`-style callers and tests). */

@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { classesOf, DEFAULT_PRIORITY_LEVELS } from '../sim/request-classes.ts';
 import { quantile, RunRecorder, type SummaryRun } from '../sim/summary.ts';
 import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../protocol/v2-binary.ts';
 
@@ -22,6 +23,11 @@ export interface ReplayOptions {
   arrivalsMs: Float64Array;
   traceName: string;
   sloMs: number;
+  /** Per-request SLOs (0 = `sloMs`) and Triton priorities (0 = default), from a v2 trace: sent per request, reported per class. */
+  requestSloMs?: Float64Array;
+  requestPriority?: Int32Array;
+  /** The server's `--priority-levels` (to map priorities to classes as it does). @default 2 */
+  priorityLevels?: number;
   /** Per-request give-up time (counted as unanswered, errors.timeout). @default 30000 */
   timeoutMs?: number;
   /** Sub-network ids expected in responses (for subnet_mix / series); others are added as seen. @default 0..5 */
@@ -89,25 +95,25 @@ export function pseudoImage(imageSize: number, seed = 1): number[] {
 export const REPLAY_OUTPUTS = [{ name: 'logits' }, { name: 'top5' }] as const;
 
 /** The pseudo-random image serialised once into a JSON V2 request body. */
-export function inferBody(imageSize: number, sloMs: number, seed = 1): string {
+export function inferBody(imageSize: number, sloMs: number, seed = 1, priority?: number): string {
   const data = pseudoImage(imageSize, seed);
-  return JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs }, outputs: REPLAY_OUTPUTS });
+  return JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], data }], parameters: { slo_ms: sloMs, ...(priority ? { priority } : {}) }, outputs: REPLAY_OUTPUTS });
 }
 
 /** The same image as a binary-extension body (outputs asked for as binary too); send `headerLength` in the header. */
-export function inferBodyBinary(imageSize: number, sloMs: number, seed = 1): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
+export function inferBodyBinary(imageSize: number, sloMs: number, seed = 1, priority?: number): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
   const pixels = fp32Bytes(new Float32Array(pseudoImage(imageSize, seed)));
   return frameBinaryBody({
     inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, imageSize, imageSize], parameters: { binary_data_size: pixels.byteLength } }],
-    parameters: { slo_ms: sloMs, binary_data_output: true },
+    parameters: { slo_ms: sloMs, binary_data_output: true, ...(priority ? { priority } : {}) },
     outputs: REPLAY_OUTPUTS,
   }, [pixels]);
 }
 
 /** Body and headers of the request every replayed arrival sends. */
-export function inferRequest(imageSize: number, sloMs: number, seed: number, encoding: ReplayEncoding): { body: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
-  if (encoding === 'json') return { body: inferBody(imageSize, sloMs, seed), headers: { 'content-type': 'application/json' } };
-  const { body, headerLength } = inferBodyBinary(imageSize, sloMs, seed);
+export function inferRequest(imageSize: number, sloMs: number, seed: number, encoding: ReplayEncoding, priority?: number): { body: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
+  if (encoding === 'json') return { body: inferBody(imageSize, sloMs, seed, priority), headers: { 'content-type': 'application/json' } };
+  const { body, headerLength } = inferBodyBinary(imageSize, sloMs, seed, priority);
   return { body, headers: { 'content-type': 'application/octet-stream', [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) } };
 }
 
@@ -132,11 +138,18 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const info = await fetchModelInfo(url, o.model);
   const imageSize = info.imageSize;
   const encoding = o.encoding ?? 'binary';
-  const { body, headers } = inferRequest(imageSize, o.sloMs, o.seed ?? 1, encoding);
   const endpoint = `${url}/v2/models/${encodeURIComponent(o.model)}/infer`;
   const n = o.arrivalsMs.length;
   const durationMs = n ? o.arrivalsMs[n - 1]! : 0;
   const rec = new RunRecorder(n, durationMs, o.subnetIds ?? info.subnetIds ?? [0, 1, 2, 3, 4, 5]);
+  // One body per request class (SLO x priority level); the default level is sent as no priority at all.
+  const levels = o.priorityLevels ?? DEFAULT_PRIORITY_LEVELS;
+  const rc = classesOf({
+    meta: { kind: 'replay', durationS: durationMs / 1000 }, arrivalsMs: o.arrivalsMs,
+    ...(o.requestSloMs ? { sloMs: o.requestSloMs.subarray(0, n) } : {}), ...(o.requestPriority ? { priority: o.requestPriority.subarray(0, n) } : {}),
+  }, o.sloMs, levels);
+  rec.useClasses(rc.classes, rc.classOf);
+  const requests = rc.classes.map((c) => inferRequest(imageSize, c.slo_ms, o.seed ?? 1, encoding, c.priority < levels ? c.priority : undefined));
   const timeoutMs = o.timeoutMs ?? 30_000;
   const lags = new Float64Array(n);
   let done = 0;
@@ -145,6 +158,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const start = performance.now();
 
   const sendOne = async (i: number, scheduled: number): Promise<void> => {
+    const { body, headers } = requests[rc.classOf[i]!]!;
+    const sloMs = rc.sloMs[i]!;
     try {
       const res = await fetch(endpoint, {
         method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs),
@@ -155,15 +170,15 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         const p = ((JSON.parse(text) as { parameters?: ResponseParams }).parameters ?? {});
         const subnet = typeof p.subnet_id === 'number' ? p.subnet_id : -1;
         const acc = typeof p.accuracy === 'number' ? p.accuracy : 0;
-        rec.served(scheduled, latency, latency <= o.sloMs, subnet, acc);
+        rec.served(scheduled, latency, latency <= sloMs, subnet, acc, i);
         rec.servedFromBatch(scheduled, subnet, typeof p.batch_size === 'number' ? p.batch_size : 1, acc);
       } else {
-        rec.failed(errorClass(res.status, text));
+        rec.failed(errorClass(res.status, text), true, 1, [i]);
       }
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
-      if (err.name === 'TimeoutError' || err.name === 'AbortError') { rec.failed('timeout', false); unanswered++; }
-      else { rec.failed(`network ${err.cause?.code ?? err.name}`, false); unanswered++; }
+      if (err.name === 'TimeoutError' || err.name === 'AbortError') { rec.failed('timeout', false, 1, [i]); unanswered++; }
+      else { rec.failed(`network ${err.cause?.code ?? err.name}`, false, 1, [i]); unanswered++; }
     }
     done++;
     o.onProgress?.(done, n);

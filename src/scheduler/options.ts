@@ -27,6 +27,19 @@ export interface PolicyOptions {
   readonly late?: LateMode;
   /** Policies that plan across workers: workers pulling from the queue. @default 1 */
   readonly workers?: number;
+  /**
+   * Share of admitted requests that should meet their deadline; slackfit-m plans with the latency quantile it
+   * needs (0 < t < 1). @default 0.99
+   */
+  readonly sloTarget?: number;
+}
+
+export const DEFAULT_SLO_TARGET = 0.99;
+
+/** Validates an SLO target (a fraction strictly between 0 and 1). */
+export function checkSloTarget(t: unknown): number {
+  if (typeof t !== 'number' || !(t > 0 && t < 1)) throw new PolicyError(`sloTarget must be a number between 0 and 1 (exclusive), got ${JSON.stringify(t)}`);
+  return t;
 }
 
 export const DEFAULT_MAX_BATCH = 16;
@@ -46,6 +59,7 @@ export interface ResolvedOptions {
   workers: number;
   /** The batch sizes to consider, ascending, all <= maxBatch. */
   grid: number[];
+  sloTarget: number;
 }
 
 /** Validates a late mode ('drop' | 'serve'). */
@@ -75,7 +89,8 @@ export function resolveOptions(table: ProfileTable, opts: PolicyOptions, batchDe
   const buckets = positiveInt('buckets', opts.buckets, DEFAULT_BUCKETS);
   const workers = positiveInt('workers', opts.workers, 1);
   const late = checkLateMode(opts.late ?? 'drop');
-  return { maxBatch, buckets, late, workers, grid: table.batchGrid(sizes, maxBatch) };
+  const sloTarget = checkSloTarget(opts.sloTarget ?? DEFAULT_SLO_TARGET);
+  return { maxBatch, buckets, late, workers, grid: table.batchGrid(sizes, maxBatch), sloTarget };
 }
 
 /** "all", "profiled" or "1,2,4" (for labels and summary rows). */

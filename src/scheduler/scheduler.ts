@@ -36,9 +36,9 @@
  */
 import { EdfQueue } from './edf-queue.ts';
 import { SchedulerError } from './errors.ts';
-import { DEFAULT_MAX_BATCH } from './options.ts';
+import { checkSloTarget, DEFAULT_MAX_BATCH, DEFAULT_SLO_TARGET } from './options.ts';
 import { ProfileTable } from './profile-table.ts';
-import type { Clock, Decision, Dispatch, LateMode, LatencyProfile, Policy, QueuedRequest, SchedulerStats } from './types.ts';
+import type { Clock, DeadlineClass, DecideContext, Decision, Dispatch, LateMode, LatencyProfile, Policy, QueuedRequest, SchedulerStats } from './types.ts';
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -54,6 +54,8 @@ export interface SchedulerOptions {
   latencyFactor?: number;
   /** Let observeBatch() adapt latencyFactor to measured batch times. @default false */
   adaptLatency?: boolean;
+  /** Share of admitted requests that should meet their deadline (the pull loop's admission learns toward it). @default the policy's, else 0.99 */
+  sloTarget?: number;
 }
 
 /** Weight of one observation in the latency-factor EWMA, and the factor's bounds. */
@@ -73,6 +75,7 @@ export interface NextResult<P> {
 
 export class Scheduler<P = unknown> {
   readonly lateMode: LateMode;
+  readonly sloTarget: number;
   readonly maxQueue: number;
   readonly #clock: Clock;
   #policy: Policy;
@@ -88,7 +91,7 @@ export class Scheduler<P = unknown> {
   readonly #pinned = new Set<number>();
   readonly #stats: Omit<SchedulerStats, 'queued' | 'perSubnet'> = {
     enqueued: 0, rejectedFull: 0, dispatches: 0, dispatchedRequests: 0, bestEffortDispatches: 0,
-    expired: 0, removed: 0, requeued: 0, requeueRefused: 0,
+    expired: 0, removed: 0, requeued: 0, requeueRefused: 0, shed: 0,
   };
   readonly #perSubnet = new Map<number, { batches: number; requests: number }>();
   readonly adaptLatency: boolean;
@@ -96,6 +99,15 @@ export class Scheduler<P = unknown> {
   /** The factor set at construction: where relaxFactor() returns to. */
   #startFactor = 1;
   #maxBatch = 1;
+  /** Reused for every decision: the head's SLO and the queue's SLO classes, on the policy's scale. */
+  readonly #ctx: { headSloMs: number; classes: DeadlineClass[]; worker: string | undefined } = { headSloMs: 0, classes: [], worker: undefined };
+  /** The worker pulling in the current `next()` call (for the decision context). */
+  #puller: string | undefined;
+  #ctxAt = Number.NaN;
+  #ctxFactor = Number.NaN;
+  #ctxVersion = -1;
+  readonly #classRaw: number[] = [];
+  #version = 0;
 
   constructor(opts: SchedulerOptions) {
     if (!opts || typeof opts.clock?.now !== 'function') throw new SchedulerError('Scheduler: opts.clock must be a Clock');
@@ -105,6 +117,7 @@ export class Scheduler<P = unknown> {
     this.#table = new ProfileTable(opts.profile);
     this.lateMode = opts.lateMode ?? opts.policy.late ?? 'drop';
     this.adaptLatency = opts.adaptLatency ?? false;
+    this.sloTarget = checkSloTarget(opts.sloTarget ?? opts.policy.sloTarget ?? DEFAULT_SLO_TARGET);
     this.latencyFactor = opts.latencyFactor ?? 1;
     this.#startFactor = this.#factor;
     if (this.lateMode !== 'drop' && this.lateMode !== 'serve') throw new SchedulerError(`Scheduler: lateMode must be 'drop' or 'serve', got ${JSON.stringify(this.lateMode)}`);
@@ -188,6 +201,7 @@ export class Scheduler<P = unknown> {
   remove(id: number): QueuedRequest<P> | undefined {
     const r = this.#queue.remove(id);
     if (r) {
+      this.#version++;
       this.#stats.removed++;
       if (r.pinnedSubnet !== undefined) this.#pinned.delete(r.id);
     }
@@ -213,7 +227,16 @@ export class Scheduler<P = unknown> {
    * Called when a worker frees (pull). Returns the batch to run (null if nothing to run) and
    * the requests that can no longer make their deadline ('drop' mode; answer them at once).
    */
-  next(): NextResult<P> {
+  next(worker?: string): NextResult<P> {
+    this.#puller = worker;
+    try {
+      return this.#next();
+    } finally {
+      this.#puller = undefined;
+    }
+  }
+
+  #next(): NextResult<P> {
     const expired: QueuedRequest<P>[] = [];
     for (;;) {
       const head = this.#queue.peek();
@@ -253,9 +276,30 @@ export class Scheduler<P = unknown> {
   /** The scheduler's clock. */
   now(): number { return this.#clock.now(); }
 
-  /** Queued requests that leave before a request with this deadline (EDF order). */
-  countAhead(deadline: number): number {
-    return this.#queue.countUpTo(deadline);
+  /** Queued requests that leave before a request with this deadline (EDF order), those `accept` admits if given. */
+  countAhead(deadline: number, accept?: (r: QueuedRequest<P>) => boolean): number {
+    return this.#queue.countUpTo(deadline, accept);
+  }
+
+  /** The most important priority level queued (1 = highest); Infinity when none is queued with a level. */
+  mostImportantLevel(): number {
+    return this.#queue.mostImportantLevel();
+  }
+
+  /** Queued requests with deadline <= `deadline` that `accept` admits (any order). */
+  queuedUpTo(deadline: number, accept: (r: QueuedRequest<P>) => boolean): QueuedRequest<P>[] {
+    return this.#queue.collectUpTo(deadline, accept);
+  }
+
+  /** Take a queued request out to make room for a more important one (counted as `shed`). */
+  shed(id: number): QueuedRequest<P> | undefined {
+    const r = this.#queue.remove(id);
+    if (r) {
+      this.#version++;
+      this.#stats.shed++;
+      if (r.pinnedSubnet !== undefined) this.#pinned.delete(r.id);
+    }
+    return r;
   }
 
   /**
@@ -296,14 +340,19 @@ export class Scheduler<P = unknown> {
     this.#capacity = { minLatencyMs: this.#minLatencyMs * this.#factor, bestRatePerMs: this.#bestRatePerMs / this.#factor };
   }
 
-  /** A batch of `batchSize` on `subnetId` took `measuredMs` end to end: adapt the latency factor (if enabled). */
-  observeBatch(subnetId: number, batchSize: number, measuredMs: number): void {
+  /** A batch of `batchSize` on `subnetId` took `measuredMs` end to end (on `worker`): adapt the latency factor (if enabled). */
+  observeBatch(subnetId: number, batchSize: number, measuredMs: number, worker?: string): void {
     if (!this.#table.has(subnetId) || !(measuredMs > 0)) return;
     const profiled = this.#table.latency(this.#table.indexOf(subnetId), Math.min(Math.max(1, batchSize), this.#table.maxBatch));
     if (!(profiled > 0)) return;
-    this.#policy.observe?.(profiled * this.#factor, measuredMs);
+    this.#policy.observe?.(profiled * this.#factor, measuredMs, subnetId, batchSize, worker);
     if (!this.adaptLatency) return;
     this.latencyFactor = this.#factor + LATENCY_EWMA_ALPHA * (measuredMs / profiled - this.#factor);
+  }
+
+  /** A batch of `total` requests was answered, `late` of them after their deadline (the policy's miss-rate feedback). */
+  observeOutcome(late: number, total: number): void {
+    this.#policy.observeOutcome?.(late, total);
   }
 
   /**
@@ -335,11 +384,13 @@ export class Scheduler<P = unknown> {
   }
 
   #push(r: QueuedRequest<P>): void {
+    this.#version++;
     this.#queue.push(r);
     if (r.pinnedSubnet !== undefined) this.#pinned.add(r.id);
   }
 
   #take(id: number): void {
+    this.#version++;
     this.#queue.remove(id);
     this.#pinned.delete(id);
   }
@@ -347,7 +398,7 @@ export class Scheduler<P = unknown> {
   #decide(head: QueuedRequest<P>, slack: number, n: number): Decision | null {
     const f = this.#factor;
     if (head.pinnedSubnet === undefined) {
-      const d = this.#policy.decide(slack / f, n, this.#clock.now());
+      const d = this.#policy.decide(slack / f, n, this.#clock.now(), this.#context(head));
       if (d === null) return null;
       this.#checkDecision(d);
       return f === 1 ? d : { ...d, expectedLatencyMs: d.expectedLatencyMs * f };
@@ -356,6 +407,28 @@ export class Scheduler<P = unknown> {
     let best = 0;
     for (let b = 1; b <= this.maxBatch && this.#table.latency(si, b) * f <= slack; b++) best = b;
     return best === 0 ? null : { subnetId: head.pinnedSubnet, batchSize: best, expectedLatencyMs: this.#table.latency(si, best) * f };
+  }
+
+  /** The decision context for `head` (rebuilt only when the queue, the time or the factor changed). */
+  #context(head: QueuedRequest<P>): DecideContext {
+    const f = this.#factor;
+    const ctx = this.#ctx;
+    ctx.headSloMs = (head.deadline - head.arrival) / f;
+    ctx.worker = this.#puller;
+    const now = this.#clock.now();
+    if (this.#ctxVersion === this.#version && this.#ctxAt === now && this.#ctxFactor === f) return ctx;
+    const classes = ctx.classes;
+    const raw = this.#classRaw;
+    const k = this.#queue.classSummary(raw);
+    for (let i = 0; i < k; i++) {
+      const c = classes[i] ?? (classes[i] = { count: 0, firstSlackMs: 0, lastSlackMs: 0 });
+      c.count = raw[3 * i]!; c.firstSlackMs = (raw[3 * i + 1]! - now) / f; c.lastSlackMs = (raw[3 * i + 2]! - now) / f;
+    }
+    classes.length = k;
+    this.#ctxVersion = this.#version;
+    this.#ctxAt = now;
+    this.#ctxFactor = f;
+    return ctx;
   }
 
   /** The policy has no option for `r` as head that finishes by its deadline. */
@@ -381,6 +454,9 @@ export class Scheduler<P = unknown> {
 
   #dispatch(d: Decision, now: number, bestEffort: boolean): Dispatch<P> {
     const s = d.subnetId;
+    const head = this.#queue.peek()!;
+    const headSlo = (head.deadline - head.arrival) / this.#factor;
+    this.#version++;
     const requests = this.#pinned.size === 0
       ? this.#queue.popUpTo(d.batchSize)
       : this.#queue.popUpTo(d.batchSize, (r) => r.pinnedSubnet === undefined || r.pinnedSubnet === s, d.batchSize + PIN_SCAN_SLACK);
@@ -394,6 +470,7 @@ export class Scheduler<P = unknown> {
     per.requests += requests.length;
     this.#perSubnet.set(s, per);
     const dispatch: Dispatch<P> = { subnetId: s, requests, decidedAt: now, expectedLatencyMs: this.#table.latency(si, requests.length) * this.#factor };
+    this.#policy.onDispatch?.({ subnetId: s, batchSize: d.batchSize, expectedLatencyMs: dispatch.expectedLatencyMs / this.#factor }, requests.length, now, headSlo);
     if (bestEffort) dispatch.bestEffort = true;
     return dispatch;
   }

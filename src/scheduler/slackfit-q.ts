@@ -9,18 +9,17 @@
  * otherwise falls back to a drain / throughput rule. With n requests waiting and W workers:
  *
  * 1. SlackFit first: take SlackFit's (subnet, batch) for the head's slack if it can serve all n
- *    requests on time (`drainsInTime`): W batches per round, and the deadlines of the requests
- *    behind the head assumed spread evenly between the head's slack and a whole SLO (the head's
- *    slack is only a lower bound for them). The SLO is learnt as the largest slack ever seen
- *    (a request on an idle server is decided with its whole SLO left).
+ *    requests on time (`drainsInTime`): W batches per round, checked against the deadlines actually
+ *    queued (per SLO class, `DecideContext.classes`; the scheduler passes them). Nothing about "the SLO"
+ *    is learnt: a 60 s request seen once does not make a later burst of 1 s requests look drainable.
  *    Exception, short queue at light load: when fewer than SlackFit's batch wait, SlackFit serves
  *    them at once with the subnet it chose for a FULL batch (often the smallest: on a CPU-like
  *    profile, always). Then the step-2 choice (which also serves them all in time) is taken
- *    instead if its subnet is more accurate, provided the head has not waited (it still has the
- *    whole learnt SLO) or the workers are less than half busy. Busy = the latencies of the batches
- *    this policy decided, exponentially decayed over 10 learnt SLOs, per worker (an estimate: it
- *    does not see shed decisions or worker deaths). Upgrading under load costs the capacity that
- *    later requests need, so it is not done there.
+ *    instead if its subnet is more accurate, provided the head has not waited (its slack is its
+ *    whole SLO) or the workers are less than half busy. Busy = the latencies of the batches
+ *    dispatched (`onDispatch`), exponentially decayed over 10 typical SLOs (a geometric mean of the
+ *    dispatched heads' SLOs, so one outlier barely moves it), per worker (an estimate: it does not see
+ *    worker deaths). Upgrading under load costs the capacity that later requests need, so it is not done there.
  * 2. Drain: otherwise, for each subnet, most accurate first, find the batch b
  *    (b <= min(n, maxBatch), l(s, b) <= slack) that minimises the time to serve the whole queue,
  *    D(s) = ceil(n / (W * b)) * l(s, b) (the smallest such b on ties). The first subnet with
@@ -34,19 +33,22 @@
  * 4. No option at all fits the slack: null (the scheduler's lateMode decides).
  *
  * Under load with a drainable queue slackfit-q makes SlackFit's decisions. All steps (SlackFit's
- * buckets included) use the same batch sizes: every integer by default (latencies interpolated). State: the learnt SLO and the busy
- * estimate (decide() also reads `nowMs` for it). Cost: O(log K) for step 1, O(S * B) for steps 2-3 (S subnets,
- * B batch sizes), independent of n.
+ * buckets included) use the same batch sizes: every integer by default (latencies interpolated). State: the busy
+ * estimate and the typical SLO, changed only by `onDispatch`: decide() is a probe (the scheduler's expiry and
+ * shedding ask for decisions never run). Cost: O(log K + C^2) for step 1 (C SLO classes queued), O(S * B) for
+ * steps 2-3 (S subnets, B batch sizes), independent of n.
  * @module
  */
 import { resolveOptions, type PolicyOptions } from './options.ts';
 import { ProfileTable } from './profile-table.ts';
 import { drainsInTime } from './queue-drain.ts';
 import { SlackFitPolicy } from './slackfit.ts';
-import type { Decision, LateMode, LatencyProfile, Policy } from './types.ts';
+import type { DeadlineClass, DecideContext, Decision, LateMode, LatencyProfile, Policy } from './types.ts';
 
-/** Time constant of the utilisation estimate, in learnt SLOs. */
+/** Time constant of the utilisation estimate, in typical SLOs. */
 export const UTILIZATION_WINDOW_SLOS = 10;
+/** Weight of one dispatched head's log(SLO) in the typical SLO. */
+export const TYPICAL_SLO_ALPHA = 0.05;
 /** Short queues are upgraded (step 1, exception) only below this estimated utilisation. */
 export const UPGRADE_MAX_UTILIZATION = 0.5;
 
@@ -65,12 +67,13 @@ export class SlackFitQPolicy implements Policy {
   /** #lat[si * grid.length + k] = l(subnet si, grid[k]). */
   readonly #lat: Float64Array;
   readonly #index: Map<number, number>;
-  /** Largest head slack seen so far: the estimate of the SLO. */
-  #sloMs = 0;
-  /** Exponentially decayed sum of the latencies of the batches decided (worker-ms). */
+  /** log of the typical SLO (EWMA over dispatched heads); NaN before the first dispatch. */
+  #logSlo = Number.NaN;
+  /** Exponentially decayed sum of the latencies of the batches dispatched (worker-ms), as of #lastMs. */
   #busyMs = 0;
   #lastMs = Number.NEGATIVE_INFINITY;
-  #windowMs = 1;
+  /** Reused by decide() when no context is given: one class, every deadline at the head's. */
+  readonly #single: DeadlineClass[] = [{ count: 1, firstSlackMs: 0, lastSlackMs: 0 }];
 
   constructor(profile: LatencyProfile, opts: PolicyOptions = {}) {
     const table = new ProfileTable(profile);
@@ -91,24 +94,28 @@ export class SlackFitQPolicy implements Policy {
     table.subnets.forEach((_, si) => r.grid.forEach((b, k) => { this.#lat[si * r.grid.length + k] = table.latency(si, b); }));
   }
 
-  /** On a new profile: keep the live worker count, the SLO estimate and the recent busy time. */
+  /** On a new profile: keep the live worker count, the typical SLO and the recent busy time. */
   carryOver(previous: Policy): void {
     if (!(previous instanceof SlackFitQPolicy)) return;
     this.#workers = previous.#workers;
-    this.#sloMs = previous.#sloMs;
+    this.#logSlo = previous.#logSlo;
     this.#busyMs = previous.#busyMs;
     this.#lastMs = previous.#lastMs;
-    this.#windowMs = previous.#windowMs;
   }
 
-  /** Fraction by which the slack is shrunk before deciding; 0 here (see slackfit-m). */
-  protected slackMargin(): number {
+  /** Fraction by which the slack is shrunk before deciding (for the batch's worker, when known); 0 here (see slackfit-m). */
+  protected slackMargin(_worker?: string): number {
     return 0;
   }
 
-  /** The SLO estimate (largest slack seen); 0 before the first decision. */
-  get learntSloMs(): number {
-    return this.#sloMs;
+  /** The margin one option's own measurements ask for (>= slackMargin() when known); 0 here. */
+  protected optionMargin(_subnetId: number, _batchSize: number): number {
+    return 0;
+  }
+
+  /** The typical SLO the utilisation window is measured in (geometric EWMA of dispatched heads); 0 before any. */
+  get typicalSloMs(): number {
+    return Number.isNaN(this.#logSlo) ? 0 : Math.exp(this.#logSlo);
   }
 
   get workers(): number { return this.#workers; }
@@ -117,32 +124,63 @@ export class SlackFitQPolicy implements Policy {
     if (Number.isInteger(n) && n >= 1) this.#workers = n;
   }
 
-  /** Estimated busy fraction of the workers (see the module doc); 0 before any decision. */
-  get utilization(): number {
-    return this.#busyMs / (this.#workers * this.#windowMs);
+  #windowMs(): number {
+    return UTILIZATION_WINDOW_SLOS * Math.max(this.typicalSloMs, Number.MIN_VALUE);
   }
 
-  decide(slackMs: number, queueLength: number, nowMs = 0): Decision | null {
-    if (slackMs > this.#sloMs) this.#sloMs = slackMs;
-    const window = UTILIZATION_WINDOW_SLOS * Math.max(this.#sloMs, Number.MIN_VALUE);
+  /** Estimated busy fraction of the workers at `nowMs` (see the module doc); 0 before any dispatch. Pure. */
+  utilizationAt(nowMs: number): number {
+    if (this.#busyMs === 0) return 0;
+    const w = this.#windowMs();
+    const decay = nowMs > this.#lastMs ? Math.exp(-(nowMs - this.#lastMs) / w) : 1;
+    return (this.#busyMs * decay) / (this.#workers * w);
+  }
+
+  /** The busy fraction as of the last dispatch. */
+  get utilization(): number {
+    return this.utilizationAt(this.#lastMs);
+  }
+
+  onDispatch(d: Decision, requests: number, nowMs: number, headSloMs: number): void {
+    if (headSloMs > 0) {
+      const x = Math.log(headSloMs);
+      this.#logSlo = Number.isNaN(this.#logSlo) ? x : this.#logSlo + TYPICAL_SLO_ALPHA * (x - this.#logSlo);
+    }
+    const i = this.#index.get(d.subnetId);
+    if (i === undefined || requests < 1) return;
     if (nowMs > this.#lastMs) {
-      this.#busyMs *= Math.exp(-(nowMs - this.#lastMs) / window);
+      this.#busyMs *= Math.exp(-(nowMs - this.#lastMs) / this.#windowMs());
       this.#lastMs = nowMs;
     }
-    this.#windowMs = window;
-    const n = Math.max(1, queueLength);
-    // A margin (slackfit-m) shrinks the slack every rule plans with; a head the shrunk slack cannot serve
-    // is decided on its whole slack, so the margin never drops what would otherwise be served.
-    const m = this.slackMargin();
-    const d = (m > 0 ? this.#choose(slackMs / (1 + m), n) : null) ?? this.#choose(slackMs, n);
-    if (d !== null) this.#busyMs += this.#table.latency(this.#indexOf(d.subnetId), Math.min(n, d.batchSize));
-    return d;
+    this.#busyMs += this.#table.latency(i, Math.min(requests, this.#table.maxBatch));
   }
 
-  #choose(slackMs: number, n: number): Decision | null {
+  decide(slackMs: number, queueLength: number, nowMs = 0, ctx?: DecideContext): Decision | null {
+    const n = Math.max(1, queueLength);
+    let classes = ctx?.classes;
+    if (classes === undefined || classes.length === 0) {
+      const c = this.#single[0]!;
+      c.count = n; c.firstSlackMs = slackMs; c.lastSlackMs = slackMs;
+      classes = this.#single;
+    }
+    const fresh = slackMs >= (ctx?.headSloMs ?? slackMs);
+    // A margin (slackfit-m) shrinks the slack every rule plans with. A decision on the shrunk slack that does
+    // not serve the head within its whole slack gives way to the whole-slack decision: the margin never drops
+    // a head that slackfit-q would serve (without this, step 3 on the shrunk slack could pick an option slower
+    // than the head's real slack where slackfit-q's fits).
+    const m = this.slackMargin(ctx?.worker);
+    let d = m > 0 ? this.#choose(slackMs / (1 + m), n, classes, 1 / (1 + m), fresh, nowMs) : this.#choose(slackMs, n, classes, 1, fresh, nowMs);
+    // The chosen option's own spread, once measured, may ask for more: decide once more with it.
+    const mo = d === null ? 0 : this.optionMargin(d.subnetId, Math.min(n, d.batchSize));
+    if (mo > m) d = this.#choose(slackMs / (1 + mo), n, classes, 1 / (1 + mo), fresh, nowMs) ?? d;
+    if (d !== null && (d.expectedLatencyMs <= slackMs || (m === 0 && mo <= m))) return d;
+    return this.#choose(slackMs, n, classes, 1, fresh, nowMs);
+  }
+
+  #choose(slackMs: number, n: number, classes: readonly DeadlineClass[], scale: number, fresh: boolean, nowMs: number): Decision | null {
     const sf = this.#slackfit.decide(slackMs);
-    if (sf !== null && drainsInTime(sf.expectedLatencyMs, sf.batchSize, this.#workers, slackMs, this.#sloMs, n)) {
-      if (n < sf.batchSize && (slackMs >= this.#sloMs || this.utilization < UPGRADE_MAX_UTILIZATION)) {
+    if (sf !== null && drainsInTime(sf.expectedLatencyMs, sf.batchSize, this.#workers, slackMs, scale === 1 ? classes : this.#scaled(classes, scale), n)) {
+      if (n < sf.batchSize && (fresh || this.utilizationAt(nowMs) < UPGRADE_MAX_UTILIZATION)) {
         const k = this.#drain(slackMs, n);
         if (k >= 0 && this.#acc[this.#subnetOf(k)]! > this.#acc[this.#indexOf(sf.subnetId)]!) return this.#at(k);
       }
@@ -195,6 +233,15 @@ export class SlackFitQPolicy implements Policy {
     }
     if (bestSi < 0 || !this.#anyFits(slackMs)) return null;
     return this.#decision(bestSi, bestK);
+  }
+
+  readonly #scratch: DeadlineClass[] = [];
+
+  #scaled(classes: readonly DeadlineClass[], k: number): readonly DeadlineClass[] {
+    const out = this.#scratch;
+    out.length = classes.length;
+    classes.forEach((c, i) => { out[i] = { count: c.count, firstSlackMs: c.firstSlackMs * k, lastSlackMs: c.lastSlackMs * k }; });
+    return out;
   }
 
   #indexOf(id: number): number {

@@ -13,6 +13,7 @@ import type { NatsAuthConfig } from '../worker/nats-auth.ts';
 import { DEFAULT_GRPC_PORT } from '../grpc/defaults.ts';
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from '../intake/image-budget.ts';
 import { parseBatchSizes, type BatchSizes, type LateMode } from '../scheduler/index.ts';
+import { DEFAULT_SLO_TARGET } from '../scheduler/options.ts';
 import { DEFAULT_PRIORITY_LEVELS } from '../serving/ticket.ts';
 
 export interface ServeConfig {
@@ -32,6 +33,8 @@ export interface ServeConfig {
   wasmThreads: number | undefined;
   backend: string;
   maxQueue: number;
+  /** Share of admitted requests that should meet their deadline: the scheduler plans with the latency quantile it needs. */
+  sloTarget: number;
   /** Priority levels a request may name (Triton's `priority`: 1 highest; 0 and out of range = the default, lowest level). */
   priorityLevels: number;
   /** A head the policy cannot serve in time: 'drop' or 'serve'; undefined: the policy's own setting. */
@@ -70,7 +73,7 @@ export interface ServeConfig {
 }
 
 export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A] [--policy P] [--slo-ms N] [--port N] [--host H]
-       [--workers N] [--backend B] [--max-queue N] [--priority-levels N] [--late drop|serve] [--batch-sizes all|profiled|LIST] [--body-limit-mb N]
+       [--workers N] [--backend B] [--max-queue N] [--priority-levels N] [--slo-target X] [--late drop|serve] [--batch-sizes all|profiled|LIST] [--body-limit-mb N]
        [--cache-mib N] [--warmup 1,2,...] [--reprofile] [--profile-batches 1,2,4,8] [--profile-repeats N] [--wasm-threads N]
        [--model-name NAME] [--nats URL] [--policy-workers N] [--profile-scale X] [--adapt-latency on|off]
        [--decode-threads N] [--max-image-pixels N] [--max-request-pixels N] [--grpc-port N] [--grpc on|off]
@@ -78,6 +81,8 @@ export const SERVE_USAGE = `usage: superserve serve [--checkpoint DIR] [--arch A
        [NATS credentials, below]
   --policy   default (also 'auto': DEFAULT_POLICY in src/scheduler/policy.ts), slackfit, slackfit-m, slackfit-q, maxbatch,
              maxacc, fixed:<id>, infaas
+  --slo-target  share of admitted requests that should meet their deadline (default 0.99): the scheduler plans
+             with the latency quantile this needs, learnt from measured batch times
   --priority-levels  levels of Triton's request parameter 'priority' (default 2): 1 is the highest, 0 or out of
              range is the default (lowest) level; under overload lower levels are refused first
   --batch-sizes  all | profiled | 1,2,4,8,16: the batch sizes the policy may pick (default: the policy's setting)
@@ -108,7 +113,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   const { values: v } = parseFlags(argv, {
     checkpoint: { type: 'string' }, arch: { type: 'string' }, policy: { type: 'string' }, 'slo-ms': { type: 'string' },
     port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' },
-    'max-queue': { type: 'string' }, 'priority-levels': { type: 'string' }, late: { type: 'string' }, 'batch-sizes': { type: 'string' }, 'body-limit-mb': { type: 'string' },
+    'max-queue': { type: 'string' }, 'priority-levels': { type: 'string' }, 'slo-target': { type: 'string' }, late: { type: 'string' }, 'batch-sizes': { type: 'string' }, 'body-limit-mb': { type: 'string' },
     'cache-mib': { type: 'string' }, warmup: { type: 'string' }, reprofile: { type: 'boolean' },
     'model-name': { type: 'string' }, nats: { type: 'string' },
     'profile-batches': { type: 'string' }, 'profile-repeats': { type: 'string' }, 'policy-workers': { type: 'string' },
@@ -152,6 +157,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     backend,
     maxQueue: intFlag(v['max-queue'], 'max-queue', 1) ?? 10_000,
     priorityLevels: intFlag(v['priority-levels'], 'priority-levels', 1) ?? DEFAULT_PRIORITY_LEVELS,
+    sloTarget: sloTargetFlag(v['slo-target']),
     late,
     batchSizes: v['batch-sizes'] === undefined ? undefined : usage(() => parseBatchSizes(v['batch-sizes']!)),
     bodyLimitBytes: Math.round((numFlag(v['body-limit-mb'], 'body-limit-mb', 0.001) ?? 64) * 2 ** 20),
@@ -188,4 +194,10 @@ function usage<T>(parse: () => T): T {
 /** Half the cores, at least 1 and at most 4: inference threads need the rest. */
 export function defaultPrepThreads(cores = availableParallelism()): number {
   return Math.min(4, Math.max(1, Math.floor(cores / 2)));
+}
+
+function sloTargetFlag(raw: string | undefined): number {
+  const t = numFlag(raw, 'slo-target') ?? DEFAULT_SLO_TARGET;
+  if (!(t > 0 && t < 1)) throw new UsageError(`--slo-target must be a number between 0 and 1 (exclusive), got ${raw}`);
+  return t;
 }

@@ -169,7 +169,7 @@ export async function createServer(config: ServeConfig, log: (m: string) => void
       facts.backend = profileJson.backend;
     }
     const profile = profileFromJson(profileJson);
-    const policyFor = (p: LatencyProfile) => createPolicy(policyName, p, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers) });
+    const policyFor = (p: LatencyProfile) => createPolicy(policyName, p, { ...policySpec, workers: config.policyWorkers ?? Math.max(1, facts.workers), sloTarget: config.sloTarget });
     const scheduler = new Scheduler<ItemPayload>({
       clock: systemClock, policy: policyFor(profile), profile,
       maxQueue: config.maxQueue, latencyFactor: config.profileScale, adaptLatency: config.adaptLatency,

@@ -22,7 +22,7 @@ export interface ItemResult {
   finishedAt: number;
 }
 
-export type FailureReason = 'deadline' | 'worker_failed';
+export type FailureReason = 'deadline' | 'worker_failed' | 'overloaded';
 
 /** What a queued request carries: its image and how to answer it. */
 export interface ItemPayload {
@@ -62,6 +62,8 @@ export class Dispatcher {
       start: (batch) => void this.#run(batch),
       expired: (requests) => this.#expire(requests),
       failed: (requests, reason) => { for (const r of requests) r.payload.settle(new Error(reason), 'worker_failed'); },
+      // displaced by a more important request under overload (see PullLoop admission): a retry may succeed
+      shed: (requests) => { for (const r of requests) r.payload.settle(new Error('overloaded: a more important request took its place in the queue'), 'overloaded'); },
     };
     this.#loop = new PullLoop(scheduler, sink);
   }
@@ -87,8 +89,8 @@ export class Dispatcher {
     this.#reportWorkers();
   }
 
-  admission(images: number, deadline: number, _priority?: number): Admission {
-    return this.#loop.admission(images, deadline);
+  admission(images: number, deadline: number, priority?: number): Admission {
+    return this.#loop.admission(images, deadline, priority);
   }
 
   /** Queue one request's images (all or none). */

@@ -128,7 +128,7 @@ export class LocalInferenceService implements InferenceService {
           item: { data: batch.data.subarray(index * pixels, (index + 1) * pixels), height: batch.height, width: batch.width },
           trace,
           settle: (r: ItemResult | Error, reason?: FailureReason) => {
-            if (r instanceof Error) return finish(new ServiceError(reason === 'deadline' ? 'deadline' : 'worker_failed', r.message));
+            if (r instanceof Error) return finish(new ServiceError(reason === 'deadline' || reason === 'overloaded' ? reason : 'worker_failed', r.message));
             results[index] = r;
             if (--remaining === 0) finish(undefined);
           },

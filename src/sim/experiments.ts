@@ -4,12 +4,15 @@
  * Parameters follow the paper: 8 workers, 36 ms SLO, λ_b = 1500, λ_v ∈ {2950, 4900, 5550}, CV² ∈ {2, 4, 8},
  * λ1 = 2500 → λ2 ∈ {4800, 6800, 7800} at τ ∈ {250, 500, 5000} with CV² 8, one worker killed every 12 s.
  * Trace lengths are not in the paper: ours are stated in each trace's meta and in the report.
+ * policy-eval adds mixed-SLO traces (`withSloMix`: the same arrivals, each request's SLO drawn from a mix); every
+ * run reports per request class (`runs[].classes`).
  * @module
  */
 import { azureTrace } from './azure.ts';
 import { fluidBound } from './optimum/fluid-bound.ts';
 import { optimumInstance } from './optimum/instance.ts';
 import { noiseFor, type LoadedProfile } from './profiles.ts';
+import { classesOf, withClassMix, type MixEntry } from './request-classes.ts';
 import { runSettings, type NoiseKind } from './run-settings.ts';
 import { simulate } from './simulator.ts';
 import type { SummaryRun, TimeSeries } from './summary.ts';
@@ -29,6 +32,21 @@ export interface TraceSpec {
   failAtMs?: number[];
   /** Keep the per-100 ms series (and plot it) for these policies. */
   seriesFor: string[];
+  /** Requests of several SLOs: the trace's own SLO per request (the run's `sloMs` for none). */
+  mixedSlo?: boolean;
+}
+
+/** `ts` with each request's SLO drawn from `mix` (own seeded stream: the same arrivals). */
+export function withSloMix(ts: TraceSpec, mix: MixEntry[], seed: number): TraceSpec {
+  const label = mix.map((e) => `${e.value}:${e.fraction}`).join(',');
+  return { ...ts, id: `${ts.id}+slo${label}`, mixedSlo: true, make: async () => withClassMix(await ts.make(), { sloMix: mix, seed }) };
+}
+
+/** The largest SLO of a trace (the run's when none): relaxing deadlines only raises the optimum, so the bound stays an upper bound. */
+export function boundSloMs(trace: Trace, runSloMs: number): number {
+  let m = runSloMs;
+  if (trace.sloMs) for (const s of trace.sloMs) if (s > m) m = s;
+  return m;
 }
 
 export interface ExperimentSpec { name: string; traces: TraceSpec[]; policies: string[] }
@@ -97,11 +115,16 @@ export function experimentSpec(name: ExperimentName, c: ExperimentConfig): Exper
     }
     case 'fig11c':
       return { name, policies: ['slackfit', 'maxbatch', 'maxacc', 'slackfit-m', 'slackfit-q'], traces: [2, 4, 8].map((cv2) => bursty(5550, cv2, c, [])) };
-    case 'policy-eval':
+    case 'policy-eval': {
+      // mixed SLOs: 90 % at the SLO and 10 % at 10x; and half at the SLO, half at 3x (the same arrivals)
+      const slo = c.sloMs;
+      const mixes: MixEntry[][] = [[{ value: slo, fraction: 0.9 }, { value: 10 * slo, fraction: 0.1 }], [{ value: slo, fraction: 0.5 }, { value: 3 * slo, fraction: 0.5 }]];
+      const mixed = [bursty(5550, 8, c, []), maf(c, [])].flatMap((t) => mixes.map((m) => withSloMix(t, m, c.seed)));
       return {
         name, policies: ['slackfit', 'slackfit-q', 'infaas'],
-        traces: [maf(c, []), ...experimentSpec('fig9', c).traces, ...experimentSpec('fig10', c).traces].map((t) => ({ ...t, seriesFor: [] })),
+        traces: [maf(c, []), ...experimentSpec('fig9', c).traces, ...experimentSpec('fig10', c).traces, ...mixed].map((t) => ({ ...t, seriesFor: [] })),
       };
+    }
   }
 }
 
@@ -124,13 +147,15 @@ export async function runExperiment(
   const out: RunOutput[] = [];
   for (const ts of spec.traces) {
     const trace = await ts.make();
-    const fb = ts.failAtMs ? undefined : fluidBound(optimumInstance(lp.meanProfile, trace.arrivalsMs, c.sloMs, c.workers));
+    const fb = ts.failAtMs ? undefined : fluidBound(optimumInstance(lp.meanProfile, trace.arrivalsMs, boundSloMs(trace, c.sloMs), c.workers));
+    const requestClasses = classesOf(trace, c.sloMs);
     const bound = fb ? { maxAttainment: fb.maxAttainment, accuracyAt: fb.accuracyAt } : undefined;
     for (const policy of spec.policies) {
       const nm = noiseFor(lp, noise.kind, noise.seed);
       const r = simulate({
         profile: lp.profile, arrivalsMs: trace.arrivalsMs, policy, workers: c.workers, sloMs: c.sloMs, adaptLatency: true,
         durationMs: trace.meta.durationS * 1000, ...(ts.failAtMs ? { failAtMs: ts.failAtMs } : {}), ...(nm ? { durationOf: nm.durationOf } : {}),
+        requestClasses,
       });
       const run = r.recorder.toRun({
         experiment: spec.name, trace: ts.id, policy, workers: c.workers, slo_ms: c.sloMs,

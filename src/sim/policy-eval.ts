@@ -11,10 +11,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchSizes, LateMode } from '../scheduler/index.ts';
-import type { TraceSpec } from './experiments.ts';
+import { boundSloMs, type TraceSpec } from './experiments.ts';
 import { fluidBound, type FluidBound } from './optimum/fluid-bound.ts';
 import { optimumInstance } from './optimum/instance.ts';
 import { noiseFor, type LoadedProfile } from './profiles.ts';
+import { classesOf } from './request-classes.ts';
 import { runSettings, settingsLabel, type NoiseKind } from './run-settings.ts';
 import { simulate } from './simulator.ts';
 import { writeSummary, type SummaryRun } from './summary.ts';
@@ -88,14 +89,15 @@ export async function runPolicyEval(traces: TraceSpec[], profiles: EvalProfile[]
   for (const ts of traces) {
     const trace = await ts.make();
     for (const { label, lp } of profiles) {
-      const fb: FluidBound = fluidBound(optimumInstance(lp.meanProfile, trace.arrivalsMs, cfg.sloMs, cfg.workers));
+      const fb: FluidBound = fluidBound(optimumInstance(lp.meanProfile, trace.arrivalsMs, boundSloMs(trace, cfg.sloMs), cfg.workers));
+      const requestClasses = classesOf(trace, cfg.sloMs);
       for (const noise of cfg.noises) {
         const runs = new Map<string, SummaryRun[]>();
         const one = (policy: string, setting: Partial<Setting>): SummaryRun => {
           const nm = noiseFor(lp, noise, cfg.seed);
           const r = simulate({
             profile: lp.profile, arrivalsMs: trace.arrivalsMs, policy, workers: cfg.workers, sloMs: cfg.sloMs, policyOptions: setting,
-            durationMs: trace.meta.durationS * 1000, adaptLatency: true, ...(nm ? { durationOf: nm.durationOf } : {}),
+            durationMs: trace.meta.durationS * 1000, adaptLatency: true, ...(nm ? { durationOf: nm.durationOf } : {}), requestClasses,
           });
           simulated += trace.arrivalsMs.length;
           const run = r.recorder.toRun({

@@ -8,10 +8,13 @@
  * - the loop's timer (`wakeAt`) is an event like any other;
  * - a failed worker's running batch is re-queued by the loop (or failed when that is refused);
  * - events at the same instant: batch completions first (lower worker index first), then failures,
- *   then the timer, then arrivals in trace order.
+ *   then the timer, then arrivals in trace order;
+ * - with `requestClasses` each request has its own SLO and priority level (trace v2, mixes) and the
+ *   summary reports per class; requests shed for a more important one count as `shed`.
  * @module
  */
 import { createPolicy, PullLoop, Scheduler, type Clock, type Dispatch, type LateMode, type LatencyProfile, type Policy, type PolicyOptions, type PullSink, type QueuedRequest, type RunningBatch } from '../scheduler/index.ts';
+import type { classesOf } from './request-classes.ts';
 import { RunRecorder } from './summary.ts';
 
 export class SimulationError extends Error {
@@ -36,12 +39,16 @@ export interface SimOptions {
   onDispatch?: (d: Dispatch<number>, worker: number) => void;
   /** Called with the requests `next()` expired (answered with a deadline error). */
   onExpired?: (expired: QueuedRequest<number>[]) => void;
+  /** Called with queued requests shed for a more important arrival. */
+  onShed?: (shed: QueuedRequest<number>[]) => void;
   /** Extra options for `createPolicy` (batchSizes, late, ...); `workers` defaults to the simulated worker count. */
   policyOptions?: PolicyOptions;
   /** Virtual duration of a started batch (ms). @default the profiled latency the scheduler expects */
   durationOf?: (subnetId: number, batchSize: number, expectedMs: number) => number;
   /** Feed batch durations back into the scheduler's latency factor, as the server does. @default false */
   adaptLatency?: boolean;
+  /** Per-request SLOs and priority levels, and the classes to report (`classesOf`). @default every request `sloMs`, no priority */
+  requestClasses?: ReturnType<typeof classesOf>;
 }
 
 export interface SimResult {
@@ -54,7 +61,7 @@ export interface SimResult {
   policy: Policy;
 }
 
-interface InFlight { until: number; durationMs: number; batch: RunningBatch<number> }
+interface InFlight { until: number; startedAt: number; batch: RunningBatch<number> }
 
 export function simulate(o: SimOptions): SimResult {
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new SimulationError(`workers must be a positive integer, got ${o.workers}`);
@@ -75,6 +82,12 @@ export function simulate(o: SimOptions): SimResult {
   const rec = new RunRecorder(n, durationMs, o.profile.subnets.map((s) => s.id), o.binMs ?? 100);
   const fails = [...(o.failAtMs ?? [])].sort((a, b) => a - b);
   const durationOf = o.durationOf ?? ((_s: number, _b: number, expected: number) => expected);
+  const rc = o.requestClasses;
+  if (rc !== undefined) {
+    if (rc.classOf.length !== n) throw new SimulationError(`requestClasses cover ${rc.classOf.length} requests, the trace ${n}`);
+    rec.useClasses(rc.classes, rc.classOf);
+  }
+  const idsOf = (rs: QueuedRequest<number>[]): number[] | undefined => (rc === undefined ? undefined : rs.map((r) => r.id));
 
   const names = Array.from({ length: o.workers }, (_, w) => `w${w}`);
   const indexOf = new Map(names.map((name, w) => [name, w]));
@@ -89,16 +102,20 @@ export function simulate(o: SimOptions): SimResult {
       const w = indexOf.get(batch.worker)!;
       const d = batch.dispatch;
       const dur = durationOf(d.subnetId, d.requests.length, d.expectedLatencyMs);
-      busy[w] = { until: now + dur, durationMs: dur, batch };
+      busy[w] = { until: now + dur, startedAt: now, batch };
       dispatches++;
       rec.batch(now, d.subnetId, d.requests.length, accuracy.get(d.subnetId) ?? 0);
       o.onDispatch?.(d, w);
     },
     expired(requests) {
-      rec.failed('deadline', true, requests.length);
+      rec.failed('deadline', true, requests.length, idsOf(requests));
       o.onExpired?.(requests);
     },
-    failed(requests) { rec.failed('worker_failed', true, requests.length); },
+    failed(requests) { rec.failed('worker_failed', true, requests.length, idsOf(requests)); },
+    shed(requests) {
+      rec.failed('shed', true, requests.length, idsOf(requests));
+      o.onShed?.(requests);
+    },
   };
   const loop = new PullLoop<number>(scheduler, sink);
   rec.workers(0, aliveCount);
@@ -118,7 +135,8 @@ export function simulate(o: SimOptions): SimResult {
       const b = busy[cw]!; busy[cw] = null;
       const d = b.batch.dispatch;
       for (const r of d.requests) answer(r, ct, d.subnetId);
-      loop.finish(b.batch.jobId, { ok: true, measuredMs: b.durationMs });
+      // measured as the server measures it: end minus start on the clock
+      loop.finish(b.batch.jobId, { ok: true, measuredMs: ct - b.startedAt });
     } else if (ft <= wt && ft <= at) {
       if (ft > now) now = ft;
       f++;
@@ -129,16 +147,18 @@ export function simulate(o: SimOptions): SimResult {
     } else {
       if (at > now) now = at;
       rec.arrived(at);
-      const admission = loop.offer([{ id: i, arrival: at, deadline: at + o.sloMs, payload: i }]);
+      const admission = loop.offer([rc === undefined
+        ? { id: i, arrival: at, deadline: at + o.sloMs, payload: i }
+        : { id: i, arrival: at, deadline: at + rc.sloMs[i]!, payload: i, priority: rc.level[i]! }]);
+      if (!admission.ok) rec.failed(admission.reason, true, 1, rc === undefined ? undefined : [i]);
       i++;
-      if (!admission.ok) rec.failed(admission.reason);
     }
   }
   // left in the queue: every worker died (or the policy refused to serve): answered with an error
   if (scheduler.size > 0) rec.failed(aliveCount === 0 ? 'no_worker' : 'unserved', true, scheduler.size);
 
   function answer(r: QueuedRequest<number>, t: number, subnetId: number): void {
-    rec.served(r.arrival, t - r.arrival, t <= r.deadline, subnetId, accuracy.get(subnetId) ?? 0);
+    rec.served(r.arrival, t - r.arrival, t <= r.deadline, subnetId, accuracy.get(subnetId) ?? 0, r.id);
     if (t > endMs) endMs = t;
   }
 

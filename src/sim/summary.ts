@@ -4,6 +4,7 @@
  *
  * `slo_attainment` = answered on time / sent; `mean_accuracy` = mean profiled accuracy over on-time answers;
  * `p50_ms`/`p99_ms` over answered-with-a-result requests; `subnet_mix` = fraction of those per sub-network.
+ * `classes` (when the run has request classes: SLO x priority level): the same counts per class.
  * @module
  */
 import { writeFileSync } from 'node:fs';
@@ -23,8 +24,20 @@ export interface SummaryRun {
   p50_ms: number;
   p99_ms: number;
   subnet_mix: Record<string, number>;
+  /** Per request class (SLO, priority level), when the run knows them. */
+  classes?: ClassRun[];
   /** Extra, optional: how the run was made (profile, scale, lag...). Readers may ignore it. */
   params?: Record<string, unknown>;
+}
+
+export interface ClassRun {
+  slo_ms: number;
+  priority: number;
+  sent: number;
+  ok: number;
+  slo_attainment: number;
+  mean_accuracy: number;
+  errors: Record<string, number>;
 }
 
 export interface Summary { runs: SummaryRun[] }
@@ -55,6 +68,9 @@ export class RunRecorder {
   private readonly subnetIndex = new Map<number, number>();
   private readonly okPerSubnet: Float64Array;
   private readonly nBins: number;
+  private classKeys: { slo_ms: number; priority: number }[] = [];
+  private classOf: Uint16Array | undefined;
+  private classStats: { sent: number; ok: number; onTime: number; acc: number; errors: Record<string, number> }[] = [];
 
   constructor(readonly sent: number, durationMs: number, subnetIds: number[], binMs = 100) {
     this.nBins = Math.max(1, Math.ceil(durationMs / binMs) + 1);
@@ -69,14 +85,28 @@ export class RunRecorder {
     };
   }
 
+  /** Results per request class from now on: `classOf[id]` = the class index of request `id` (ids 0..sent-1). */
+  useClasses(classes: { slo_ms: number; priority: number }[], classOf: Uint16Array): void {
+    this.classKeys = classes;
+    this.classOf = classOf;
+    this.classStats = classes.map(() => ({ sent: 0, ok: 0, onTime: 0, acc: 0, errors: {} }));
+    for (let i = 0; i < classOf.length; i++) this.classStats[classOf[i]!]!.sent++;
+  }
+
+  private cls(id: number | undefined): { sent: number; ok: number; onTime: number; acc: number; errors: Record<string, number> } | undefined {
+    return id === undefined || this.classOf === undefined ? undefined : this.classStats[this.classOf[id]!];
+  }
+
   private bin(t: number): number { return Math.min(this.nBins - 1, Math.max(0, Math.floor(t / this.series.binMs))); }
 
   /** Counts an arrival in its bin (call once per sent request). */
   arrived(arrivalMs: number): void { this.series.sent[this.bin(arrivalMs)]! += 1; }
 
   /** A request answered with a result. */
-  served(arrivalMs: number, latencyMs: number, onTime: boolean, subnetId: number, accuracy: number): void {
+  served(arrivalMs: number, latencyMs: number, onTime: boolean, subnetId: number, accuracy: number, id?: number): void {
     this.answered++; this.okCount++;
+    const c = this.cls(id);
+    if (c) { c.ok++; if (onTime) { c.onTime++; c.acc += accuracy; } }
     if (this.nLat < this.latencies.length) this.latencies[this.nLat++] = latencyMs;
     const si = this.subnetIndex.get(subnetId);
     if (si !== undefined) this.okPerSubnet[si]! += 1;
@@ -87,9 +117,10 @@ export class RunRecorder {
   }
 
   /** A request answered with an error (or never answered: use reason 'unanswered' and do not count it as answered). */
-  failed(reason: string, answered = true, count = 1): void {
+  failed(reason: string, answered = true, count = 1, ids?: ArrayLike<number>): void {
     if (answered) this.answered += count;
     this.errors[reason] = (this.errors[reason] ?? 0) + count;
+    if (ids) for (let k = 0; k < ids.length; k++) { const c = this.cls(ids[k]); if (c) c.errors[reason] = (c.errors[reason] ?? 0) + 1; }
   }
 
   /** A batch started at `atMs`: feeds the accuracy / batch-size / sub-network series. */
@@ -131,6 +162,10 @@ export class RunRecorder {
       slo_attainment: this.sent ? round(this.onTimeCount / this.sent, 6) : 0,
       mean_accuracy: this.onTimeCount ? round(this.accOnTime / this.onTimeCount, 4) : 0,
       p50_ms: round(quantile(lat, 0.5), 3), p99_ms: round(quantile(lat, 0.99), 3), subnet_mix: mix,
+      ...(this.classOf ? { classes: this.classKeys.map((k, i) => {
+        const c = this.classStats[i]!;
+        return { slo_ms: k.slo_ms, priority: k.priority, sent: c.sent, ok: c.ok, slo_attainment: c.sent ? round(c.onTime / c.sent, 6) : 0, mean_accuracy: c.onTime ? round(c.acc / c.onTime, 4) : 0, errors: { ...c.errors } };
+      }) } : {}),
       ...(id.params ? { params: id.params } : {}),
     };
   }
@@ -180,6 +215,15 @@ export function validateSummary(json: unknown): string[] {
     }
     if (r.slo_attainment < 0 || r.slo_attainment > 1) problems.push(`runs[${i}].slo_attainment out of [0,1]`);
     if (r.answered > r.sent || r.ok > r.answered) problems.push(`runs[${i}]: need ok <= answered <= sent`);
+    if (r.classes !== undefined) {
+      if (!Array.isArray(r.classes)) problems.push(`runs[${i}].classes must be an array`);
+      else r.classes.forEach((c, j) => {
+        for (const k of ['slo_ms', 'priority', 'sent', 'ok', 'slo_attainment', 'mean_accuracy'] as const) {
+          if (typeof c[k] !== 'number' || !Number.isFinite(c[k])) problems.push(`runs[${i}].classes[${j}].${k} must be a finite number`);
+        }
+      });
+      if (Array.isArray(r.classes) && r.classes.reduce((a, c) => a + c.sent, 0) !== r.sent) problems.push(`runs[${i}].classes: sent must add up to the run's`);
+    }
   });
   return problems;
 }

@@ -3,7 +3,9 @@
  * waiting):
  * - an open-loop burst at 10x its profiled capacity over keep-alive connections: every request gets exactly one
  *   HTTP answer (200, 503 or 504, never a reset socket), and /v2/health/live answers during the burst;
- * - SIGTERM while a PNG is being decoded and a JPEG waits behind it: both get an HTTP answer, exit code 0;
+ * - SIGTERM while a PNG is being decoded (held until SIGTERM by test/helpers/hold-decode-until-sigterm.mjs, preloaded)
+ *   and a JPEG waits behind it: both are answered 503 "server is shutting down" (neither had reached the service,
+ *   which drains only what it accepted), never a reset socket; exit code 0;
  * - a busy port: exit code 1 with a clear message.
  */
 import { test } from 'uvu';
@@ -19,6 +21,8 @@ import { runBurst } from '../../src/replay/burst.ts';
 import { freePort, ROOT, startServer, tempCheckpoint, type ServerProcess } from '../helpers/server-process.ts';
 
 const SLO_MS = 1000;
+const HOLD = join(ROOT, 'test/helpers/hold-decode-until-sigterm.mjs');
+const HELD_LINE = 'hold-decode-until-sigterm: a decode is held until SIGTERM';
 let server: ServerProcess | undefined;
 let ckpt: string;
 
@@ -36,8 +40,9 @@ async function profiled(subnetId: number): Promise<{ capacity: number; batch1Ms:
 }
 
 test('an open-loop burst at 10x capacity over keep-alive connections: every request is answered exactly once', async () => {
+  // The hold preload only touches image decodes, which the burst (tensor inputs) has none of: the next test uses it.
   server = await startServer(['--checkpoint', ckpt, '--policy', 'fixed:5', '--slo-ms', String(SLO_MS),
-    '--profile-batches', '1,2,4,8', '--profile-repeats', '2', '--decode-threads', '1']);
+    '--profile-batches', '1,2,4,8', '--profile-repeats', '2', '--decode-threads', '1'], undefined, undefined, { args: ['--import', HOLD] });
   const { capacity, batch1Ms } = await profiled(5);
   const rate = 10 * capacity;
   const sloMs = Math.max(SLO_MS, 5 * batch1Ms); // servable on this machine, however slow it profiled
@@ -69,24 +74,27 @@ test('an open-loop burst at 10x capacity over keep-alive connections: every requ
 
 function pngOf(side: number): Buffer {
   const p = new pngjs.PNG({ width: side, height: side });
-  p.data = Buffer.alloc(side * side * 4); // black: tiny file, seconds to decode
+  p.data = Buffer.alloc(side * side * 4, 90);
   return pngjs.PNG.sync.write(p);
 }
 
-test('SIGTERM while a PNG is being decoded and a JPEG waits behind it: both are answered, exit 0', async () => {
+test('SIGTERM while a PNG is being decoded and a JPEG waits behind it: both are answered 503 shutting down, exit 0', async () => {
   assert.ok(server, 'server from the previous test');
   const rgba = Buffer.alloc(64 * 48 * 4, 128);
   const jpg = Buffer.from(jpeg.encode({ data: rgba, width: 64, height: 48 }, 90).data);
   const bodyOf = (img: Buffer) => JSON.stringify({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [img.toString('base64')] }], parameters: { slo_ms: 60_000 } });
   const post = (body: string) => fetch(`${server!.url}/v2/models/superserve/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     .then(async (r) => ({ status: r.status, body: await r.text() }), (e: Error) => ({ status: 0, body: e.message }));
-  const png = post(bodyOf(pngOf(4500)));
-  await new Promise((r) => setTimeout(r, 300));
+  const png = post(bodyOf(pngOf(256)));
+  for (const until = Date.now() + 60_000; !server!.output().includes(HELD_LINE);) {
+    assert.ok(Date.now() < until, `the PNG's decode was never handed to a thread:\n${server!.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const jpegReq = post(bodyOf(jpg));
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 300)); // time for the JPEG to queue (had it not, it is refused all the same)
   const code = server!.stop('SIGTERM');
   const answers = await Promise.all([png, jpegReq]);
-  for (const a of answers) assert.ok(a.status === 200 || a.status === 503, `an HTTP answer (got ${a.status}: ${a.body.slice(0, 200)})`);
+  for (const a of answers) assert.ok(a.status === 503 && /server is shutting down/.test(a.body), `503 shutting down (got ${a.status}: ${a.body.slice(0, 200)})`);
   assert.is(await code, 0, server!.output());
 });
 

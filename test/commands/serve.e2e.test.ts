@@ -1,7 +1,8 @@
 /**
  * End to end: the real `superserve serve` process on a free port, concurrent infer requests with mixed SLOs
  * (FP32 tensors and a JPEG), exactly one well-formed answer each; a multi-image request split across batches
- * reports each image's sub-network and batch; SlackFit choosing smaller sub-networks under a tight SLO than under
+ * reports each image's batch, and one whose images are made to run on two sub-networks (a pinned request takes
+ * some of them into its batch) reports each image's sub-network; SlackFit choosing smaller sub-networks under a tight SLO than under
  * a loose one. The server runs with --late serve and --adapt-latency off, so what is checked are the
  * scheduler's choices from its profile, never this machine's speed.
  */
@@ -19,7 +20,7 @@ let imageSize = 224;
 test.before(async () => {
   ckpt = await tempCheckpoint();
   server = await startServer(['--checkpoint', ckpt, '--policy', 'slackfit', '--slo-ms', '5000', '--profile-batches', '1,2,4',
-    '--profile-repeats', '2', '--warmup', '1', '--late', 'serve', '--adapt-latency', 'off']);
+    '--profile-repeats', '2', '--warmup', '1', '--late', 'serve', '--adapt-latency', 'off', '--workers', '1']);
   const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters?: { image_size?: number } };
   imageSize = meta.parameters?.image_size ?? 224;
 });
@@ -30,11 +31,12 @@ test.after(async () => {
 });
 
 /** `side` below the model's resolution keeps the body small (parsed inline); the worker resizes it. */
-function tensorBody(sloMs: number, seed: number, images = 1, outputs?: string[], side = imageSize): string {
+function tensorBody(sloMs: number, seed: number, images = 1, outputs?: string[], side = imageSize, subnet?: number): string {
   const n = 3 * side * side * images;
   const data = Array.from({ length: n }, (_, i) => Math.sin(i * 0.001 + seed));
   return JSON.stringify({
-    id: `t${seed}`, inputs: [{ name: 'input', datatype: 'FP32', shape: [images, 3, side, side], data }], parameters: { slo_ms: sloMs },
+    id: `t${seed}`, inputs: [{ name: 'input', datatype: 'FP32', shape: [images, 3, side, side], data }],
+    parameters: { slo_ms: sloMs, ...(subnet === undefined ? {} : { subnet }) },
     ...(outputs ? { outputs: outputs.map((name) => ({ name })) } : {}),
   });
 }
@@ -77,20 +79,53 @@ test('concurrent requests with mixed SLOs, tensors and a JPEG: exactly one well-
   assert.is(new Set(ids).size, ids.length, 'no request answered twice');
 });
 
-test('a request of 6 images is split across batches (largest batch 4): each image reports its own sub-network and batch', async () => {
-  const r = await infer(tensorBody(60_000, 7, 6, ['top5', 'subnet_id', 'batch_size', 'accuracy', 'queue_ms', 'compute_ms']));
+const PER_IMAGE = ['top5', 'subnet_id', 'batch_size', 'accuracy', 'queue_ms', 'compute_ms'];
+type Outputs = (name: string) => { shape: number[]; data: number[] };
+const outputsOf = (json: V2Reply): Outputs => (name) => json.outputs.find((o) => o.name === name)!;
+async function subnetAccuracy(): Promise<Map<number, number>> {
+  const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters: { subnets: Array<{ id: number; accuracy: number }> } };
+  return new Map(meta.parameters.subnets.map((s) => [s.id, s.accuracy]));
+}
+
+test('a request of 6 images alone is split into batches of at most 4: each image reports the batch it rode in', async () => {
+  const r = await infer(tensorBody(60_000, 7, 6, PER_IMAGE));
   assert.is(r.status, 200, JSON.stringify(r.json));
-  const out = (name: string) => r.json.outputs.find((o) => o.name === name)!;
+  const out = outputsOf(r.json);
   assert.equal(out('top5').shape, [6, 5]);
-  for (const name of ['subnet_id', 'batch_size', 'accuracy', 'queue_ms', 'compute_ms']) assert.equal(out(name).shape, [6], name);
+  for (const name of PER_IMAGE.slice(1)) assert.equal(out(name).shape, [6], name);
   const sizes = out('batch_size').data;
   assert.ok(sizes.every((b) => b >= 1 && b <= 4), `batch sizes ${sizes}`);
-  assert.ok(new Set(sizes).size > 1 || sizes.length > Math.max(...sizes), `6 images cannot all be in one batch of at most 4: ${sizes}`);
+  // Alone in the server, its images fill whole batches: the images reporting size b come in groups of b.
+  for (const b of new Set(sizes)) assert.is(sizes.filter((x) => x === b).length % b, 0, `batch sizes ${sizes}`);
+  const accuracy = await subnetAccuracy();
   const ids = out('subnet_id').data;
-  const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters: { subnets: Array<{ id: number; accuracy: number }> } };
-  out('accuracy').data.forEach((a, i) => assert.is(a, meta.parameters.subnets.find((s) => s.id === ids[i])!.accuracy, `image ${i}: accuracy of its sub-network`));
-  if (new Set(ids).size > 1) assert.not.ok('subnet_id' in r.json.parameters, 'mixed sub-networks: no single id in parameters');
-  else assert.is(r.json.parameters.subnet_id, ids[0]);
+  out('accuracy').data.forEach((a, i) => assert.is(a, accuracy.get(ids[i]!), `image ${i}: accuracy of its sub-network`));
+  if (new Set(ids).size === 1) assert.is(r.json.parameters.subnet_id, ids[0]);
+});
+
+test('images of one request on two sub-networks: each reports its own; the reply names no single sub-network', async () => {
+  // A batch on a pinned sub-network also takes unpinned images (EDF order). With the worker busy on blockers
+  // (pinned to the largest sub-network, 4 images each, deadline 30 s), the 6-image request U (unpinned, 60 s)
+  // waits behind them; the 1-image request P pinned to the smallest (10 s) comes first when the worker frees,
+  // and its batch of 4 takes 3 of U's images. U's other images ride on the largest, SlackFit's pick at 60 s.
+  const profile = JSON.parse(await readFile(join(ckpt, 'profile.json'), 'utf8')) as { models: Array<{ id: number; latency_and_batch_ns: Array<{ batch_size: number; mean: number }> }> };
+  const smallest = profile.models[0]!, largest = profile.models.at(-1)!;
+  const batch4Ms = largest.latency_and_batch_ns.find((p) => p.batch_size === 4)!.mean / 1e6;
+  const blockers = Array.from({ length: Math.min(200, Math.max(3, Math.ceil(3000 / batch4Ms))) },
+    (_, i) => infer(tensorBody(30_000, 200 + i, 4, undefined, 16, largest.id)));
+  const u = infer(tensorBody(60_000, 300, 6, PER_IMAGE, 16));
+  await new Promise((r) => setTimeout(r, 200)); // U arrives first (ordering only: the blockers take seconds)
+  const p = infer(tensorBody(10_000, 301, 1, undefined, 16, smallest.id));
+  const [rU, rP] = [await u, await p];
+  for (const r of [...await Promise.all(blockers), rP]) assert.is(r.status, 200, JSON.stringify(r.json));
+  assert.is(rU.status, 200, JSON.stringify(rU.json));
+  assert.is(rP.json.parameters.subnet_id, smallest.id, 'P ran on its pinned sub-network');
+  const out = outputsOf(rU.json);
+  const ids = out('subnet_id').data;
+  assert.ok(ids.includes(smallest.id) && ids.includes(largest.id), `U's images on ${ids}: some on ${smallest.id} (with P), some on ${largest.id}`);
+  assert.not.ok('subnet_id' in rU.json.parameters, 'mixed sub-networks: no single id in parameters');
+  const accuracy = await subnetAccuracy();
+  out('accuracy').data.forEach((a, i) => assert.is(a, accuracy.get(ids[i]!), `image ${i}: accuracy of its sub-network`));
 });
 
 test('SlackFit picks smaller sub-networks under a tight SLO than under a loose one', async () => {

@@ -102,6 +102,13 @@ browserTest('charts and tiles show the requests sent', async () => {
   assert.is(await statValue('attainment'), '100.0');
   assert.match(await legendValue('latency', 'SLO 20000 ms'), /20000/);
   assert.ok(Number(await legendValue('workers', 'alive')) >= 1);
+  // The accuracy axis stays within 0-100 %; the workers axis counts whole workers.
+  const axis = (id: string) => page.$eval(`[data-chart="${id}"]`, (e) => ({ ...(e as HTMLElement).dataset }));
+  const accuracy = await axis('accuracy');
+  assert.ok(Number(accuracy.yMin) >= 0 && Number(accuracy.yMax) <= 100 && Number(accuracy.yMax) > acc, JSON.stringify(accuracy));
+  const workers = await axis('workers');
+  const ticks = (workers.yTicks ?? '').split(' ').map(Number);
+  assert.ok(ticks.length >= 2 && ticks.every(Number.isInteger), JSON.stringify(workers));
   assert.equal(problems, []);
 });
 

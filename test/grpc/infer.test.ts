@@ -98,22 +98,23 @@ test('classification over gRPC: BYTES output of "score:index" strings (raw: leng
 });
 
 test('SLO: slo_ms / timeout as over HTTP; the call deadline alone or tightening a larger slo_ms', async () => {
-  const h = await grpcHarness();
+  // Deadlines in tens of seconds: the round trip they lose on the way in is milliseconds, far inside the bounds.
+  const h = await grpcHarness({ limits: { defaultSloMs: 100, maxSloMs: 100_000 } });
   try {
     const base = grpcRequest({ inputs: SPEC.inputs }, true);
     await call(h.client, 'ModelInfer', base);
     await call(h.client, 'ModelInfer', { ...base, parameters: { timeout: { int64_param: 20_000 } } });
-    await call(h.client, 'ModelInfer', base, { deadline: new Date(Date.now() + 600) });
-    await call(h.client, 'ModelInfer', { ...base, parameters: { slo_ms: { double_param: 900.5 } } }, { deadline: new Date(Date.now() + 400) });
-    await call(h.client, 'ModelInfer', { ...base, parameters: { slo_ms: { int64_param: 30 } } }, { deadline: new Date(Date.now() + 5000) });
     await call(h.client, 'ModelInfer', base, { deadline: new Date(Date.now() + 60_000) });
+    await call(h.client, 'ModelInfer', { ...base, parameters: { slo_ms: { double_param: 90_000.5 } } }, { deadline: new Date(Date.now() + 40_000) });
+    await call(h.client, 'ModelInfer', { ...base, parameters: { slo_ms: { int64_param: 30 } } }, { deadline: new Date(Date.now() + 50_000) });
+    await call(h.client, 'ModelInfer', base, { deadline: new Date(Date.now() + 600_000) });
     const slos = h.service.calls.map((c) => c.ticket.sloMs);
     assert.is(slos[0], 100, 'server default');
     assert.is(slos[1], 20);
-    assert.ok(slos[2]! > 300 && slos[2]! <= 600, `deadline 600 ms -> ${slos[2]}`);
-    assert.ok(slos[3]! > 100 && slos[3]! <= 400, `deadline tighter than slo_ms -> ${slos[3]}`);
+    assert.ok(slos[2]! > 30_000 && slos[2]! <= 60_000, `deadline 60 s -> ${slos[2]}`);
+    assert.ok(slos[3]! > 20_000 && slos[3]! <= 40_000, `deadline tighter than slo_ms -> ${slos[3]}`);
     assert.is(slos[4], 30, 'slo_ms tighter than the deadline');
-    assert.is(slos[5], 1000, 'a long deadline is capped at the maximum SLO');
+    assert.is(slos[5], 100_000, 'a long deadline is capped at the maximum SLO');
   } finally { await h.close(); }
 });
 

@@ -68,4 +68,30 @@ test('duplicate id and non-finite deadline are refused', () => {
   assert.is(q.remove(99), undefined);
 });
 
+test('per SLO class: count, earliest and latest deadline follow pushes, pops, removals and refused re-inserts', () => {
+  const q = new EdfQueue<null>();
+  const summary = () => {
+    const raw: number[] = [];
+    const k = q.classSummary(raw);
+    return Array.from({ length: k }, (_, i) => raw.slice(3 * i, 3 * i + 3)).sort((a, b) => a[1]! - b[1]!);
+  };
+  for (let i = 0; i < 5; i++) q.push({ id: i, arrival: i, deadline: i + 36, payload: null }); // SLO 36
+  q.push({ id: 10, arrival: 2, deadline: 60_002, payload: null }); // SLO 60 s
+  q.push({ id: 11, arrival: 3, deadline: 38, payload: null }); // SLO 35: the same class as 36 (half octaves)
+  assert.equal(summary(), [[6, 36, 40], [1, 60_002, 60_002]]);
+  assert.is(q.pop()!.id, 0);
+  q.remove(1);
+  assert.equal(summary(), [[4, 38, 40], [1, 60_002, 60_002]]);
+  q.popUpTo(2, (r) => r.id !== 2); // 2 is refused and put back; 11 and 3 leave
+  assert.equal(summary(), [[2, 38, 40], [1, 60_002, 60_002]]);
+  assert.equal([...q].map((r) => r.id).sort((a, b) => a - b), [2, 4, 10]);
+  q.remove(10);
+  assert.equal(summary(), [[2, 38, 40]]);
+  assert.is(q.mostImportantLevel(), Number.POSITIVE_INFINITY);
+  q.push({ id: 20, arrival: 0, deadline: 36, payload: null, priority: 1 });
+  assert.is(q.mostImportantLevel(), 1);
+  q.pop();
+  assert.is(q.mostImportantLevel(), Number.POSITIVE_INFINITY);
+});
+
 test.run();

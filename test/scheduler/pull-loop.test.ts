@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPolicy, PullLoop, Scheduler, VirtualClock, type LatencyProfile, type QueuedRequest, type RunningBatch } from '../../src/scheduler/index.ts';
+import { ADMISSION_GAIN } from '../../src/scheduler/pull-loop.ts';
 
 // subnet 0: 10 ms at b1, 16 at b4 (best rate 4/16 = 0.25 img/ms); subnet 1: 20 ms at b1
 const PROFILE: LatencyProfile = {
@@ -15,21 +16,25 @@ const PROFILE: LatencyProfile = {
   ],
 };
 
-function setup(policy = 'fixed:0', opts: { maxQueue?: number; lateMode?: 'drop' | 'serve'; adaptLatency?: boolean } = {}) {
+function setup(policy = 'fixed:0', opts: { maxQueue?: number; lateMode?: 'drop' | 'serve'; adaptLatency?: boolean } = {}, withShed = false) {
   const clock = new VirtualClock(0);
   const scheduler = new Scheduler<string>({ clock, policy: createPolicy(policy, PROFILE), profile: PROFILE, ...opts });
   const started: RunningBatch<string>[] = [];
   const expired: string[] = [];
   const failed: string[] = [];
+  const shed: string[] = [];
   const loop = new PullLoop(scheduler, {
     start: (b) => started.push(b),
     expired: (rs) => expired.push(...rs.map((r) => r.payload)),
     failed: (rs) => failed.push(...rs.map((r) => r.payload)),
+    ...(withShed ? { shed: (rs: QueuedRequest<string>[]) => shed.push(...rs.map((r) => r.payload)) } : {}),
   });
   let nextId = 1;
-  const req = (name: string, sloMs: number): QueuedRequest<string> => ({ id: nextId++, arrival: clock.now(), deadline: clock.now() + sloMs, payload: name });
+  const req = (name: string, sloMs: number, priority?: number): QueuedRequest<string> => ({
+    id: nextId++, arrival: clock.now(), deadline: clock.now() + sloMs, payload: name, ...(priority !== undefined ? { priority } : {}),
+  });
   const names = (b: RunningBatch<string> | undefined) => b?.dispatch.requests.map((r) => r.payload);
-  return { clock, scheduler, loop, started, expired, failed, req, names };
+  return { clock, scheduler, loop, started, expired, failed, shed, req, names };
 }
 
 test('arrival with an idle worker starts a batch at once; the freed worker pulls what queued meanwhile', () => {
@@ -215,6 +220,114 @@ test('without latency adaptation the factor never moves', () => {
   clock.set(60_000);
   assert.ok(!loop.offer([req('c', 50)]).ok);
   assert.is(scheduler.latencyFactor, 8);
+});
+
+test('idle server: a request its images cannot meet even with nothing queued is a deadline refusal, not overloaded', () => {
+  // subnet 0's best rate is 4 images / 16 ms: 8 images need >= 32 ms on one idle worker
+  const { loop, req, clock } = setup();
+  loop.addWorker('w');
+  const eight = Array.from({ length: 8 }, (_, k) => req(`i${k}`, 30));
+  const a = loop.offer(eight);
+  assert.ok(!a.ok && a.reason === 'deadline', JSON.stringify(a));
+  assert.is(a.ok ? undefined : a.retryAfterMs, undefined, 'no retry can succeed: no Retry-After');
+  assert.match(a.ok ? '' : a.message, /8 images need/);
+  assert.is(loop.queued, 0);
+  assert.ok(loop.offer(Array.from({ length: 8 }, (_, k) => req(`j${k}`, 40))).ok, '32 ms fit in 40');
+  // the same 8 images with 40 ms now wait behind the first 8: the work ahead is the cause
+  const b = loop.offer(Array.from({ length: 8 }, (_, k) => req(`k${k}`, 40)));
+  assert.ok(!b.ok && b.reason === 'overloaded', JSON.stringify(b));
+  assert.ok(!b.ok && b.retryAfterMs! > 0);
+  // two idle workers share 8 images: 16 ms each, so 30 ms is enough
+  const two = setup();
+  two.loop.addWorker('a'); two.loop.addWorker('b');
+  assert.ok(two.loop.offer(Array.from({ length: 8 }, (_, k) => two.req(`i${k}`, 30))).ok);
+  void clock;
+});
+
+test('priorities: within capacity EDF; under overload the less important are refused first, and queued ones shed for an important arrival', () => {
+  const { loop, req, clock, started, shed, names, scheduler, expired } = setup('fixed:0', {}, true);
+  loop.addWorker('w');
+  assert.ok(loop.offer([req('busy', 106, 2)]).ok); // runs 0..10
+  // 4 images per 16 ms from t = 10: by 106 ms six batches, 24 images; fill with level-2 work until refused
+  let k = 0;
+  while (loop.offer([req(`low${k}`, 106, 2)]).ok) k++;
+  assert.is(k, 24);
+  const low = loop.offer([req('low-late', 106, 2)]);
+  assert.ok(!low.ok && low.reason === 'overloaded', 'a less important arrival is refused');
+  const tie = loop.offer([req('two-again', 106, 2)]);
+  assert.ok(!tie.ok, 'the same level displaces nothing');
+  // an important request with the same deadline displaces exactly one less important queued request
+  const vip = req('vip', 106, 1);
+  assert.ok(loop.offer([vip]).ok);
+  assert.equal(shed, ['low23'], 'the least important, latest-deadline request goes');
+  assert.is(scheduler.size, 24);
+  assert.is(scheduler.stats().shed, 1);
+  // EDF order is kept: the earlier-deadline low requests still go before vip; everything queued makes it
+  let t = 10;
+  for (;;) {
+    clock.set(t);
+    const running = started.at(-1)!;
+    loop.finish(running.jobId, { ok: true, measuredMs: running.dispatch.expectedLatencyMs });
+    if (started.at(-1) === running) break;
+    const b = started.at(-1)!;
+    t = clock.now() + b.dispatch.expectedLatencyMs;
+    for (const r of b.dispatch.requests) assert.ok(t <= r.deadline, `${r.payload} finishes at ${t} after ${r.deadline}`);
+  }
+  assert.ok(started.some((b) => names(b)!.includes('vip')), JSON.stringify(started.map((b) => [b.startedAt, names(b)])) + JSON.stringify(expired));
+  // an unprioritised request is below every level: it displaces nothing either
+  const { loop: l2, req: r2 } = setup('fixed:0');
+  l2.addWorker('w');
+  l2.offer([r2('busy', 100, 2)]);
+  while (l2.offer([r2('x', 100, 2)]).ok);
+  assert.ok(!l2.offer([r2('none', 100)]).ok);
+});
+
+test('priorities: while a more important request is queued, less important arrivals are refused earlier (headroom)', () => {
+  const { loop, req } = setup('fixed:0');
+  loop.addWorker('w');
+  loop.offer([req('busy', 106, 2)]);
+  assert.ok(loop.offer([req('vip', 106, 1)]).ok);
+  let k = 0;
+  while (loop.offer([req(`low${k}`, 106, 2)]).ok) k++;
+  // at 0.6 of 4 images / 16 ms from t = 10: 96 * 0.15 = 14.4 images by 106, vip included
+  assert.is(k, 13);
+  assert.ok(loop.offer([req('vip2', 106, 1)]).ok, 'the important level still gets the full bound');
+});
+
+test('admission learns from outcomes: late answers shrink the capacity it counts on; idle time restores it', () => {
+  const { loop, req, clock, started } = setup('fixed:0');
+  loop.addWorker('w');
+  assert.is(loop.admissionShare, 1);
+  assert.ok(loop.offer([req('a', 20)]).ok);
+  clock.set(50); // it ran 5x longer than profiled: finished late
+  loop.finish(started[0]!.jobId, { ok: true, measuredMs: 50 });
+  const afterLate = loop.admissionShare;
+  assert.ok(Math.abs(afterLate - (1 - ADMISSION_GAIN * 0.99)) < 1e-12, `share ${afterLate}`);
+  assert.ok(loop.offer([req('b', 100)]).ok);
+  clock.set(60);
+  loop.finish(started[1]!.jobId, { ok: true, measuredMs: 10 });
+  assert.ok(loop.admissionShare > afterLate, 'an on-time answer moves it back up a little');
+  // 10 s idle: half of the gap to 1 is gone at the next admission
+  const gap = 1 - loop.admissionShare;
+  clock.set(10_060);
+  loop.admission(1, 10_200);
+  assert.ok(Math.abs(1 - loop.admissionShare - gap / 2) < 1e-9);
+  // serve mode never learns (it admits late work on purpose)
+  const serve = setup('fixed:0', { lateMode: 'serve' });
+  serve.loop.addWorker('w');
+  serve.loop.offer([serve.req('a', 20)]);
+  serve.clock.set(50);
+  serve.loop.finish(serve.started[0]!.jobId, { ok: true, measuredMs: 50 });
+  assert.is(serve.loop.admissionShare, 1);
+});
+
+test('priorities: a sink without shed() answers displaced requests as expired', () => {
+  const { loop, req, expired } = setup('fixed:0');
+  loop.addWorker('w');
+  loop.offer([req('busy', 100, 3)]);
+  while (loop.offer([req('low', 100, 3)]).ok);
+  assert.ok(loop.offer([req('vip', 100, 1)]).ok);
+  assert.equal(expired, ['low']);
 });
 
 test.run();

@@ -28,12 +28,27 @@ test('short queue on an idle server: the most accurate subnet that serves it in 
 
 test('short queue with busy workers and a waiting head: SlackFit\'s choice (no upgrade under load)', () => {
   const p = new SlackFitQPolicy(tinyProfile());
-  assert.is(show(p.decide(30, 1, 0)), '2x1'); // learns SLO 30
-  for (let i = 0; i < 10; i++) p.decide(30, 1, 0); // 11 x 20 ms within one instant on one worker
+  const waited = { headSloMs: 30, classes: [{ count: 1, firstSlackMs: 29, lastSlackMs: 29 }] };
+  const d = p.decide(30, 1, 0, { headSloMs: 30, classes: [{ count: 1, firstSlackMs: 30, lastSlackMs: 30 }] });
+  assert.is(show(d), '2x1'); // a fresh head
+  assert.is(show(p.decide(29, 1, 0, waited)), '2x1', 'probes alone change nothing: nothing ran yet');
+  for (let i = 0; i < 11; i++) p.onDispatch(d!, 1, 0, 30); // 11 x 20 ms within one instant on one worker
   assert.ok(p.utilization > 0.5, `utilization ${p.utilization}`);
-  assert.is(show(p.decide(29, 1, 0)), '0x8'); // the head waited 1 ms: SlackFit's 0x8@24
-  assert.is(show(p.decide(29, 1, 10_000)), '2x1'); // 10 s idle later: the estimate has decayed
-  assert.ok(p.utilization < 0.5);
+  assert.is(show(p.decide(29, 1, 0, waited)), '0x8'); // the head waited 1 ms: SlackFit's 0x8@24
+  assert.is(show(p.decide(29, 1, 10_000, waited)), '2x1'); // 10 s idle later: the estimate has decayed
+  assert.ok(p.utilizationAt(10_000) < 0.5);
+});
+
+test('decide() is a probe: asking any number of times changes no state and no later decision', () => {
+  const p = new SlackFitQPolicy(tinyProfile());
+  const q = new SlackFitQPolicy(tinyProfile());
+  const ctx = { headSloMs: 30, classes: [{ count: 1, firstSlackMs: 29, lastSlackMs: 29 }] };
+  for (let i = 0; i < 1000; i++) p.decide(30 - (i % 20), 1 + (i % 7), i / 10, ctx);
+  assert.is(p.utilization, 0);
+  assert.is(p.typicalSloMs, 0);
+  for (const t of [0, 5, 50]) for (const [slack, n] of [[29, 1], [45, 40], [15, 20]] as const) {
+    assert.equal(p.decide(slack, n, t, ctx), q.decide(slack, n, t, ctx), `slack ${slack}, n ${n}, t ${t}`);
+  }
 });
 
 test('SlackFit\'s batch cannot drain the queue: the most accurate subnet that does', () => {
@@ -42,13 +57,12 @@ test('SlackFit\'s batch cannot drain the queue: the most accurate subnet that do
   assert.is(pick(45, 40, 8), '1x5');
 });
 
-test('the learnt SLO relaxes the drain check: later requests have more slack than the head', () => {
+test('the deadlines in the queue relax the drain check: later requests have more slack than the head', () => {
   const p = new SlackFitQPolicy(tinyProfile(), { workers: 8 });
-  assert.is(show(p.decide(45, 40, 0)), '1x5'); // SLO not known yet: the head's slack bounds the queue
-  p.decide(100, 1, 0); // a request decided on an idle server: its whole SLO left
-  assert.is(p.learntSloMs, 100);
+  assert.is(show(p.decide(45, 40, 0)), '1x5'); // nothing known: the head's slack bounds the queue
   // round 2 (requests 32..39) ends at 88 ms; its first request has about 45 + 55 * 32 / 40 = 89 ms
-  assert.is(show(p.decide(45, 40, 0)), '2x4');
+  const ctx = { headSloMs: 100, classes: [{ count: 40, firstSlackMs: 45, lastSlackMs: 100 }] };
+  assert.is(show(p.decide(45, 40, 0, ctx)), '2x4');
 });
 
 test('overload: the highest-throughput option that fits', () => {

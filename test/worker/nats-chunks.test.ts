@@ -2,11 +2,12 @@ import { connect } from 'nats';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameAssembler, maxChunkBytes, requestFrame } from '../../src/worker/nats-chunks.ts';
+import { suiteIf } from '../fixtures.ts';
 import { natsOrSkip } from './nats-server.ts';
 
 const nats = await natsOrSkip();
 
-if (nats !== null) {
+suiteIf(nats, (test, nats) => {
   test.after(async () => { await nats.stop(); });
 
   test('a frame several times the server max_payload arrives whole, in order, with one reply', async () => {
@@ -45,8 +46,6 @@ if (nats !== null) {
     assert.throws(() => a.accept(fake('t2 2 3')), /expected 1\/3/);
     assert.throws(() => a.accept(fake('t3 5 3')), /bad Superserve-Frame header/);
   });
-} else {
-  test.skip('NATS chunking tests: need nats-server or SUPERSERVE_NATS_URL');
-}
+});
 
 test.run();

@@ -208,7 +208,10 @@ if (nats !== null) {
     assert.is(await aliveGauge(), 0);
   });
 } else {
-  test.skip('NATS cluster tests: need nats-server or SUPERSERVE_NATS_URL');
+  // One skip per test above (their setup builds checkpoints first, so they are not registered without NATS).
+  for (const name of ['three workers are admitted; a worker with another checkpoint is refused',
+    'SIGKILL of a worker with a batch in flight', 'a new worker joins later and takes work',
+    'SIGTERM: workers say goodbye']) test.skip(name);
 }
 
 test.run();

@@ -21,7 +21,7 @@
     { id: 'attainment', title: 'SLO attainment', unit: '% on time', range: [0, 100], series: [
       { col: 'attainment', label: 'on time / counted', color: 0 },
     ] },
-    { id: 'accuracy', title: 'Mean served accuracy', unit: '% top-1 (ImageNet)', series: [
+    { id: 'accuracy', title: 'Mean served accuracy', unit: '% top-1 (ImageNet)', percent: true, series: [
       { col: 'accuracy', label: 'mean of served sub-networks', color: 2 },
     ] },
     { id: 'mix', title: 'Sub-network mix', unit: '% of executed images', range: [0, 100], stacked: true, series: [] },
@@ -40,12 +40,30 @@
     { id: 'factor', title: 'Latency factor', unit: '× profiled latency', series: [
       { col: 'latencyFactor', label: 'measured / profiled (EWMA)', color: 5 },
     ] },
-    { id: 'workers', title: 'Workers', unit: 'workers', min0: true, series: [
+    { id: 'workers', title: 'Workers', unit: 'workers', min0: true, integer: true, series: [
       { col: 'alive', label: 'alive', color: 2 },
       { col: 'busy', label: 'busy', color: 0 },
       { col: 'dead', label: 'dead', color: 3 },
     ] },
   ];
+
+  /* Tick steps for counts (workers): never a half worker. */
+  const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+
+  /* The y range: fixed, from 0, within 0-100 for a percentage (padded around the data), or uPlot's own. */
+  function yRange(spec) {
+    if (spec.range) return spec.range;
+    if (spec.percent) {
+      return (u, lo, hi) => {
+        if (lo == null || hi == null) return [0, 100];
+        const pad = Math.max(1, (hi - lo) * 0.1);
+        return [Math.max(0, Math.floor(lo - pad)), Math.min(100, Math.ceil(hi + pad))];
+      };
+    }
+    if (spec.integer) return (u, lo, hi) => [0, hi > 0 ? hi + Math.max(0.5, hi * 0.08) : 1];
+    if (spec.min0) return (u, lo, hi) => [0, hi > 0 ? hi * 1.08 : 1];
+    return undefined;
+  }
 
   function formatNumber(v, digits) {
     if (v == null || !Number.isFinite(v)) return '–';
@@ -132,12 +150,14 @@
       const width = Math.max(280, plot.clientWidth || root.clientWidth || 600);
       const opts = {
         width, height: 200,
-        scales: { x: { time: clockAxis }, y: spec.range ? { range: spec.range } : spec.min0 ? { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.08 : 1] } : {} },
+        scales: { x: { time: clockAxis }, y: yRange(spec) ? { range: yRange(spec) } : {} },
         axes: [
           clockAxis
             ? { label: 'time (local clock)', labelSize: 18, size: 40, space: 64, values: (u, splits) => splits.map(clockLabel) }
             : { label: 'time since start (s)', labelSize: 18, size: 40 },
-          { label: spec.unit, labelSize: 18, size: 52 },
+          spec.integer
+            ? { label: spec.unit, labelSize: 18, size: 52, incrs: INTEGER_STEPS, values: (u, splits) => splits.map(String) }
+            : { label: spec.unit, labelSize: 18, size: 52 },
         ],
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
@@ -145,7 +165,13 @@
           label: s.label, stroke: s.color, width: s.width || 2, dash: s.dash, fill: s.fill, points: { show: false },
           value: s.raw ? (u, v, si, idx) => formatNumber(idx == null ? null : s.raw(current)[idx]) + ' %' : (u, v) => formatNumber(v),
         }))),
-        hooks: { draw: [(u) => { if (!(u.cursor.left >= 0) && u.data[0].length > 0) u.setLegend({ idx: u.data[0].length - 1 }, false); }] },
+        hooks: { draw: [(u) => {
+          if (!(u.cursor.left >= 0) && u.data[0].length > 0) u.setLegend({ idx: u.data[0].length - 1 }, false);
+          // What the y axis shows (drawn on the canvas), readable from the page by tools and tests.
+          card.dataset.yMin = String(u.scales.y.min);
+          card.dataset.yMax = String(u.scales.y.max);
+          card.dataset.yTicks = (u.axes[1]._splits || []).join(' ');
+        }] },
       };
       const u = new uPlot(opts, dataOf(series, frame.columns), plot);
       charts.push({ u, series, plot });

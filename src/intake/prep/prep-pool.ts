@@ -11,8 +11,8 @@
  * behind the work already waiting is refused at once (503 'overloaded', Retry-After = the backlog).
  *
  * Budgets: a job still waiting at its deadline is answered 504 then (a timer); a job still running at its
- * deadline is answered 504 then too: a decode has its thread terminated (and replaced), so one costly image
- * holds a thread no longer than its own request's deadline; a parse (bounded by the body limit, and more
+ * deadline is answered 504 then too: a decode has its thread terminated and replaced once the libvips work it
+ * started has ended (libuv's pool cannot cancel it), so native decodes never outnumber the threads; a parse (bounded by the body limit, and more
  * likely starved than stuck) is left to finish on its thread, its result dropped. The deadline a caller
  * passes is its work deadline: the latest time preparation may end so that inference can still make the
  * request's deadline. Pixel budgets are checked from the
@@ -236,8 +236,10 @@ class WorkerPrepPool implements PrepPool {
         // Parsing costs at most its (size-limited) body's share and is likely nearly done: a thread that is merely
         // starved under load is not worth a restart. Decoding can be pathological (a bomb): that thread goes.
         if (job.kind === 'parse') { answerEarly(late); return; }
-        reject(late);
-        this.#kill(slot);
+        // The caller is answered now; this job keeps its place in the queue until the thread has exited, which
+        // is when the libvips decode it started on libuv's pool has ended (that work cannot be cancelled).
+        answerEarly(late);
+        this.#kill(slot).then(() => reject(late), () => reject(late));
       }, budget) : undefined;
       const done = () => { clearTimeout(timer); slot.running = undefined; slot.worker.unref(); };
       const learn = () => {
@@ -249,12 +251,16 @@ class WorkerPrepPool implements PrepPool {
     });
   }
 
-  /** End a thread stuck in an over-budget job; a fresh one takes its place at once. */
-  #kill(slot: Slot): void {
+  /**
+   * End a thread stuck in an over-budget job. A terminated thread exits only once its native decode has
+   * finished, and its replacement starts then: libvips never decodes more images at once than there are threads.
+   */
+  async #kill(slot: Slot): Promise<void> {
     this.#restarts++;
     slot.killed = true;
     this.#slots.delete(slot);
     void slot.worker.terminate();
+    await slot.exited;
     if (!this.#closing) this.#spawn();
   }
 

@@ -187,7 +187,12 @@ if (dir !== null) {
     }
   });
 } else {
-  test.skip('OFA-ResNet50 fixture equivalence tests: need the OFA fixtures (SUPERSERVE_FIXTURES)');
+  // One skip per test this suite registers with fixtures; the per-case tests (one per fixture case) count as one.
+  for (const name of ['<case>: logits of the materialised sub-network and of its static rebuild match OFA',
+    '<case>: SubnetNorm with OFA\'s re-calibrated statistics reproduces the calibrated logits',
+    '<case>: calibrate() = OFA set_running_statistics', 'SubnetNorm statistics of the wrong width are rejected',
+    'a checkpoint with a missing or misshapen tensor is rejected by name, leaking nothing',
+    'staticSubnetFromArtifacts rejects missing weights and a topology that contradicts the config']) test.skip(name);
 }
 
 test.run();

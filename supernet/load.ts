@@ -5,10 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createSupernet } from './archs.ts';
 import { readPth } from './checkpoint/pth-reader.ts';
 import { checkStateDict } from './checkpoint/spec.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint/checkpoint-dir.ts';
+import { CHECKPOINT_JSON } from './checkpoint/checkpoint-format.ts';
 import { randomStateDict } from './checkpoint/random-init.ts';
 import { collectGarbage } from './gc.ts';
 import type { ArchName, Supernet } from './types.ts';
@@ -44,10 +46,20 @@ export async function loadModel(source: string, arch?: ArchName): Promise<Loaded
   };
 }
 
-/** Creates the embedded default checkpoint if it does not exist yet; returns its directory. */
+/**
+ * Creates the embedded default checkpoint if it does not exist yet; returns its directory. Safe when several
+ * processes start at once on a fresh checkout: each builds it in its own temporary and renames it into
+ * place (atomic-fs.ts); whoever loses the race uses the winner's, which is complete, since only a rename
+ * makes `dir` appear.
+ */
 export async function ensureDefaultCheckpoint(dir = DEFAULT_CHECKPOINT_DIR): Promise<string> {
   if (existsSync(dir)) return dir;
-  await writeCheckpoint(dir, DEFAULT_ARCH, randomStateDict(DEFAULT_ARCH, DEFAULT_SEED), { untrained: true, source: { seed: DEFAULT_SEED } });
-  collectGarbage(); // the generated weights (193 MB) are garbage now; serve's HTTP thread would otherwise keep them
+  try {
+    await writeCheckpoint(dir, DEFAULT_ARCH, randomStateDict(DEFAULT_ARCH, DEFAULT_SEED), { untrained: true, source: { seed: DEFAULT_SEED } });
+  } catch (e) {
+    if (!existsSync(join(dir, CHECKPOINT_JSON))) throw e;
+  } finally {
+    collectGarbage(); // the generated weights (193 MB) are garbage now; serve's HTTP thread would otherwise keep them
+  }
   return dir;
 }

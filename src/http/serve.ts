@@ -30,9 +30,12 @@ export interface HttpServerOptions {
   keepAliveTimeoutMs?: number;
   /** @default 120_000 */
   requestTimeoutMs?: number;
-  /** How long close() waits for accepted requests before closing their sockets anyway. @default 70_000 */
+  /** How long close() waits for accepted requests before closing their sockets anyway. @default DEFAULT_DRAIN_TIMEOUT_MS */
   drainTimeoutMs?: number;
 }
+
+/** How long a shutdown waits for accepted requests (deploy/kubernetes sizes terminationGracePeriodSeconds on it). */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 70_000;
 
 export interface HttpServerHandle {
   port: number;
@@ -87,7 +90,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     await opts.service.drain();
     server.closeIdleConnections();
     if (open > 0) {
-      const timeout = opts.drainTimeoutMs ?? 70_000;
+      const timeout = opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
       const idle = new Promise<void>((resolve) => { onIdle = resolve; });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeout); });

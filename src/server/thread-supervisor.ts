@@ -1,6 +1,8 @@
 /**
  * Keeps the in-process inference threads serving: a thread that dies is replaced (its batch was already
- * re-queued by the pull loop) with a few spaced retries, and every thread is closed on shutdown.
+ * re-queued by the pull loop) with a few spaced retries, and every thread is closed on shutdown. Deaths are
+ * watched from the moment the threads are handed over, so one that dies before the dispatcher is attached
+ * is replaced too (and never handed to the dispatcher).
  * @module
  */
 import type { Dispatcher } from '../serving/dispatcher.ts';
@@ -24,7 +26,6 @@ export function superviseThreads(local: LocalWorkers, o: { accepting: () => bool
 
   const watch = (w: ThreadWorker): void => {
     w.onDeath((reason) => { live.delete(w); void replace(w, reason); });
-    dispatcher?.addWorker(w);
   };
   const replace = async (dead: ThreadWorker, reason: string): Promise<void> => {
     if (closed || !o.accepting()) return;
@@ -35,6 +36,7 @@ export function superviseThreads(local: LocalWorkers, o: { accepting: () => bool
         if (closed) { await w.close(); return; }
         live.add(w);
         watch(w);
+        dispatcher?.addWorker(w);
         o.log(`replacement worker ${w.name} is serving`);
         return;
       } catch (e) {
@@ -43,10 +45,11 @@ export function superviseThreads(local: LocalWorkers, o: { accepting: () => bool
       }
     }
   };
+  for (const w of live) watch(w);
   return {
     attach(d) {
       dispatcher = d;
-      for (const w of live) watch(w);
+      for (const w of live) if (w.deathReason === undefined) d.addWorker(w);
     },
     owns(name) {
       for (const w of live) if (w.name === name) return true;

@@ -12,6 +12,7 @@ import {
   type Announcement, type AnnounceReply, type Control,
 } from './nats-protocol.ts';
 import { connectFailure, redactUrl } from './nats-auth.ts';
+import { closeNats, trackConnection } from './nats-close.ts';
 import { NatsWorker } from './nats-transport.ts';
 import type { BatchJob } from './protocol.ts';
 import type { WorkerTransport } from './transport.ts';
@@ -78,6 +79,7 @@ export async function startNatsRouter(o: NatsRouterOptions): Promise<NatsRouter>
   } catch (e) {
     throw new NatsRouterError(connectFailure(e, o.url));
   }
+  const link = trackConnection(nc);
   const margin = o.replyMarginMs ?? 5000;
   const fallback = o.defaultReplyTimeoutMs ?? 60_000;
   const workerOpts = {
@@ -200,7 +202,7 @@ export async function startNatsRouter(o: NatsRouterOptions): Promise<NatsRouter>
       for (const sub of subs) sub.unsubscribe();
       for (const w of [...live.values()]) await w.close();
       live.clear();
-      await nc.drain().catch(() => nc.close());
+      await closeNats(link);
     },
   };
 }

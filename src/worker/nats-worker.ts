@@ -12,6 +12,7 @@ import { connectFailure } from './nats-auth.ts';
 import { workerBatchSpan } from './nats-trace.ts';
 import { decodeJob, encodeReply } from './codec.ts';
 import { FrameAssembler, maxChunkBytes } from './nats-chunks.ts';
+import { closeNats, trackConnection } from './nats-close.ts';
 import {
   decodeAnnounceReply, decodeControl, encodeJson, subjects, workerId,
   type Announcement, type Bye, type Heartbeat,
@@ -45,6 +46,7 @@ export async function runNatsWorker(o: NatsWorkerProcessOptions): Promise<number
   } catch (e) {
     throw new Error(connectFailure(e, o.url));
   }
+  const link = trackConnection(nc);
   const t0 = performance.now();
   let engine: ThreadWorker;
   try {
@@ -70,10 +72,9 @@ export async function runNatsWorker(o: NatsWorkerProcessOptions): Promise<number
     if (stopped) return;
     stopped = true;
     clearInterval(heartbeat);
-    if (!nc.isClosed()) {
-      nc.publish(s.bye, encodeJson({ id, reason: why } satisfies Bye));
-      await nc.drain().catch(() => nc.close());
-    }
+    // With the server gone there is nobody to say goodbye to: close at once (the router's watchdog notices).
+    if (link.connected()) nc.publish(s.bye, encodeJson({ id, reason: why } satisfies Bye));
+    await closeNats(link);
     await engine.close().catch(() => {});
     o.log(`worker ${id} stopped: ${why}`);
     finish(code);

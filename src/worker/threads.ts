@@ -84,7 +84,15 @@ export class ThreadWorker implements WorkerTransport {
     });
   }
 
-  onDeath(cb: (reason: string) => void): void { this.deathCallbacks.push(cb); }
+  /** `cb` runs when the thread dies; at once (next microtask) when it died before anyone asked. */
+  onDeath(cb: (reason: string) => void): void {
+    this.deathCallbacks.push(cb);
+    const dead = this.dead;
+    if (dead !== undefined && !this.closing) queueMicrotask(() => cb(dead));
+  }
+
+  /** Why the thread died, or undefined while it lives. */
+  get deathReason(): string | undefined { return this.dead; }
 
   async close(): Promise<void> {
     this.closing = true;

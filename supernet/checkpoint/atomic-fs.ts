@@ -20,7 +20,9 @@ export async function writeDirAtomically(dir: string, fill: (tmpDir: string) => 
   await withTemporary(`${dir}.tmp-${process.pid}`, async (tmp) => {
     await mkdir(tmp);
     await fill(tmp);
-    if (existsSync(dir)) {
+    // Replace only when asked to: a `dir` that appeared meanwhile (another process won a race to create it)
+    // stays as it is, since its readers may already be using it.
+    if (opts.force && existsSync(dir)) {
       const old = `${dir}.old-${process.pid}`;
       await rm(old, { recursive: true, force: true });
       await rename(dir, old);

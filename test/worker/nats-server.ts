@@ -12,8 +12,17 @@ export interface TestNats { url: string; stop(): Promise<void> }
 export async function natsOrSkip(): Promise<TestNats | null> {
   const env = process.env.SUPERSERVE_NATS_URL;
   if (env) return { url: env, stop: async () => {} };
-  if (spawnSync('nats-server', ['--version']).status !== 0) {
-    console.warn('\n!!! SKIPPED: no SUPERSERVE_NATS_URL and no nats-server binary on PATH !!!\n');
+  return ownNatsOrSkip();
+}
+
+export function hasNatsServer(): boolean {
+  return spawnSync('nats-server', ['--version']).status === 0;
+}
+
+/** A nats-server of this test's own (never CI's shared one), for tests that kill it; null (after a SKIP line) without the binary. */
+export async function ownNatsOrSkip(): Promise<TestNats | null> {
+  if (!hasNatsServer()) {
+    console.warn('\n!!! SKIPPED: no nats-server binary on PATH !!!\n');
     return null;
   }
   const port = await freePort();

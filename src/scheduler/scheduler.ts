@@ -199,13 +199,7 @@ export class Scheduler<P = unknown> {
 
   /** Take a queued request out (client gone); undefined if it is not queued. */
   remove(id: number): QueuedRequest<P> | undefined {
-    const r = this.#queue.remove(id);
-    if (r) {
-      this.#version++;
-      this.#stats.removed++;
-      if (r.pinnedSubnet !== undefined) this.#pinned.delete(r.id);
-    }
-    return r;
+    return this.#takeOut(id, 'removed');
   }
 
   /**
@@ -293,10 +287,14 @@ export class Scheduler<P = unknown> {
 
   /** Take a queued request out to make room for a more important one (counted as `shed`). */
   shed(id: number): QueuedRequest<P> | undefined {
+    return this.#takeOut(id, 'shed');
+  }
+
+  #takeOut(id: number, counted: 'removed' | 'shed'): QueuedRequest<P> | undefined {
     const r = this.#queue.remove(id);
     if (r) {
       this.#version++;
-      this.#stats.shed++;
+      this.#stats[counted]++;
       if (r.pinnedSubnet !== undefined) this.#pinned.delete(r.id);
     }
     return r;

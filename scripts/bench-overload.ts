@@ -40,7 +40,7 @@ const checkpoint = flag('--checkpoint') ?? await ensureDefaultCheckpoint();
 type RequestKind = 'json' | 'binary' | 'jpeg';
 interface Request { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> }
 
-const passed = ['--policy', '--workers', '--wasm-threads', '--engine'].flatMap((f) => (flag(f) === undefined ? [] : [f, flag(f)!]));
+const passed = ['--policy', '--workers', '--wasm-threads', '--engine', '--slo-target'].flatMap((f) => (flag(f) === undefined ? [] : [f, flag(f)!]));
 const server = await startServer(['--checkpoint', checkpoint, '--slo-ms', String(sloMs), ...passed], 900_000);
 const meta = await (await fetch(`${server.url}/v2/models/superserve`)).json() as { parameters?: { image_size?: number; backend?: string; policy?: string } };
 const size = meta.parameters?.image_size ?? 224;

@@ -240,7 +240,7 @@ export class Scheduler<P = unknown> {
       const slack = head.deadline - now;
       let decision = this.#decide(head, slack, n);
       let bestEffort = false;
-      if (decision === null || (decision.expectedLatencyMs > slack && this.lateMode === 'drop')) {
+      if (decision === null || (this.lateMode === 'drop' && this.#late(decision, slack))) {
         if (this.lateMode === 'drop') {
           this.#take(head.id);
           this.#stats.expired++;
@@ -433,7 +433,12 @@ export class Scheduler<P = unknown> {
   #doomed(r: QueuedRequest<P>, n: number): boolean {
     const slack = r.deadline - this.#clock.now();
     const d = this.#decide(r, slack, n);
-    return d === null || d.expectedLatencyMs > slack;
+    return d === null || this.#late(d, slack);
+  }
+
+  /** Whether running `d` now answers its head late, at the policy's miss-rate target (its run factor). */
+  #late(d: Decision, slack: number): boolean {
+    return d.expectedLatencyMs * (this.#policy.runFactor?.(d, this.#puller) ?? 1) > slack;
   }
 
   #bestEffortDecision(head: QueuedRequest<P>, n: number): Decision {

@@ -26,7 +26,7 @@ import { WindowQuantile } from './latency-quantile.ts';
 import { resolveOptions, type PolicyOptions } from './options.ts';
 import { ProfileTable } from './profile-table.ts';
 import { SlackFitQPolicy } from './slackfit-q.ts';
-import type { LatencyProfile, Policy } from './types.ts';
+import type { Decision, LatencyProfile, Policy } from './types.ts';
 
 /** Batches in the pooled window, in each option's window, and the samples an option needs before its own counts. */
 export const RATIO_WINDOW = 512;
@@ -80,6 +80,11 @@ export class SlackFitMPolicy extends SlackFitQPolicy {
     const q = this.#perOption.get(optionKey(subnetId, batchSize));
     if (q === undefined || q.count < OPTION_MIN_SAMPLES) return 0;
     return Math.max(0, q.quantile(this.level) - 1);
+  }
+
+  /** A batch is only run when its predicted latency at the target's quantile fits the head's slack. */
+  runFactor(d: Decision, worker?: string): number {
+    return 1 + Math.max(this.marginFor(worker), this.optionMargin(d.subnetId, d.batchSize));
   }
 
   /** A profile refresh must not forget the spread learnt so far (the margin would restart at 0). */

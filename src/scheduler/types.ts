@@ -86,6 +86,11 @@ export interface Policy {
   onDispatch?(decision: Decision, requests: number, nowMs: number, headSloMs: number): void;
   /** Requests finished after their deadline (`late`) out of `total` served: a miss-rate feedback. */
   observeOutcome?(late: number, total: number): void;
+  /**
+   * How many times its predicted latency a decision must fit in the head's slack to be run in 'drop' mode
+   * (1 + the latency margin the policy's miss-rate target asks for on that option and worker). @default 1
+   */
+  runFactor?(decision: Decision, worker?: string): number;
   /** Sub-network used to serve late requests in lateMode 'serve' (default: the smallest). */
   readonly bestEffortSubnetId?: number;
   /** The batch sizes it may pick, ascending (reports print them). */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Clock } from '../scheduler/index.ts';
+import { WindowQuantile } from '../scheduler/latency-quantile.ts';
 import type { Dispatcher, FailureReason, ItemPayload, ItemResult } from './dispatcher.ts';
 import type { ImageOutcome, RefusalReason, ServingEvents, ServingSnapshot } from './events.ts';
 import { ServiceError } from './types.ts';
@@ -18,12 +19,22 @@ export interface CoreParts {
   hasSubnet(subnetId: number): boolean;
 }
 
+/** Answers the answer reserve is learnt over, and how many it needs before it counts. */
+export const ANSWER_TAIL_WINDOW = 256;
+const ANSWER_TAIL_MIN = 16;
+
 export class LocalInferenceService implements InferenceService {
   #core: CoreParts | undefined;
   #accepting = true;
   #nextId = 1;
   #open = 0;
   #drained: (() => void) | undefined;
+  /**
+   * From the end of a request's last batch to its answer being encoded (event loop, result assembly), p99 of the
+   * last ANSWER_TAIL_WINDOW answers: the queue plans every request to end this much before its deadline, so
+   * a batch that ends in time is also answered in time.
+   */
+  readonly #answerTail = new WindowQuantile(ANSWER_TAIL_WINDOW);
   #draining: Promise<void> | undefined;
 
   constructor(
@@ -73,8 +84,17 @@ export class LocalInferenceService implements InferenceService {
     return ticket.deadlineMs - (scheduler?.capacity().minLatencyMs ?? 0);
   }
 
+  /** What the queue reserves for the answer after a request's last batch (ms; 0 until answers were seen). */
+  get answerReserveMs(): number {
+    return this.#answerTail.count < ANSWER_TAIL_MIN ? 0 : Math.max(0, this.#answerTail.quantile(0.99));
+  }
+
   reportAnswered(ticket: DeadlineTicket, outcome: InferOutcome, encodeMs?: number): void {
-    this.events.answered?.(this.clock.now(), {
+    const now = this.clock.now();
+    let last = Number.NEGATIVE_INFINITY;
+    for (const i of outcome.images) if (i.finishedAt > last) last = i.finishedAt;
+    if (Number.isFinite(last)) this.#answerTail.add(now - last);
+    this.events.answered?.(now, {
       images: outcome.images, latencyMs: outcome.latencyMs, deadlineMet: outcome.deadlineMet, priority: ticket.priority,
       prepMs: outcome.prepMs, ...(encodeMs === undefined ? {} : { encodeMs }),
     });
@@ -121,6 +141,7 @@ export class LocalInferenceService implements InferenceService {
       const onAbort = (): void => finish(new ServiceError('cancelled', 'client disconnected'));
       signal?.addEventListener('abort', onAbort, { once: true });
 
+      const reserve = this.answerReserveMs;
       const requests = Array.from({ length: batch.n }, (_, index) => {
         const id = this.#nextId++;
         ids.push(id);
@@ -135,7 +156,7 @@ export class LocalInferenceService implements InferenceService {
         };
         // The queue's arrival is the enqueue time, so queue_ms leaves out reading, parsing and decoding (prep_ms).
         return {
-          id, arrival: enqueuedAt, deadline: ticket.deadlineMs, priority: ticket.priority, payload,
+          id, arrival: enqueuedAt, deadline: ticket.deadlineMs - reserve, priority: ticket.priority, payload,
           ...(ticket.subnetId !== undefined ? { pinnedSubnet: ticket.subnetId } : {}),
         };
       });
@@ -162,7 +183,7 @@ export class LocalInferenceService implements InferenceService {
   }
 
   #capacityRefusal(images: number, ticket: DeadlineTicket): ServiceError | undefined {
-    const a = this.#core!.dispatcher.admission(images, ticket.deadlineMs, ticket.priority);
+    const a = this.#core!.dispatcher.admission(images, ticket.deadlineMs - this.answerReserveMs, ticket.priority);
     return a.ok ? undefined : new ServiceError(a.reason, a.message, a.retryAfterMs === undefined ? undefined : a.retryAfterMs / 1000);
   }
 

@@ -201,6 +201,33 @@ test('events time each request from its arrival: preparation and encoding when a
   assert.equal(seen[2], ['bad_request', 2]);
 });
 
+test('the queue reserves the learnt answer tail: requests are planned to end that much before their deadline', async () => {
+  const { service, dispatcher, scheduler, clock } = setup();
+  assert.is(service.answerReserveMs, 0, 'nothing learnt yet');
+  const image = { subnetId: 0, accuracy: 70, batchSize: 1, queueMs: 0, computeMs: 1, finishedAt: 0 };
+  for (let i = 0; i < 20; i++) {
+    clock.advance(10);
+    service.reportAnswered(ticket(service, 1000), {
+      logits: new Float32Array(1), numClasses: 1, images: [{ ...image, finishedAt: clock.now() - 7 }], subnetId: 0, accuracy: 70,
+      batchSize: 1, queueMs: 0, computeMs: 1, prepMs: 0, latencyMs: 8, deadlineMet: true,
+    });
+  }
+  assert.is(service.answerReserveMs, 7);
+  const w = new ManualWorker('w');
+  dispatcher.addWorker(w);
+  const busy = service.infer(images(1), ticket(service, 1000));
+  await flush();
+  const t = ticket(service, 1000);
+  const p = service.infer(images(1), t);
+  const queued = scheduler.queuedUpTo(Number.POSITIVE_INFINITY, () => true);
+  assert.equal(queued.map((r) => r.deadline), [t.deadlineMs - 7]);
+  w.finish();
+  await busy;
+  await flush();
+  w.finish();
+  await p;
+});
+
 test('drain: stops accepting, resolves when the last accepted request is answered', async () => {
   const { service, dispatcher } = setup();
   const w = new ManualWorker('w');

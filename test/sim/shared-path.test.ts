@@ -184,8 +184,9 @@ test('identical decisions with mixed SLOs and priorities (the default policy, ad
   });
   const classes = classesOf(mixed, 36);
   assert.is(classes.classes.length, 4);
-  const server = await serverDecisions(profile, trace, 'default', 4, 36, [], true, classes);
-  const sim = simDecisions(profile, trace, 'default', 4, 36, [], true, classes);
+  // 3 workers: overloaded enough that important arrivals shed less important queued work.
+  const server = await serverDecisions(profile, trace, 'default', 3, 36, [], true, classes);
+  const sim = simDecisions(profile, trace, 'default', 3, 36, [], true, classes);
   assert.ok(server.length > 50);
   assert.equal(sim, server);
   assert.ok(server.at(-2)!.length > 'shed:'.length, 'some less important requests were shed');

@@ -16,8 +16,10 @@
  *   over 1 - target (`observeOutcome`: late completions and expiries), capped at MAX_LEVEL.
  *
  * Without variance (the noise-free simulator) every ratio is 1, m = 0 and every decision is slackfit-q's.
- * Invariant (tested): the margin never drops a head slackfit-q would serve: a margin decision slower than the
- * head's real slack gives way to slackfit-q's own. Settings, defaults and costs are slackfit-q's, plus one
+ * A margin decision slower than the head's real slack gives way to slackfit-q's own (tested), and `runFactor`
+ * tells the scheduler to run a decision in 'drop' mode only when its latency times 1 + the margin fits the
+ * head's slack: a head the margin predicts late is answered at once (deadline) instead of served late about
+ * half the time; it may drop a head slackfit-q would have run at zero margin. Settings, defaults and costs are slackfit-q's, plus one
  * sort of a 512-sample window (and of the worker's 256) every 16 batches. Workers that leave keep their window
  * (a handful of KiB each).
  * @module

@@ -137,6 +137,49 @@ export const TABLES: Record<string, { file: string; render: (r: Json, load: Resu
       ['full-path req/s, one page open vs none (median of paired rounds)', `${r.http.median_of_paired_ratios_one_client_vs_none} (A/A control: ${r.http.aa_control_median})`],
     ])}\n\n${source('dashboard.json', r)}`,
   },
+  engines: {
+    file: 'engines.json',
+    render: (r) => {
+      const rows = r.rows as Array<{ subnet: number; batch: number; engine: string; img_per_s: number }>;
+      const ratios = r.ratios as Array<{ subnet: number; batch: number; ort_over_tfjs: number; ort_over_bare: number }>;
+      const ips = (s: number, b: number, e: string) => fixed(rows.find((x) => x.subnet === s && x.batch === b && x.engine === e)?.img_per_s ?? Number.NaN, 1);
+      const t = r.targets as Record<string, { target: number; measured: number }>;
+      const rss = r.rss_added_mib as Record<string, number>;
+      return `${table(['sub-network', 'batch', 'tfjs img/s (cache auto)', 'tfjs, cache 128 MiB', 'ort img/s', 'bare ORT img/s', 'ort / tfjs', 'ort / bare'],
+        ratios.map((x) => [x.subnet, x.batch, ips(x.subnet, x.batch, 'tfjs'), ips(x.subnet, x.batch, 'tfjs-cache128'), ips(x.subnet, x.batch, 'ort'), ips(x.subnet, x.batch, 'bare'),
+          fixed(x.ort_over_tfjs, 2), fixed(x.ort_over_bare, 2)]))}\n\n` +
+        `Targets: ort / bare >= ${t.ort_over_bare_min!.target} (worst point ${fixed(t.ort_over_bare_min!.measured, 2)}, geometric mean ${fixed(t.ort_over_bare_geomean!.measured, 2)}); ` +
+        `ort / tfjs on the largest sub-network at batch 8 >= ${t.largest_batch8_ort_over_tfjs!.target} (${fixed(t.largest_batch8_ort_over_tfjs!.measured, 2)}). ` +
+        `RSS added: tfjs ${fixed(rss.tfjs!, 0)} MiB (cache 128 MiB: ${fixed(rss['tfjs-cache128']!, 0)} MiB), ort ${fixed(rss.ort!, 0)} MiB, six bare sessions ${fixed(rss.bare!, 0)} MiB. ` +
+        `${r.threads} threads per engine, ${r.reps} timed runs per point. ${source('engines.json', r)}`;
+    },
+  },
+  'engines-serving': {
+    file: 'overload-tfjs.json',
+    render: (tf, load) => {
+      const row = (engine: string, o: Json) => {
+        const x = (o.runs as Json[])[0]!;
+        return [engine, `${fixed(o.capacity_req_s, 1)} req/s`, `${x.multiplier}x = ${fixed(x.rate, 1)} req/s`, `${x.ok} of ${x.sent} (${fixed(x.ok / (o.seconds_per_burst as number), 1)}/s)`,
+          `${x.answered} / ${x.sent}`, fixed(x.admitted_deadline_met, 2), fixed(x.mean_accuracy, 1), `${fixed(x.live_p99_ms, 0)} ms (${x.live_failed} failed)`, `${fixed(x.refusal_lateness_p99_ms, 0)} ms`, `${fixed(x.rss_peak_mb, 0)} MB`];
+      };
+      return `${table(['engine', 'capacity, closed loop, on time', 'burst', 'served', 'answered / sent', 'on time of served', 'mean accuracy (%)', 'live p99', 'refusal lateness p99', 'RSS peak'],
+        [row('tfjs', tf), row('ort', load('overload-ort.json'))])}\n\n` +
+        `Binary requests, SLO ${tf.server.slo_ms} ms, ${tf.seconds_per_burst} s bursts. Sources: \`bench/results/overload-tfjs.json\`, \`bench/results/overload-ort.json\` (${(tf.machine as Json).date.slice(0, 10)}).`;
+    },
+  },
+  tracing: {
+    file: 'tracing.json',
+    render: (r) => {
+      const aa = r.aa_control_paired_ratios as number[];
+      return table(['measure', 'result'], [
+        ['span work of one traced request (in-process, export not included)', `${fixed(r.per_request.traced_request_span_work_us, 1)} µs`],
+        ['the off check (`tracingOn()`)', `${fixed(r.per_request.off_check_ns, 1)} ns`],
+        ['req/s tracing on / off (medians)', `${fixed(r.ratio_on_vs_off, 3)} (paired-round median ${fixed(r.median_of_paired_ratios_on_vs_off, 3)})`],
+        ['A/A control: off / off again, same rounds', `median ${fixed(r.aa_control_median, 3)}, rounds ${fixed(Math.min(...aa), 2)} to ${fixed(Math.max(...aa), 2)}`],
+        ['server CPU per request, off / on (medians)', `${r.cpu_us_per_req.off} / ${r.cpu_us_per_req.on} µs`],
+      ]) + `\n\n${r.setup}. ${source('tracing.json', r)}`;
+    },
+  },
   'readme-request': {
     file: 'readme-request.json',
     render: (r) => {

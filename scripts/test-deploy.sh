@@ -13,9 +13,16 @@ start=warm
 for img in localhost/superserve-base:node20 localhost/superserve:dev localhost/superserve-nats:local; do
   command -v podman >/dev/null && podman image exists "$img" || start=cold
 done
+out=$(mktemp)
 SUPERSERVE_DEPLOY_TESTS=1 SUPERSERVE_DEPLOY_RESULTS=$measured \
-  node --import tsx node_modules/uvu/bin.js test '^deploy/(container|kube-local)\.test\.ts$' --no-color "$@"
-rc=$?
+  node --import tsx node_modules/uvu/bin.js test '^deploy/(container|kube-local)\.test\.ts$' --no-color "$@" 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+# uvu exits 0 when a suite's before hook throws (its tests then neither pass nor fail): count from its summary.
+total=$(sed -n 's/^  Total: *\([0-9]*\)$/\1/p' "$out" | tail -1)
+passed=$(sed -n 's/^  Passed: *\([0-9]*\)$/\1/p' "$out" | tail -1)
+skipped=$(sed -n 's/^  Skipped: *\([0-9]*\)$/\1/p' "$out" | tail -1)
+rm -f "$out"
+if [ -z "$total" ] || [ $(( ${passed:-0} + ${skipped:-0} )) -lt "$total" ]; then rc=1; fi
 suite_s=$((SECONDS - t0))
 if command -v podman >/dev/null && podman image exists localhost/superserve:dev; then
   node -e '

@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import jpeg from 'jpeg-js';
+import { gradientJpeg } from '../src/imaging/gradient-jpeg.ts';
 import { ensureDefaultCheckpoint } from '../supernet/load.ts';
 import { fp32Bytes, frameBinaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from '../src/protocol/v2-binary.ts';
 import { runBurst, type BurstClass, type BurstResult, type LiveProbeResult } from '../src/replay/burst.ts';
@@ -48,10 +48,7 @@ const size = meta.parameters?.image_size ?? 224;
 function request(kind: RequestKind, params: { slo_ms: number; priority?: number } = { slo_ms: sloMs }): Request {
   const outputs = [{ name: 'logits' }, { name: 'top5' }]; // a classifier's answer, not all seven outputs
   if (kind === 'jpeg') {
-    const w = 500, h = 375;
-    const rgba = Buffer.alloc(w * h * 4);
-    for (let i = 0; i < w * h; i++) rgba.set([(i * 7) % 256, ((i / w) * 3) % 256, (i % w) % 256, 255], i * 4);
-    const jpg = Buffer.from(jpeg.encode({ data: rgba, width: w, height: h }, 85).data);
+    const jpg = Buffer.from(gradientJpeg(500, 375));
     return json({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [jpg.toString('base64')] }], parameters: params, outputs });
   }
   const data = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.01));

@@ -5,15 +5,12 @@
  * one after the other and the last answer is kept, as a user trying it would see after the first ones.
  * @module
  */
-import jpeg from 'jpeg-js';
+import { gradientJpeg } from '../src/imaging/gradient-jpeg.ts';
 import { ensureDefaultCheckpoint } from '../supernet/load.ts';
 import { startServer } from '../test/helpers/server-process.ts';
 import { writeResults } from './bench-common.ts';
 
-const w = 500, h = 375;
-const rgba = Buffer.alloc(w * h * 4);
-for (let i = 0; i < w * h; i++) rgba.set([(i * 7) % 256, ((i / w) * 3) % 256, (i % w) % 256, 255], i * 4);
-const photo = Buffer.from(jpeg.encode({ data: rgba, width: w, height: h }, 85).data).toString('base64');
+const photo = Buffer.from(gradientJpeg(500, 375)).toString('base64');
 const body = JSON.stringify({
   inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [photo] }],
   outputs: [{ name: 'logits', parameters: { classification: 3 } }],

@@ -19,10 +19,10 @@
  * image headers on the caller's side, before anything is queued (see image-budget.ts).
  * @module
  */
-import jpeg from 'jpeg-js';
 import PQueue from 'p-queue';
 import { Worker } from 'node:worker_threads';
 import { ImageDecodeError } from '../../imaging/decode.ts';
+import { gradientJpeg } from '../../imaging/gradient-jpeg.ts';
 import { imageDimensions } from '../../imaging/dimensions.ts';
 import { PreprocessError } from '../../imaging/preprocess.ts';
 import { ServiceError, type ImageBatch, type ModelMetadata } from '../../serving/types.ts';
@@ -310,8 +310,5 @@ function rebuildError(name: string, message: string): Error {
 /** About 1 MB of a JSON number array and a 640x480 JPEG photo-like gradient (made once). */
 function calibrationInputs(): { json: Uint8Array; image: Uint8Array } {
   const numbers = Array.from({ length: 60_000 }, (_, i) => Math.sin(i * 0.01).toFixed(6));
-  const w = 640, h = 480;
-  const rgba = new Uint8Array(w * h * 4);
-  for (let i = 0; i < w * h; i++) rgba.set([(i * 7) % 256, ((i / w) * 3) % 256, (i % w) % 256, 255], i * 4);
-  return { json: new TextEncoder().encode(`[${numbers.join(',')}]`), image: new Uint8Array(jpeg.encode({ data: rgba, width: w, height: h }, 85).data) };
+  return { json: new TextEncoder().encode(`[${numbers.join(',')}]`), image: gradientJpeg(640, 480) };
 }

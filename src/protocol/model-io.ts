@@ -4,6 +4,7 @@
  * what is accepted. A request carries exactly one of the inputs (each is `optional` in the config).
  * @module
  */
+import { TIMING_PARAMETERS } from './slo.ts';
 
 export type Layout = 'NCHW' | 'NHWC';
 
@@ -49,7 +50,7 @@ export const MODEL_OUTPUTS: readonly DeclaredOutput[] = [
 export const DEFAULT_OUTPUTS: readonly OutputName[] = MODEL_OUTPUTS.map((o) => o.name);
 
 /** Request-level parameters a client may send (anything else is refused). */
-export const REQUEST_PARAMETERS = ['slo_ms', 'timeout', 'priority', 'subnet'] as const;
+export const REQUEST_PARAMETERS = [...TIMING_PARAMETERS, 'subnet'] as const;
 /** Output parameters understood by every transport (HTTP adds `binary_data`). */
 export const OUTPUT_PARAMETERS = ['classification', 'class_count'] as const;
 
